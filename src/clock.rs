@@ -1,0 +1,100 @@
+//! Virtual time.
+//!
+//! Every instant in discsim is a [`SimTime`]: microseconds since the Unix epoch on a *virtual* clock
+//! that only the engine advances. Nothing reads the wall clock, so a run is a pure function of its
+//! scenario and seed. Absolute Unix time (rather than "time since start") matters because the node
+//! database stores Unix seconds and treats a missing timestamp as the Unix epoch: a simulation that
+//! started at Unix 0 would see every never-ponged record as fresh.
+
+use std::fmt;
+use std::ops::{Add, AddAssign, Sub};
+use std::time::Duration;
+
+/// An instant on the virtual clock, in microseconds since the Unix epoch.
+///
+/// ```
+/// use discsim::clock::SimTime;
+/// use std::time::Duration;
+/// let t = SimTime::from_unix_secs(1_530_576_000);
+/// assert_eq!((t + Duration::from_millis(1500)).unix_secs(), 1_530_576_001);
+/// assert_eq!((t + Duration::from_secs(5)) - t, Duration::from_secs(5));
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct SimTime(u64);
+
+impl SimTime {
+    /// The default start of a simulation: 2018-07-03 00:00:00 UTC, the day of the geth
+    /// version ("2018b") whose node database discsim models.
+    pub const DEFAULT_EPOCH: SimTime = SimTime(1_530_576_000 * 1_000_000);
+
+    /// An instant from whole Unix seconds.
+    pub const fn from_unix_secs(secs: u64) -> Self {
+        SimTime(secs * 1_000_000)
+    }
+
+    /// An instant from Unix microseconds.
+    pub const fn from_micros(micros: u64) -> Self {
+        SimTime(micros)
+    }
+
+    /// Microseconds since the Unix epoch.
+    pub const fn as_micros(self) -> u64 {
+        self.0
+    }
+
+    /// Whole Unix seconds, truncated, as geth's `time.Time.Unix()` gives them.
+    pub const fn unix_secs(self) -> i64 {
+        (self.0 / 1_000_000) as i64
+    }
+
+    /// `self - d`, saturating at the Unix epoch.
+    pub fn saturating_sub(self, d: Duration) -> SimTime {
+        SimTime(self.0.saturating_sub(d.as_micros() as u64))
+    }
+
+    /// The time elapsed since `earlier`, zero if `earlier` is later.
+    pub fn saturating_since(self, earlier: SimTime) -> Duration {
+        Duration::from_micros(self.0.saturating_sub(earlier.0))
+    }
+}
+
+impl Add<Duration> for SimTime {
+    type Output = SimTime;
+    fn add(self, d: Duration) -> SimTime {
+        SimTime(self.0 + d.as_micros() as u64)
+    }
+}
+
+impl AddAssign<Duration> for SimTime {
+    fn add_assign(&mut self, d: Duration) {
+        self.0 += d.as_micros() as u64;
+    }
+}
+
+impl Sub<Duration> for SimTime {
+    type Output = SimTime;
+    /// Saturates at the Unix epoch.
+    fn sub(self, d: Duration) -> SimTime {
+        self.saturating_sub(d)
+    }
+}
+
+impl Sub for SimTime {
+    type Output = Duration;
+    /// Panics in debug builds if `rhs` is later; use [`SimTime::saturating_since`] when unsure.
+    fn sub(self, rhs: SimTime) -> Duration {
+        Duration::from_micros(self.0 - rhs.0)
+    }
+}
+
+impl fmt::Debug for SimTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{:06}s", self.0 / 1_000_000, self.0 % 1_000_000)
+    }
+}
+
+impl fmt::Display for SimTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}

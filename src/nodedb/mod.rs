@@ -1,0 +1,531 @@
+//! The per-peer node database, faithful to geth's `p2p/discover/database.go` (2018).
+//!
+//! A [`NodeDb`] is a rusty-leveldb database with geth's key layout (see [`keys`]): node records,
+//! the times of the last ping and pong, and FINDNODE failure counts, all in Unix seconds. It is a
+//! plain state machine: every operation that depends on time takes `now` as an argument, and the
+//! periodic expirer is polled by whoever owns the virtual clock ([`NodeDb::next_expiry`],
+//! [`NodeDb::poll_expirer`]).
+//!
+//! Two deliberate departures from geth, both for the sake of experiments:
+//! - geth skips the version check for in-memory databases (they never outlive the process). A
+//!   simulated peer's in-memory database *does* outlive a restart, and versioning experiments
+//!   depend on the check, so [`NodeDb::open`] runs it for every storage.
+//! - geth's `RecoverFile` repairs a corrupted directory in place; rusty-leveldb has no repair, so
+//!   [`NodeDb::open`] salvages every readable record into a fresh database (see [`salvage`]).
+//!
+//! ```
+//! use discsim::clock::SimTime;
+//! use discsim::node::{Node, NodeId};
+//! use discsim::nodedb::{NodeDb, NodeDbConfig, Storage};
+//! use std::time::Duration;
+//!
+//! let now = SimTime::DEFAULT_EPOCH;
+//! let mut db = NodeDb::open(Storage::memory(), NodeId([0; 64]), NodeDbConfig::default()).unwrap();
+//! let peer = Node::new("10.0.0.2".parse().unwrap(), 30303, 30303, NodeId([2; 64]));
+//! db.update_node(&peer);
+//! db.update_last_pong(&peer.id, now);
+//! assert_eq!(db.node(&peer.id), Some(peer));
+//! assert_eq!(db.record_count(), 1);
+//! // A day later the record has expired.
+//! assert_eq!(db.expire_nodes(now + Duration::from_secs(24 * 3600)), 1);
+//! assert_eq!(db.node(&peer.id), None);
+//! ```
+
+pub mod keys;
+pub mod salvage;
+mod storage;
+
+use std::collections::BTreeMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::Duration;
+
+use rand::Rng;
+use rusty_leveldb::{LdbIterator, Status, StatusCode, DB};
+use tracing::{debug, warn};
+
+use crate::clock::SimTime;
+use crate::node::{Node, NodeId};
+pub use storage::{DbTuning, Storage};
+
+use keys::{
+    decode_int, encode_int, make_key, split_key, DISCOVER_FIND_FAILS, DISCOVER_PING, DISCOVER_PONG,
+    DISCOVER_ROOT, VERSION_KEY,
+};
+
+/// geth's `nodeDBVersion` in the 2018 database.
+pub const DEFAULT_VERSION: i64 = 5;
+
+/// The node database's knobs, with geth's defaults.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeDbConfig {
+    /// Version written under the `version` key; a database holding another one is flushed.
+    pub version: i64,
+    /// `nodeDBNodeExpiration`: records whose last pong is older are expired (24 h).
+    pub node_expiration: Duration,
+    /// `nodeDBCleanupCycle`: how often the expirer runs once started (1 h).
+    pub cleanup_cycle: Duration,
+    /// rusty-leveldb memory knobs.
+    pub tuning: DbTuning,
+}
+
+impl Default for NodeDbConfig {
+    fn default() -> Self {
+        NodeDbConfig {
+            version: DEFAULT_VERSION,
+            node_expiration: Duration::from_secs(24 * 3600),
+            cleanup_cycle: Duration::from_secs(3600),
+            tuning: DbTuning::default(),
+        }
+    }
+}
+
+/// Things that happened to a database that a researcher may want to count.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NodeDbStats {
+    /// Opens that found the database unreadable and rebuilt it from what could be salvaged.
+    pub recoveries: u64,
+    /// Node records carried into a rebuilt database.
+    pub salvaged_records: u64,
+    /// Log records, table blocks or files that could not be read during recoveries.
+    pub damaged_parts: u64,
+    /// Opens that found another version and flushed the database.
+    pub version_flushes: u64,
+    /// Node records that failed to decode when read.
+    pub bad_records: u64,
+    /// Expirer runs.
+    pub expiry_runs: u64,
+    /// Node records deleted by the expirer.
+    pub expired_nodes: u64,
+    /// Writes or deletes that rusty-leveldb refused.
+    pub write_errors: u64,
+}
+
+/// Errors that leave no usable database.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeDbError {
+    /// rusty-leveldb could not open or create the database even after recovery
+    /// (for example, another handle holds its lock).
+    #[error("cannot open node database at {path}: {status}")]
+    Open { path: String, status: Status },
+    /// The directory could not be removed or read.
+    #[error("node database at {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A peer's database of known nodes.
+pub struct NodeDb {
+    db: DB,
+    storage: Storage,
+    self_id: NodeId,
+    cfg: NodeDbConfig,
+    next_expiry: Option<SimTime>,
+    stats: NodeDbStats,
+}
+
+impl NodeDb {
+    /// Opens (creating if needed) the database on `storage` for the node `self_id`.
+    ///
+    /// Order of events, as in geth's `newPersistentNodeDB`: a corrupted database is recovered
+    /// (salvaged, with a warning), then the version is checked: missing, it is written; different,
+    /// the whole directory is removed and a fresh database created.
+    pub fn open(
+        storage: Storage,
+        self_id: NodeId,
+        cfg: NodeDbConfig,
+    ) -> Result<NodeDb, NodeDbError> {
+        let mut stats = NodeDbStats::default();
+        let mut db = open_or_recover(&storage, &cfg, &mut stats)?;
+        let want = encode_int(cfg.version);
+        match db.get(VERSION_KEY) {
+            None => put_or_fail(&mut db, &storage, VERSION_KEY, &want)?,
+            Some(v) if v.as_ref() == want.as_slice() => {}
+            Some(v) => {
+                debug!(path = %storage.path().display(), old = ?decode_int(&v), new = cfg.version,
+                       "node database version changed: flushing");
+                drop(db);
+                storage.remove_all().map_err(|e| io_err(&storage, e))?;
+                stats.version_flushes += 1;
+                db = try_open(&storage, &cfg).map_err(|s| open_err(&storage, s))?;
+                put_or_fail(&mut db, &storage, VERSION_KEY, &want)?;
+            }
+        }
+        Ok(NodeDb {
+            db,
+            storage,
+            self_id,
+            cfg,
+            next_expiry: None,
+            stats,
+        })
+    }
+
+    /// Flushes and releases the database, handing back its storage so that it can be reopened
+    /// (a restart).
+    pub fn close(mut self) -> Storage {
+        if self.db.close().is_err() {
+            self.stats.write_errors += 1;
+        }
+        self.storage.clone()
+    }
+
+    /// The ID of the node that owns this database.
+    pub fn self_id(&self) -> &NodeId {
+        &self.self_id
+    }
+
+    /// The configuration it was opened with.
+    pub fn config(&self) -> &NodeDbConfig {
+        &self.cfg
+    }
+
+    /// Counters since this handle was opened.
+    pub fn stats(&self) -> &NodeDbStats {
+        &self.stats
+    }
+
+    /// The node record of `id`, if present and decodable. An undecodable record is logged,
+    /// counted and read as absent (geth logs it and returns nil).
+    pub fn node(&mut self, id: &NodeId) -> Option<Node> {
+        let blob = self.db.get(&make_key(Some(id), DISCOVER_ROOT))?;
+        match rlp::decode::<Node>(&blob) {
+            Ok(n) => Some(n),
+            Err(e) => {
+                self.stats.bad_records += 1;
+                warn!(id = ?id, err = %e, "failed to decode node RLP");
+                None
+            }
+        }
+    }
+
+    /// Inserts or overwrites the record of `node`.
+    pub fn update_node(&mut self, node: &Node) {
+        let blob = rlp::encode(node);
+        self.put(&make_key(Some(&node.id), DISCOVER_ROOT), &blob);
+    }
+
+    /// Deletes every key under the node's prefix `n:<id>`: its record and all its fields.
+    pub fn delete_node(&mut self, id: &NodeId) {
+        let prefix = make_key(Some(id), b"");
+        let keys = self.keys_with_prefix(&prefix);
+        for k in keys {
+            if self.db.delete(&k).is_err() {
+                self.stats.write_errors += 1;
+            }
+        }
+    }
+
+    /// When `id` last pinged us (Unix epoch if never).
+    pub fn last_ping(&mut self, id: &NodeId) -> SimTime {
+        self.fetch_time(id, DISCOVER_PING)
+    }
+
+    /// Records a ping from `id` at `t` (whole seconds are stored).
+    pub fn update_last_ping(&mut self, id: &NodeId, t: SimTime) {
+        self.put(
+            &make_key(Some(id), DISCOVER_PING),
+            &encode_int(t.unix_secs()),
+        );
+    }
+
+    /// When `id` last answered our ping (Unix epoch if never).
+    pub fn last_pong(&mut self, id: &NodeId) -> SimTime {
+        self.fetch_time(id, DISCOVER_PONG)
+    }
+
+    /// Records a pong from `id` at `t` (whole seconds are stored).
+    pub fn update_last_pong(&mut self, id: &NodeId, t: SimTime) {
+        self.put(
+            &make_key(Some(id), DISCOVER_PONG),
+            &encode_int(t.unix_secs()),
+        );
+    }
+
+    /// FINDNODE failures of `id` since bonding.
+    pub fn find_fails(&mut self, id: &NodeId) -> i64 {
+        self.fetch_int(&make_key(Some(id), DISCOVER_FIND_FAILS))
+    }
+
+    /// Sets the FINDNODE failure count of `id`.
+    pub fn update_find_fails(&mut self, id: &NodeId, fails: i64) {
+        self.put(&make_key(Some(id), DISCOVER_FIND_FAILS), &encode_int(fails));
+    }
+
+    /// Starts the expirer if it is not running (geth's `sync.Once`): its first run is one cleanup
+    /// cycle after `now`.
+    pub fn ensure_expirer(&mut self, now: SimTime) {
+        if self.next_expiry.is_none() {
+            self.next_expiry = Some(now + self.cfg.cleanup_cycle);
+        }
+    }
+
+    /// When the expirer runs next, if it was started.
+    pub fn next_expiry(&self) -> Option<SimTime> {
+        self.next_expiry
+    }
+
+    /// Runs the expirer if it is due at `now`; returns the records it deleted. Like Go's ticker, a
+    /// late poll runs once and skips the ticks it missed.
+    pub fn poll_expirer(&mut self, now: SimTime) -> usize {
+        let Some(next) = self.next_expiry else {
+            return 0;
+        };
+        if now < next {
+            return 0;
+        }
+        let mut following = next + self.cfg.cleanup_cycle;
+        while following <= now {
+            following += self.cfg.cleanup_cycle;
+        }
+        self.next_expiry = Some(following);
+        self.expire_nodes(now)
+    }
+
+    /// geth's `expireNodes`: deletes every node record (with all its fields) whose last pong is not
+    /// after `now - node_expiration`, and the record of self. Records that never ponged read as
+    /// Unix 0 and are deleted too. Returns how many records were deleted.
+    pub fn expire_nodes(&mut self, now: SimTime) -> usize {
+        let threshold = now.saturating_sub(self.cfg.node_expiration);
+        // One pass: a node's fields sort right after its record, so the pong is seen in the same
+        // scan rather than read back per record.
+        let mut records: BTreeMap<NodeId, SimTime> = BTreeMap::new();
+        for (key, value) in self.scan_all() {
+            match split_key(&key) {
+                (Some(id), f) if f == DISCOVER_ROOT => {
+                    records.entry(id).or_insert(SimTime::from_unix_secs(0));
+                }
+                (Some(id), f) if f == DISCOVER_PONG => {
+                    if let Some(r) = records.get_mut(&id) {
+                        *r = secs_to_time(decode_int(&value).unwrap_or(0));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut deleted = 0;
+        for (id, pong) in records {
+            if id != self.self_id && pong > threshold {
+                continue;
+            }
+            self.delete_node(&id);
+            deleted += 1;
+        }
+        self.stats.expiry_runs += 1;
+        self.stats.expired_nodes += deleted as u64;
+        deleted
+    }
+
+    /// geth's `querySeeds`: up to `n` random nodes, other than self, that ponged within `max_age`.
+    ///
+    /// It seeks `n * 5` times at most, each time to a random key whose first ID byte is a cursor
+    /// advanced by 0–15 (wrapping), so that even a small database is covered; running off the end
+    /// resets the cursor. It may return fewer than `n` nodes even when more are eligible, exactly
+    /// as geth does. All randomness comes from `rng`.
+    pub fn query_seeds<R: Rng + ?Sized>(
+        &mut self,
+        n: usize,
+        max_age: Duration,
+        now: SimTime,
+        rng: &mut R,
+    ) -> Vec<Node> {
+        let mut nodes: Vec<Node> = Vec::with_capacity(n);
+        let Ok(mut it) = self.db.new_iter() else {
+            return nodes;
+        };
+        let mut id = [0u8; 64];
+        let mut seeks = 0;
+        'seek: while nodes.len() < n && seeks < n * 5 {
+            seeks += 1;
+            let ctr = id[0];
+            rng.fill_bytes(&mut id);
+            id[0] = ctr.wrapping_add(id[0] % 16);
+            it.seek(&make_key(Some(&NodeId(id)), DISCOVER_ROOT));
+            let Some(node) = next_node(&mut it, &mut self.stats) else {
+                id[0] = 0;
+                continue 'seek;
+            };
+            if node.id == self.self_id {
+                continue 'seek;
+            }
+            let pong = self.last_pong(&node.id);
+            if now.saturating_since(pong) > max_age {
+                continue 'seek;
+            }
+            if nodes.iter().any(|m| m.id == node.id) {
+                continue 'seek;
+            }
+            nodes.push(node);
+        }
+        nodes
+    }
+
+    /// Number of node records (any age, self included).
+    pub fn record_count(&mut self) -> usize {
+        self.scan_all()
+            .iter()
+            .filter(|(k, _)| matches!(split_key(k), (Some(_), f) if f == DISCOVER_ROOT))
+            .count()
+    }
+
+    /// Every decodable node record, in key order.
+    pub fn all_nodes(&mut self) -> Vec<Node> {
+        let mut out = Vec::new();
+        for (k, v) in self.scan_all() {
+            if let (Some(_), f) = split_key(&k) {
+                if f == DISCOVER_ROOT {
+                    match rlp::decode::<Node>(&v) {
+                        Ok(n) => out.push(n),
+                        Err(_) => self.stats.bad_records += 1,
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Writes raw bytes under a key: for tests and tools that plant foreign or garbled records.
+    pub fn put_raw(&mut self, key: &[u8], value: &[u8]) {
+        self.put(key, value);
+    }
+
+    fn put(&mut self, key: &[u8], value: &[u8]) {
+        if let Err(e) = self.db.put(key, value) {
+            self.stats.write_errors += 1;
+            warn!(err = %e, "node database write failed");
+        }
+    }
+
+    fn fetch_int(&mut self, key: &[u8]) -> i64 {
+        self.db.get(key).and_then(|v| decode_int(&v)).unwrap_or(0)
+    }
+
+    fn fetch_time(&mut self, id: &NodeId, field: &[u8]) -> SimTime {
+        secs_to_time(self.fetch_int(&make_key(Some(id), field)))
+    }
+
+    fn keys_with_prefix(&mut self, prefix: &[u8]) -> Vec<Vec<u8>> {
+        let mut keys = Vec::new();
+        let Ok(mut it) = self.db.new_iter() else {
+            return keys;
+        };
+        it.seek(prefix);
+        while let Some((k, _)) = it.current() {
+            if !k.starts_with(prefix) {
+                break;
+            }
+            keys.push(k.to_vec());
+            if !it.advance() {
+                break;
+            }
+        }
+        keys
+    }
+
+    fn scan_all(&mut self) -> Vec<(Vec<u8>, Vec<u8>)> {
+        let mut out = Vec::new();
+        if let Ok(mut it) = self.db.new_iter() {
+            while let Some(kv) = it.next() {
+                out.push(kv);
+            }
+        }
+        out
+    }
+}
+
+/// geth's `nextNode`: the first decodable node record at or after the iterator's position.
+fn next_node(it: &mut rusty_leveldb::DBIterator, stats: &mut NodeDbStats) -> Option<Node> {
+    loop {
+        let (key, value) = it.current()?;
+        if let (Some(id), f) = split_key(&key) {
+            if f == DISCOVER_ROOT {
+                match rlp::decode::<Node>(&value) {
+                    Ok(n) => return Some(n),
+                    Err(e) => {
+                        stats.bad_records += 1;
+                        warn!(id = ?id, err = %e, "failed to decode node RLP");
+                    }
+                }
+            }
+        }
+        if !it.advance() {
+            return None;
+        }
+    }
+}
+
+fn secs_to_time(secs: i64) -> SimTime {
+    SimTime::from_unix_secs(secs.max(0) as u64)
+}
+
+/// Opens rusty-leveldb, turning its panics on damaged files into errors.
+fn try_open(storage: &Storage, cfg: &NodeDbConfig) -> Result<DB, Status> {
+    let opts = storage.options(&cfg.tuning);
+    match catch_unwind(AssertUnwindSafe(|| DB::open(storage.path(), opts))) {
+        Ok(r) => r,
+        Err(_) => Err(Status::new(
+            StatusCode::Corruption,
+            "rusty-leveldb panicked while opening",
+        )),
+    }
+}
+
+/// Opens the database if every data file reads cleanly; otherwise rebuilds it from what
+/// [`salvage::scan`] could read.
+fn open_or_recover(
+    storage: &Storage,
+    cfg: &NodeDbConfig,
+    stats: &mut NodeDbStats,
+) -> Result<DB, NodeDbError> {
+    let scan = salvage::scan(storage);
+    let first_error = if scan.damaged == 0 {
+        match try_open(storage, cfg) {
+            Ok(db) => return Ok(db),
+            Err(s) if s.code == StatusCode::LockError => return Err(open_err(storage, s)),
+            Err(s) => s.to_string(),
+        }
+    } else {
+        format!(
+            "{} unreadable parts in {} data files",
+            scan.damaged, scan.files
+        )
+    };
+    stats.recoveries += 1;
+    stats.damaged_parts += scan.damaged as u64;
+    storage.remove_all().map_err(|e| io_err(storage, e))?;
+    let mut db = try_open(storage, cfg).map_err(|s| open_err(storage, s))?;
+    let mut records = 0u64;
+    for (k, v) in scan.live() {
+        if matches!(split_key(&k), (Some(_), f) if f == DISCOVER_ROOT) {
+            records += 1;
+        }
+        put_or_fail(&mut db, storage, &k, &v)?;
+    }
+    stats.salvaged_records += records;
+    warn!(path = %storage.path().display(), cause = %first_error, salvaged = records,
+          "node database was corrupted: rebuilt from the readable records");
+    Ok(db)
+}
+
+fn put_or_fail(db: &mut DB, storage: &Storage, k: &[u8], v: &[u8]) -> Result<(), NodeDbError> {
+    db.put(k, v).map_err(|s| open_err(storage, s))
+}
+
+fn open_err(storage: &Storage, status: Status) -> NodeDbError {
+    NodeDbError::Open {
+        path: storage.path().display().to_string(),
+        status,
+    }
+}
+
+fn io_err(storage: &Storage, source: std::io::Error) -> NodeDbError {
+    NodeDbError::Io {
+        path: storage.path().display().to_string(),
+        source,
+    }
+}
+
+#[cfg(test)]
+mod tests;

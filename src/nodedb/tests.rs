@@ -1,0 +1,265 @@
+use super::*;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+const DAY: Duration = Duration::from_secs(24 * 3600);
+
+fn node(i: u8) -> Node {
+    let mut id = [0u8; 64];
+    id[0] = i;
+    id[63] = i;
+    Node::new(
+        format!("10.0.0.{i}").parse().unwrap(),
+        30303,
+        30303,
+        NodeId(id),
+    )
+}
+
+fn self_id() -> NodeId {
+    NodeId([0xee; 64])
+}
+
+fn open(storage: &Storage) -> NodeDb {
+    NodeDb::open(storage.clone(), self_id(), NodeDbConfig::default()).unwrap()
+}
+
+fn t0() -> SimTime {
+    SimTime::DEFAULT_EPOCH
+}
+
+#[test]
+fn fresh_database_gets_the_version() {
+    let s = Storage::memory();
+    let mut db = open(&s);
+    assert_eq!(
+        db.db.get(VERSION_KEY).unwrap().as_ref(),
+        encode_int(5).as_slice()
+    );
+    assert_eq!(db.record_count(), 0);
+}
+
+#[test]
+fn reopening_keeps_records_and_a_new_version_flushes_them() {
+    let s = Storage::memory();
+    let mut db = open(&s);
+    db.update_node(&node(1));
+    db.update_last_pong(&node(1).id, t0());
+    let s = db.close();
+
+    let mut db = open(&s);
+    assert_eq!(db.node(&node(1).id), Some(node(1)));
+    assert_eq!(db.stats().version_flushes, 0);
+    let s = db.close();
+
+    let cfg = NodeDbConfig {
+        version: 6,
+        ..NodeDbConfig::default()
+    };
+    let mut db = NodeDb::open(s, self_id(), cfg.clone()).unwrap();
+    assert_eq!(db.stats().version_flushes, 1);
+    assert_eq!(db.node(&node(1).id), None);
+    assert_eq!(db.last_pong(&node(1).id), SimTime::from_unix_secs(0));
+    let s = db.close();
+    // Reopening at the new version flushes nothing more.
+    let db = NodeDb::open(s, self_id(), cfg).unwrap();
+    assert_eq!(db.stats().version_flushes, 0);
+}
+
+#[test]
+fn node_update_and_delete_touch_only_that_node() {
+    let mut db = open(&Storage::memory());
+    for i in 1..=3 {
+        db.update_node(&node(i));
+        db.update_last_ping(&node(i).id, t0());
+        db.update_last_pong(&node(i).id, t0());
+        db.update_find_fails(&node(i).id, 2);
+    }
+    db.delete_node(&node(2).id);
+    assert_eq!(db.node(&node(2).id), None);
+    assert_eq!(db.last_ping(&node(2).id), SimTime::from_unix_secs(0));
+    assert_eq!(db.last_pong(&node(2).id), SimTime::from_unix_secs(0));
+    assert_eq!(db.find_fails(&node(2).id), 0);
+    for i in [1, 3] {
+        assert_eq!(db.node(&node(i).id), Some(node(i)));
+        assert_eq!(db.last_pong(&node(i).id), t0());
+        assert_eq!(db.find_fails(&node(i).id), 2);
+    }
+    // Overwrite.
+    let mut moved = node(1);
+    moved.udp = 40404;
+    db.update_node(&moved);
+    assert_eq!(db.node(&moved.id).unwrap().udp, 40404);
+}
+
+#[test]
+fn times_are_whole_seconds_and_missing_or_garbled_values_read_zero() {
+    let mut db = open(&Storage::memory());
+    let id = node(1).id;
+    assert_eq!(db.last_ping(&id), SimTime::from_unix_secs(0));
+    assert_eq!(db.find_fails(&id), 0);
+    db.update_last_ping(&id, t0() + Duration::from_millis(2_900));
+    assert_eq!(db.last_ping(&id), t0() + Duration::from_secs(2));
+    db.put_raw(&make_key(Some(&id), DISCOVER_PONG), &[0xff, 0xff]);
+    assert_eq!(db.last_pong(&id), SimTime::from_unix_secs(0));
+    db.put_raw(&make_key(Some(&id), DISCOVER_FIND_FAILS), b"");
+    assert_eq!(db.find_fails(&id), 0);
+    db.update_find_fails(&id, 7);
+    assert_eq!(db.find_fails(&id), 7);
+}
+
+#[test]
+fn garbled_record_reads_absent_and_is_counted() {
+    let mut db = open(&Storage::memory());
+    let id = node(4).id;
+    db.put_raw(&make_key(Some(&id), DISCOVER_ROOT), b"\xc3junk");
+    assert_eq!(db.node(&id), None);
+    assert_eq!(db.stats().bad_records, 1);
+}
+
+#[test]
+fn expiry_deletes_old_never_ponged_and_self() {
+    let mut db = open(&Storage::memory());
+    let now = t0() + 2 * DAY;
+    let stale = node(1); // pong exactly at the threshold: not after it, so expired
+    let fresh = node(2); // one second newer: kept
+    let never = node(3); // never ponged: reads as Unix 0, expired
+    for n in [stale, fresh, never] {
+        db.update_node(&n);
+    }
+    db.update_last_pong(&stale.id, now - DAY);
+    db.update_last_pong(&fresh.id, now - DAY + Duration::from_secs(1));
+    db.update_last_ping(&never.id, now);
+    let me = Node::new("10.0.0.99".parse().unwrap(), 1, 1, self_id());
+    db.update_node(&me);
+    db.update_last_pong(&me.id, now);
+
+    assert_eq!(db.expire_nodes(now), 3);
+    assert_eq!(db.all_nodes(), vec![fresh]);
+    // Expiry removes every field, not only the record.
+    assert_eq!(db.last_ping(&never.id), SimTime::from_unix_secs(0));
+    assert_eq!(db.stats().expired_nodes, 3);
+    // Fields without a record are not records and are left alone (as in geth).
+    db.update_last_ping(&node(9).id, t0());
+    assert_eq!(db.expire_nodes(now), 0);
+    assert_eq!(db.last_ping(&node(9).id), t0());
+}
+
+#[test]
+fn expirer_runs_once_per_cycle_after_it_is_started() {
+    let mut db = open(&Storage::memory());
+    let hour = Duration::from_secs(3600);
+    assert_eq!(db.next_expiry(), None);
+    db.update_node(&node(1)); // never ponged: goes at the first run
+    assert_eq!(db.poll_expirer(t0() + 10 * hour), 0, "not started");
+    db.ensure_expirer(t0());
+    db.ensure_expirer(t0() + hour / 2); // a second start changes nothing
+    assert_eq!(db.next_expiry(), Some(t0() + hour));
+    assert_eq!(db.poll_expirer(t0() + hour - Duration::from_secs(1)), 0);
+    assert_eq!(db.stats().expiry_runs, 0);
+    assert_eq!(db.poll_expirer(t0() + hour), 1);
+    assert_eq!(db.next_expiry(), Some(t0() + 2 * hour));
+    // A late poll runs once and skips the missed ticks.
+    db.poll_expirer(t0() + 5 * hour + Duration::from_secs(1));
+    assert_eq!(db.stats().expiry_runs, 2);
+    assert_eq!(db.next_expiry(), Some(t0() + 6 * hour));
+}
+
+fn seeded_db(count: u8, now: SimTime) -> NodeDb {
+    let mut db = open(&Storage::memory());
+    for i in 1..=count {
+        db.update_node(&node(i));
+        db.update_last_pong(&node(i).id, now);
+    }
+    db
+}
+
+#[test]
+fn query_seeds_skips_self_old_and_duplicates() {
+    let now = t0() + 10 * DAY;
+    let mut db = seeded_db(20, now);
+    let me = Node::new("10.0.0.99".parse().unwrap(), 1, 1, self_id());
+    db.update_node(&me);
+    db.update_last_pong(&me.id, now);
+    // Five nodes too old for a 5-day max age.
+    for i in 1..=5 {
+        db.update_last_pong(&node(i).id, now - 6 * DAY);
+    }
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    for _ in 0..20 {
+        let seeds = db.query_seeds(30, 5 * DAY, now, &mut rng);
+        assert!(seeds.len() <= 15);
+        let mut ids: Vec<_> = seeds.iter().map(|n| n.id).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), seeds.len(), "duplicate seed");
+        for s in &seeds {
+            assert_ne!(s.id, self_id());
+            assert!(s.id.0[0] > 5, "old node {:?} returned", s.id);
+        }
+    }
+}
+
+#[test]
+fn query_seeds_may_return_fewer_than_eligible_and_is_reproducible() {
+    let now = t0();
+    let mut db = seeded_db(100, now);
+    let a = db.query_seeds(30, 5 * DAY, now, &mut ChaCha8Rng::seed_from_u64(42));
+    let b = db.query_seeds(30, 5 * DAY, now, &mut ChaCha8Rng::seed_from_u64(42));
+    let c = db.query_seeds(30, 5 * DAY, now, &mut ChaCha8Rng::seed_from_u64(43));
+    assert_eq!(a, b);
+    assert_ne!(a, c);
+    assert!(!a.is_empty() && a.len() <= 30);
+}
+
+#[test]
+fn query_seeds_on_empty_or_pongless_database_is_empty() {
+    let mut db = open(&Storage::memory());
+    let mut rng = ChaCha8Rng::seed_from_u64(0);
+    assert!(db.query_seeds(30, 5 * DAY, t0(), &mut rng).is_empty());
+    db.update_node(&node(1));
+    assert!(db
+        .query_seeds(30, 5 * DAY, t0() + 6 * DAY, &mut rng)
+        .is_empty());
+}
+
+#[test]
+fn query_seeds_skips_undecodable_records_and_counts_them() {
+    let now = t0();
+    let mut db = open(&Storage::memory());
+    for i in 1..=3u8 {
+        let mut id = [0u8; 64];
+        id[0] = i * 60;
+        db.put_raw(&make_key(Some(&NodeId(id)), DISCOVER_ROOT), b"garbage");
+    }
+    db.update_node(&node(250));
+    db.update_last_pong(&node(250).id, now);
+    let seeds = db.query_seeds(5, DAY, now, &mut ChaCha8Rng::seed_from_u64(3));
+    assert_eq!(seeds, vec![node(250)]);
+    assert!(db.stats().bad_records > 0);
+}
+
+#[test]
+fn corrupted_in_memory_log_is_recovered() {
+    let s = Storage::memory();
+    let mut db = open(&s);
+    for i in 1..=10 {
+        db.update_node(&node(i));
+    }
+    let s = db.close();
+    let log = s
+        .file_names()
+        .unwrap()
+        .into_iter()
+        .find(|n| n.ends_with(".log"))
+        .unwrap();
+    s.write_file(&log, &vec![0xab; 5000]).unwrap();
+    let mut db = open(&s);
+    assert_eq!(db.stats().recoveries, 1);
+    assert_eq!(db.record_count(), 0);
+    // The rebuilt database is usable and versioned.
+    db.update_node(&node(1));
+    assert_eq!(db.node(&node(1).id), Some(node(1)));
+    let s = db.close();
+    assert_eq!(open(&s).stats().recoveries, 0);
+}
