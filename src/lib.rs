@@ -5,6 +5,7 @@
 //! - [`node`]: node identities, keccak hashes and XOR distances.
 //! - [`nodedb`]: each peer's node database on rusty-leveldb, faithful to geth's.
 
+pub mod benchmark;
 pub mod clock;
 pub mod node;
 pub mod nodedb;

@@ -37,6 +37,21 @@ enum Command {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Measure the memory and write time of many in-memory node databases.
+    BenchDb {
+        /// Databases to hold at once.
+        #[arg(long, default_value_t = 1000)]
+        dbs: usize,
+        /// Node records per database.
+        #[arg(long, default_value_t = 200)]
+        records: usize,
+        /// rusty-leveldb write buffer (bytes).
+        #[arg(long)]
+        write_buffer: Option<usize>,
+        /// rusty-leveldb block cache (bytes).
+        #[arg(long)]
+        block_cache: Option<usize>,
+    },
 }
 
 fn main() -> std::process::ExitCode {
@@ -50,6 +65,30 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Demo { nodes, seed, dir } => demo(nodes, seed, dir),
+        Command::BenchDb {
+            dbs,
+            records,
+            write_buffer,
+            block_cache,
+        } => {
+            let mut cfg = NodeDbConfig::default();
+            if let Some(w) = write_buffer {
+                cfg.tuning.write_buffer_size = w;
+            }
+            if let Some(c) = block_cache {
+                cfg.tuning.block_cache_bytes = c;
+            }
+            let m = discsim::benchmark::nodedb_memory(dbs, records, &cfg);
+            println!(
+                "{} in-memory databases x {} records ({:?}): {} bytes per database, {:.2} us per write",
+                m.databases,
+                m.records,
+                cfg.tuning,
+                m.bytes_per_db,
+                m.put.as_secs_f64() * 1e6
+            );
+            Ok(())
+        }
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

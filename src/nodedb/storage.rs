@@ -47,7 +47,7 @@ pub struct DbTuning {
 impl Default for DbTuning {
     fn default() -> Self {
         DbTuning {
-            write_buffer_size: 64 * 1024,
+            write_buffer_size: 32 * 1024,
             block_cache_bytes: 32 * 1024,
             block_size: 4 * 1024,
             max_open_files: 16,

@@ -1,0 +1,78 @@
+//! Measurements for the `bench` commands: memory from the operating system, time from the wall
+//! clock. This is the one module allowed to read the wall clock: it measures the simulator, it
+//! never feeds the simulation.
+
+use std::time::{Duration, Instant};
+
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+use crate::clock::SimTime;
+use crate::node::{Node, NodeId};
+use crate::nodedb::{NodeDb, NodeDbConfig, Storage};
+
+/// Resident set size of this process in bytes (Linux `/proc/self/statm`), if known.
+pub fn rss_bytes() -> Option<u64> {
+    let statm = std::fs::read_to_string("/proc/self/statm").ok()?;
+    let pages: u64 = statm.split_whitespace().nth(1)?.parse().ok()?;
+    Some(pages * 4096)
+}
+
+/// Peak resident set size of this process in bytes (Linux `VmHWM`), if known.
+pub fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb * 1024)
+}
+
+/// What [`nodedb_memory`] measured.
+#[derive(Debug, Clone)]
+pub struct DbMemory {
+    pub databases: usize,
+    pub records: usize,
+    /// Resident bytes per database, all in (memtable, in-memory files, caches, allocator slack).
+    pub bytes_per_db: u64,
+    /// Wall time per write while filling.
+    pub put: Duration,
+}
+
+/// Opens `databases` in-memory node databases and writes `records` nodes into each, as a peer
+/// does over its life (record, last ping, last pong, then a second pong), and reports the memory
+/// they hold.
+pub fn nodedb_memory(databases: usize, records: usize, cfg: &NodeDbConfig) -> DbMemory {
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let before = rss_bytes().unwrap_or(0);
+    let now = SimTime::DEFAULT_EPOCH;
+    let started = Instant::now();
+    let mut dbs = Vec::with_capacity(databases);
+    let mut writes = 0u64;
+    for _ in 0..databases {
+        let mut db = NodeDb::open(Storage::memory(), NodeId::random(&mut rng), cfg.clone())
+            .expect("in-memory open");
+        for i in 0..records {
+            let n = Node::new(
+                [10, 0, (i >> 8) as u8, i as u8].into(),
+                30303,
+                30303,
+                NodeId::random(&mut rng),
+            );
+            db.update_node(&n);
+            db.update_last_ping(&n.id, now);
+            db.update_last_pong(&n.id, now);
+            db.update_last_pong(&n.id, now + Duration::from_secs(60));
+            writes += 4;
+        }
+        dbs.push(db);
+    }
+    let put = started.elapsed() / writes.max(1) as u32;
+    let after = rss_bytes().unwrap_or(0);
+    let bytes_per_db = after.saturating_sub(before) / databases.max(1) as u64;
+    drop(dbs);
+    DbMemory {
+        databases,
+        records,
+        bytes_per_db,
+        put,
+    }
+}
