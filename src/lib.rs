@@ -4,8 +4,25 @@
 //! - [`clock`]: virtual time; nothing reads the wall clock.
 //! - [`node`]: node identities, keccak hashes and XOR distances.
 //! - [`nodedb`]: each peer's node database on rusty-leveldb, faithful to geth's.
+//! - [`packet`]: discv4 wire packets (RLP, real sizes).
+//! - [`table`], [`lookup`]: geth 2018's Kademlia table and iterative lookup.
+//! - [`protocol`]: a discv4 peer as a sans-IO state machine (transport and table loop).
+//! - [`network`]: latency, loss, NAT, addresses, subnets.
+//! - [`engine`]: virtual-time discrete-event engine with peers as actix actors on shards.
+//! - [`truth`], [`metrics`]: the observer's ground truth and the metrics measured against it.
+//! - [`rng`]: seeded random streams.
+//! - [`benchmark`]: wall-clock and memory measurement for the `bench` commands.
 
 pub mod benchmark;
 pub mod clock;
+pub mod engine;
+pub mod lookup;
+pub mod metrics;
+pub mod network;
 pub mod node;
 pub mod nodedb;
+pub mod packet;
+pub mod protocol;
+pub mod rng;
+pub mod table;
+pub mod truth;

@@ -37,6 +37,24 @@ enum Command {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Benchmark the engine: N peers bootstrap from 2 bootnodes and run for H virtual hours.
+    Bench {
+        /// Peers (2 of them bootnodes).
+        #[arg(long, default_value_t = 1000)]
+        peers: u32,
+        /// Virtual hours to run.
+        #[arg(long, default_value_t = 1.0)]
+        hours: f64,
+        /// Shard threads.
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
+        /// Seed of every random stream.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Observer sampling interval in virtual seconds.
+        #[arg(long, default_value_t = 300)]
+        sample_secs: u64,
+    },
     /// Measure the memory and write time of many in-memory node databases.
     BenchDb {
         /// Databases to hold at once.
@@ -65,6 +83,13 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Demo { nodes, seed, dir } => demo(nodes, seed, dir),
+        Command::Bench {
+            peers,
+            hours,
+            threads,
+            seed,
+            sample_secs,
+        } => bench(peers, hours, threads, seed, sample_secs),
         Command::BenchDb {
             dbs,
             records,
@@ -167,5 +192,71 @@ fn demo(count: u32, seed: u64, dir: Option<PathBuf>) -> Result<()> {
         after.len()
     );
     db.close();
+    Ok(())
+}
+
+fn bench(peers: u32, hours: f64, threads: usize, seed: u64, sample_secs: u64) -> Result<()> {
+    use discsim::benchmark::peak_rss_bytes;
+    use discsim::engine::{run, SimConfig};
+
+    anyhow::ensure!(
+        hours > 0.0 && hours.is_finite(),
+        "--hours must be a positive number"
+    );
+    let cfg = SimConfig {
+        seed,
+        peers,
+        bootnodes: 2.min(peers),
+        threads,
+        duration: Duration::from_secs_f64(hours * 3600.0),
+        sample_interval: Duration::from_secs(sample_secs.max(1)),
+        probe_interval: Some(Duration::from_secs(60)),
+        ..SimConfig::default()
+    };
+    let started = std::time::Instant::now();
+    let out = run(&cfg)?;
+    let wall = started.elapsed().as_secs_f64();
+    let c = &out.counters;
+    let events = out.link.inputs + out.link.timer_wakes;
+    let peak = peak_rss_bytes().unwrap_or(0);
+    let last = out.samples.last();
+    println!("discsim bench: {peers} peers, {hours} virtual h, {threads} threads, seed {seed}");
+    println!("  wall time        {wall:>12.2} s");
+    println!(
+        "  events           {events:>12}  ({:.0}/s: packets delivered, actions, timer wake-ups)",
+        events as f64 / wall
+    );
+    println!(
+        "  packets sent     {:>12}  ({:.0}/s, {:.1} MB)",
+        c.packets_sent,
+        c.packets_sent as f64 / wall,
+        c.bytes_sent as f64 / 1e6
+    );
+    println!(
+        "  actor messages   {:>12}  ({:.0}/s), {} windows",
+        c.slot_runs,
+        c.slot_runs as f64 / wall,
+        c.windows
+    );
+    println!(
+        "  peak RSS         {:>12.1} MiB  ({:.0} KB per peer)",
+        peak as f64 / 1048576.0,
+        peak as f64 / 1024.0 / peers as f64
+    );
+    match out.convergence {
+        Some(t) => println!("  converged at     {t:>12.0} s virtual"),
+        None => println!("  converged at              never"),
+    }
+    if let Some(s) = last {
+        println!(
+            "  final sample     recall {:.3}, table {:.1}, dead entries {:.3}, DB records {:.1}",
+            s.mean_recall, s.mean_table_size, s.dead_entry_share, s.mean_db_records
+        );
+    }
+    let ok = out.probes.iter().filter(|p| p.success).count();
+    println!(
+        "  probes           {ok}/{} found the closest live node",
+        out.probes.len()
+    );
     Ok(())
 }

@@ -33,6 +33,17 @@ fn small_buffers() -> NodeDbConfig {
     }
 }
 
+/// A configuration whose large write buffer keeps every record in the write-ahead log.
+fn log_only() -> NodeDbConfig {
+    NodeDbConfig {
+        tuning: DbTuning {
+            write_buffer_size: 4 << 20,
+            ..DbTuning::default()
+        },
+        ..NodeDbConfig::default()
+    }
+}
+
 fn fill(storage: &Storage, cfg: &NodeDbConfig, count: u16) {
     let now = SimTime::DEFAULT_EPOCH;
     let mut db = NodeDb::open(storage.clone(), me(), cfg.clone()).unwrap();
@@ -75,7 +86,7 @@ fn a_second_handle_is_refused_not_corrupted() {
     let s = Storage::disk(dir.path().join("nodes"));
     let cfg = NodeDbConfig::default();
     fill(&s, &cfg, 5);
-    let mut first = open(&s, &cfg);
+    let first = open(&s, &cfg);
     assert!(NodeDb::open(s.clone(), me(), cfg.clone()).is_err());
     assert_eq!(first.record_count(), 5);
 }
@@ -91,7 +102,7 @@ fn version_bump_flushes_the_directory() {
         version: 6,
         ..cfg.clone()
     };
-    let mut db = open(&s, &v6);
+    let db = open(&s, &v6);
     assert_eq!(db.stats().version_flushes, 1);
     assert_eq!(db.record_count(), 0);
     db.close();
@@ -121,7 +132,7 @@ fn garbage(b: Vec<u8>) -> Vec<u8> {
 fn truncated_log_keeps_its_readable_prefix() {
     let dir = tempfile::tempdir().unwrap();
     let s = Storage::disk(dir.path().join("nodes"));
-    let cfg = NodeDbConfig::default();
+    let cfg = log_only();
     fill(&s, &cfg, 200);
     damage(&s, ".log", truncate_half);
     let mut db = open(&s, &cfg);
@@ -138,7 +149,7 @@ fn truncated_log_keeps_its_readable_prefix() {
 fn garbage_log_starts_empty() {
     let dir = tempfile::tempdir().unwrap();
     let s = Storage::disk(dir.path().join("nodes"));
-    let cfg = NodeDbConfig::default();
+    let cfg = log_only();
     fill(&s, &cfg, 100);
     damage(&s, ".log", garbage);
     let mut db = open(&s, &cfg);
@@ -147,7 +158,7 @@ fn garbage_log_starts_empty() {
     assert_eq!(db.stats().salvaged_records, 0);
     db.update_node(&node(1));
     db.close();
-    let mut db = open(&s, &cfg);
+    let db = open(&s, &cfg);
     assert_eq!(db.stats().recoveries, 0);
     assert_eq!(db.record_count(), 1);
 }

@@ -35,7 +35,8 @@ pub mod keys;
 pub mod salvage;
 mod storage;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{Hash, Hasher};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
 
@@ -98,6 +99,8 @@ pub struct NodeDbStats {
     pub expired_nodes: u64,
     /// Writes or deletes that rusty-leveldb refused.
     pub write_errors: u64,
+    /// `update_node` calls that found the same record already stored and wrote nothing.
+    pub unchanged_writes: u64,
 }
 
 /// Errors that leave no usable database.
@@ -124,6 +127,10 @@ pub struct NodeDb {
     cfg: NodeDbConfig,
     next_expiry: Option<SimTime>,
     stats: NodeDbStats,
+    /// Which node records exist, with a fingerprint of their bytes: the record count in O(1),
+    /// and `update_node` of an unchanged record costs no write. Only looked up, never iterated,
+    /// so its order cannot reach results.
+    records: HashMap<NodeId, u64>,
 }
 
 impl NodeDb {
@@ -153,14 +160,23 @@ impl NodeDb {
                 put_or_fail(&mut db, &storage, VERSION_KEY, &want)?;
             }
         }
-        Ok(NodeDb {
+        let mut db = NodeDb {
             db,
             storage,
             self_id,
             cfg,
             next_expiry: None,
             stats,
-        })
+            records: HashMap::new(),
+        };
+        for (k, v) in db.scan_all() {
+            if let (Some(id), f) = split_key(&k) {
+                if f == DISCOVER_ROOT {
+                    db.records.insert(id, fingerprint(&v));
+                }
+            }
+        }
+        Ok(db)
     }
 
     /// Flushes and releases the database, handing back its storage so that it can be reopened
@@ -201,14 +217,24 @@ impl NodeDb {
         }
     }
 
-    /// Inserts or overwrites the record of `node`.
+    /// Inserts or overwrites the record of `node`. Rewriting the very bytes already stored is a
+    /// logical no-op and is skipped (geth's `copyLiveNodes` rewrites every live entry every 30 s;
+    /// simulating those identical puts would dominate the cost of a run and change no result).
     pub fn update_node(&mut self, node: &Node) {
         let blob = rlp::encode(node);
-        self.put(&make_key(Some(&node.id), DISCOVER_ROOT), &blob);
+        let fp = fingerprint(&blob);
+        if self.records.get(&node.id) == Some(&fp) {
+            self.stats.unchanged_writes += 1;
+            return;
+        }
+        if self.put(&make_key(Some(&node.id), DISCOVER_ROOT), &blob) {
+            self.records.insert(node.id, fp);
+        }
     }
 
     /// Deletes every key under the node's prefix `n:<id>`: its record and all its fields.
     pub fn delete_node(&mut self, id: &NodeId) {
+        self.records.remove(id);
         let prefix = make_key(Some(id), b"");
         let keys = self.keys_with_prefix(&prefix);
         for k in keys {
@@ -362,12 +388,9 @@ impl NodeDb {
         nodes
     }
 
-    /// Number of node records (any age, self included).
-    pub fn record_count(&mut self) -> usize {
-        self.scan_all()
-            .iter()
-            .filter(|(k, _)| matches!(split_key(k), (Some(_), f) if f == DISCOVER_ROOT))
-            .count()
+    /// Number of node records (any age, self included, decodable or not).
+    pub fn record_count(&self) -> usize {
+        self.records.len()
     }
 
     /// Every decodable node record, in key order.
@@ -388,13 +411,23 @@ impl NodeDb {
 
     /// Writes raw bytes under a key: for tests and tools that plant foreign or garbled records.
     pub fn put_raw(&mut self, key: &[u8], value: &[u8]) {
-        self.put(key, value);
+        if self.put(key, value) {
+            if let (Some(id), f) = split_key(key) {
+                if f == DISCOVER_ROOT {
+                    self.records.insert(id, fingerprint(value));
+                }
+            }
+        }
     }
 
-    fn put(&mut self, key: &[u8], value: &[u8]) {
-        if let Err(e) = self.db.put(key, value) {
-            self.stats.write_errors += 1;
-            warn!(err = %e, "node database write failed");
+    fn put(&mut self, key: &[u8], value: &[u8]) -> bool {
+        match self.db.put(key, value) {
+            Ok(()) => true,
+            Err(e) => {
+                self.stats.write_errors += 1;
+                warn!(err = %e, "node database write failed");
+                false
+            }
         }
     }
 
@@ -454,6 +487,12 @@ fn next_node(it: &mut rusty_leveldb::DBIterator, stats: &mut NodeDbStats) -> Opt
             return None;
         }
     }
+}
+
+fn fingerprint(bytes: &[u8]) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    h.finish()
 }
 
 fn secs_to_time(secs: i64) -> SimTime {

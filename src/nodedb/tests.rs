@@ -90,6 +90,32 @@ fn node_update_and_delete_touch_only_that_node() {
     moved.udp = 40404;
     db.update_node(&moved);
     assert_eq!(db.node(&moved.id).unwrap().udp, 40404);
+    assert_eq!(db.record_count(), 2);
+}
+
+#[test]
+fn rewriting_an_unchanged_record_writes_nothing_but_a_change_is_written() {
+    let s = Storage::memory();
+    let mut db = open(&s);
+    db.update_node(&node(1));
+    db.update_node(&node(1));
+    assert_eq!(db.stats().unchanged_writes, 1);
+    let mut moved = node(1);
+    moved.tcp = 1;
+    db.update_node(&moved);
+    assert_eq!(db.stats().unchanged_writes, 1);
+    assert_eq!(db.node(&moved.id), Some(moved));
+    // After a delete the same record is written again.
+    db.delete_node(&moved.id);
+    db.update_node(&moved);
+    assert_eq!(db.node(&moved.id), Some(moved));
+    assert_eq!(db.record_count(), 1);
+    // The index is rebuilt on reopen.
+    let s = db.close();
+    let mut db = open(&s);
+    assert_eq!(db.record_count(), 1);
+    db.update_node(&moved);
+    assert_eq!(db.stats().unchanged_writes, 1);
 }
 
 #[test]

@@ -1,0 +1,684 @@
+//! The discrete-event engine: virtual time, peer actors on shards, and the observer.
+//!
+//! # Time and ordering guarantees
+//!
+//! - Time is a [`SimTime`] that only the coordinator advances. It jumps from one instant with work
+//!   to the next; nothing sleeps and nothing reads the wall clock.
+//! - The coordinator advances in *windows* no longer than the smallest possible link latency
+//!   ([`crate::network::LatencyModel::min_latency`]). A packet sent inside a window therefore
+//!   always arrives after it, so within a window every peer slot depends only on itself: the
+//!   shards run their slots independently, on as many threads as configured.
+//! - Each slot handles its inputs in the order `(arrival time, sender slot, sender's sequence
+//!   number)`, and at equal instants inputs before its own timers; a peer's timers due at the same
+//!   instant fire in the order they were set. Scenario actions (joins, leaves, restarts, probes)
+//!   are inputs from the coordinator (sender slot `u32::MAX`) and sort after packets of the same
+//!   instant.
+//! - Every random draw comes from a ChaCha stream owned by one slot (or by the observer), derived
+//!   from the seed, its purpose and its slot number (see [`crate::rng`]).
+//!
+//! Together these make a run a function of its configuration and seed alone: the samples, the
+//! probes and the per-slot input digests are identical with one thread or several (tested in
+//! `tests/engine.rs`).
+
+mod actor;
+pub mod runner;
+mod shard;
+
+use std::collections::BTreeMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tiny_keccak::{Hasher, Keccak};
+
+use crate::clock::SimTime;
+use crate::metrics::{ConvergenceCriteria, Observer, ProbeOutcome, Sample};
+use crate::network::NetworkConfig;
+use crate::node::{Node, NodeId};
+use crate::nodedb::NodeDbConfig;
+use crate::packet::PacketKind;
+use crate::protocol::{PeerEvent, PeerStats, ProtocolConfig};
+use crate::rng::{stream, Purpose};
+use runner::{identity, Outgoing, SlotStats, Snapshot};
+use shard::{ShardCmd, ShardReply};
+
+/// When the non-bootnode peers join.
+#[derive(Clone, Debug, PartialEq)]
+pub enum JoinSchedule {
+    /// Every peer at the start.
+    AllAtOnce,
+    /// Evenly spread over the first `over` of the run.
+    Ramp { over: Duration },
+}
+
+/// Something the scenario does to a set of peers at a given time.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    /// Stop the peers (their databases are kept).
+    Leave,
+    /// Start stopped peers again.
+    Join,
+    /// Stop and start at once; `fresh` wipes the database and draws a new identity; `db_version`
+    /// sets the version the node database is opened with (an upgrade).
+    Restart {
+        fresh: bool,
+        db_version: Option<i64>,
+    },
+}
+
+/// An [`Action`] applied to `peers` at `at` (an offset from the start of the run).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScheduledAction {
+    pub at: Duration,
+    pub peers: Vec<u32>,
+    pub action: Action,
+}
+
+/// Everything a run depends on.
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    /// Seed of every random stream.
+    pub seed: u64,
+    /// Peer slots; slots `0..bootnodes` are the bootnodes.
+    pub peers: u32,
+    pub bootnodes: u32,
+    /// Virtual start of the run (Unix time).
+    pub start: SimTime,
+    pub duration: Duration,
+    /// How often the observer samples.
+    pub sample_interval: Duration,
+    /// How often a probe lookup is started from a random live peer (none if `None`).
+    pub probe_interval: Option<Duration>,
+    /// Shard threads.
+    pub threads: usize,
+    pub udp_port: u16,
+    pub join: JoinSchedule,
+    pub actions: Vec<ScheduledAction>,
+    pub protocol: ProtocolConfig,
+    pub nodedb: NodeDbConfig,
+    pub network: NetworkConfig,
+    pub convergence: ConvergenceCriteria,
+    /// Keep a digest of every slot's inputs (for determinism checks; costs a hash per packet).
+    pub trace: bool,
+}
+
+impl Default for SimConfig {
+    fn default() -> Self {
+        SimConfig {
+            seed: 1,
+            peers: 200,
+            bootnodes: 2,
+            start: SimTime::DEFAULT_EPOCH,
+            duration: Duration::from_secs(3600),
+            sample_interval: Duration::from_secs(60),
+            probe_interval: Some(Duration::from_secs(30)),
+            threads: 1,
+            udp_port: 30303,
+            join: JoinSchedule::AllAtOnce,
+            actions: Vec::new(),
+            protocol: ProtocolConfig::default(),
+            nodedb: NodeDbConfig::default(),
+            network: NetworkConfig::default(),
+            convergence: ConvergenceCriteria::default(),
+            trace: false,
+        }
+    }
+}
+
+/// A configuration the engine cannot run.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error("invalid `{field}`: {allowed}")]
+    Invalid { field: String, allowed: String },
+    #[error("simulation thread failed: {0}")]
+    Runtime(String),
+}
+
+fn invalid(field: &str, allowed: impl Into<String>) -> SimError {
+    SimError::Invalid {
+        field: field.to_string(),
+        allowed: allowed.into(),
+    }
+}
+
+impl SimConfig {
+    /// Checks what the engine relies on; errors name the knob and what is allowed.
+    pub fn validate(&self) -> Result<(), SimError> {
+        if self.peers == 0 {
+            return Err(invalid("peers", "at least 1"));
+        }
+        if self.bootnodes > self.peers {
+            return Err(invalid(
+                "bootnodes",
+                format!("at most peers ({})", self.peers),
+            ));
+        }
+        if (self.peers as u64) > self.network.ip_layout.capacity() {
+            return Err(invalid(
+                "network.ip_layout",
+                format!(
+                    "room for {} peers; this layout holds {}",
+                    self.peers,
+                    self.network.ip_layout.capacity()
+                ),
+            ));
+        }
+        self.network
+            .validate()
+            .map_err(|e| invalid("network", e.to_string()))?;
+        if self.duration.is_zero() {
+            return Err(invalid("duration", "more than 0"));
+        }
+        if self.sample_interval.is_zero() {
+            return Err(invalid("sample_interval", "more than 0"));
+        }
+        if self.probe_interval.is_some_and(|p| p.is_zero()) {
+            return Err(invalid("probe_interval", "more than 0, or none"));
+        }
+        if self.threads == 0 || self.threads > 256 {
+            return Err(invalid("threads", "1 to 256"));
+        }
+        if self.udp_port <= self.protocol.min_udp_port {
+            return Err(invalid(
+                "udp_port",
+                format!(
+                    "above protocol.min_udp_port ({})",
+                    self.protocol.min_udp_port
+                ),
+            ));
+        }
+        for a in &self.actions {
+            if let Some(p) = a.peers.iter().find(|p| **p >= self.peers) {
+                return Err(invalid(
+                    "actions.peers",
+                    format!("slots below {} (got {p})", self.peers),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What every shard needs to know, shared read-only.
+pub(crate) struct Shared {
+    pub seed: u64,
+    pub peers: u32,
+    pub udp_port: u16,
+    pub layout: crate::network::IpLayout,
+    pub network: NetworkConfig,
+    pub protocol: Arc<ProtocolConfig>,
+    pub nodedb: NodeDbConfig,
+    pub bootnodes: Vec<Node>,
+    /// Which slots sit behind a NAT.
+    pub nat: Vec<bool>,
+    pub trace: bool,
+}
+
+/// A scenario action for one slot.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Control {
+    Join,
+    Leave,
+    Restart {
+        fresh: bool,
+        db_version: Option<i64>,
+    },
+    Probe {
+        id: u64,
+        target: NodeId,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum InputKind {
+    Packet {
+        src: SocketAddr,
+        #[allow(dead_code)]
+        kind: PacketKind,
+        bytes: Vec<u8>,
+    },
+    Control(Control),
+}
+
+/// Something that happens to a slot at an instant: a packet arriving or a scenario action.
+#[derive(Clone, Debug)]
+pub(crate) struct Input {
+    pub at: SimTime,
+    /// Sender slot (`u32::MAX` for the coordinator).
+    pub from: u32,
+    /// The sender's sequence number: ties at one instant from one sender keep sending order.
+    pub seq: u64,
+    pub kind: InputKind,
+}
+
+impl PartialEq for Input {
+    fn eq(&self, o: &Self) -> bool {
+        (self.at, self.from, self.seq) == (o.at, o.from, o.seq)
+    }
+}
+impl Eq for Input {}
+impl PartialOrd for Input {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Input {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        (self.at, self.from, self.seq).cmp(&(o.at, o.from, o.seq))
+    }
+}
+
+/// Work counters of a run, for the benchmark.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RunCounters {
+    /// Windows the coordinator ran.
+    pub windows: u64,
+    /// Times a slot was run in a window (one actor message each).
+    pub slot_runs: u64,
+    /// Packets delivered to peers (decoded or not).
+    pub packets_received: u64,
+    /// Packets sent by peers.
+    pub packets_sent: u64,
+    /// Bytes sent by peers.
+    pub bytes_sent: u64,
+}
+
+/// The result of a run.
+#[derive(Clone, Debug)]
+pub struct SimOutput {
+    pub samples: Vec<Sample>,
+    pub probes: Vec<ProbeOutcome>,
+    /// Seconds from the start until the convergence criteria first held at a sample.
+    pub convergence: Option<f64>,
+    /// The last snapshot of every slot.
+    pub final_snapshots: Vec<Snapshot>,
+    /// Protocol counters summed over all peers.
+    pub totals: PeerStats,
+    /// Slot counters (network losses, engine work) summed over all slots.
+    pub link: SlotStats,
+    /// Per (slot, incarnation-independent) join-to-first-refresh times in seconds, in event order.
+    pub init_times: Vec<(u32, f64)>,
+    pub counters: RunCounters,
+    /// Digest over every slot's input digest, in slot order (with `trace`).
+    pub digest: Option<[u8; 32]>,
+}
+
+/// Runs a simulation to its end.
+///
+/// ```
+/// use discsim::engine::{run, SimConfig};
+/// use std::time::Duration;
+/// let cfg = SimConfig {
+///     peers: 20,
+///     duration: Duration::from_secs(120),
+///     ..SimConfig::default()
+/// };
+/// let out = run(&cfg).unwrap();
+/// assert_eq!(out.samples.len(), 2);
+/// assert!(out.counters.packets_sent > 0);
+/// ```
+pub fn run(cfg: &SimConfig) -> Result<SimOutput, SimError> {
+    cfg.validate()?;
+    Coordinator::new(cfg).run()
+}
+
+struct Coordinator<'a> {
+    cfg: &'a SimConfig,
+    shards: usize,
+    window: Duration,
+    to_shards: Vec<tokio::sync::mpsc::UnboundedSender<ShardCmd>>,
+    from_shards: mpsc::Receiver<ShardReply>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+    /// Inputs waiting to be handed to each shard.
+    outbox: Vec<Vec<(u32, Input)>>,
+    /// Scenario actions by time.
+    timeline: BTreeMap<(SimTime, u64), (u32, Control)>,
+    timeline_seq: u64,
+    incarnation: Vec<u64>,
+    observer: Observer,
+    obs_rng: rand_chacha::ChaCha8Rng,
+    joined_at: Vec<Option<SimTime>>,
+    init_times: Vec<(u32, f64)>,
+    next_probe_id: u64,
+    counters: RunCounters,
+    shard_wake: Vec<Option<SimTime>>,
+}
+
+impl<'a> Coordinator<'a> {
+    fn new(cfg: &'a SimConfig) -> Coordinator<'a> {
+        let shards = cfg.threads.min(cfg.peers as usize).max(1);
+        let layout = cfg.network.ip_layout;
+        let ids: Vec<NodeId> = (0..cfg.peers).map(|i| identity(cfg.seed, i, 0)).collect();
+        let bootnodes = (0..cfg.bootnodes)
+            .map(|i| {
+                Node::new(
+                    IpAddr::V4(layout.ip_of(i)),
+                    cfg.udp_port,
+                    cfg.udp_port,
+                    ids[i as usize],
+                )
+            })
+            .collect();
+        // Bootnodes are reachable by definition; other peers sit behind a NAT at the configured
+        // rate.
+        let nat = (0..cfg.peers)
+            .map(|i| i >= cfg.bootnodes && cfg.network.behind_nat(cfg.seed, i))
+            .collect();
+        let shared = Arc::new(Shared {
+            seed: cfg.seed,
+            peers: cfg.peers,
+            udp_port: cfg.udp_port,
+            layout,
+            network: cfg.network.clone(),
+            protocol: Arc::new(cfg.protocol.clone()),
+            nodedb: cfg.nodedb.clone(),
+            bootnodes,
+            nat,
+            trace: cfg.trace,
+        });
+        let (reply_tx, from_shards) = mpsc::channel();
+        let mut to_shards = Vec::new();
+        let mut threads = Vec::new();
+        for s in 0..shards {
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+            to_shards.push(tx);
+            let shared = shared.clone();
+            let reply_tx = reply_tx.clone();
+            threads.push(
+                std::thread::Builder::new()
+                    .name(format!("discsim-shard-{s}"))
+                    .spawn(move || shard::run_shard(s, shards, shared, rx, reply_tx))
+                    .expect("spawn shard thread"),
+            );
+        }
+        let observer = Observer::new(
+            cfg.start,
+            cfg.protocol.table.clone(),
+            cfg.convergence.clone(),
+            ids,
+        );
+        let mut c = Coordinator {
+            cfg,
+            shards,
+            window: cfg.network.latency.min_latency(),
+            to_shards,
+            from_shards,
+            threads,
+            outbox: vec![Vec::new(); shards],
+            timeline: BTreeMap::new(),
+            timeline_seq: 0,
+            incarnation: vec![0; cfg.peers as usize],
+            observer,
+            obs_rng: stream(cfg.seed, Purpose::Observer, 0, 0),
+            joined_at: vec![None; cfg.peers as usize],
+            init_times: Vec::new(),
+            next_probe_id: 0,
+            counters: RunCounters::default(),
+            shard_wake: vec![None; shards],
+        };
+        c.schedule_joins();
+        c
+    }
+
+    fn schedule(&mut self, at: SimTime, slot: u32, control: Control) {
+        self.timeline_seq += 1;
+        self.timeline
+            .insert((at, self.timeline_seq), (slot, control));
+    }
+
+    fn schedule_joins(&mut self) {
+        let cfg = self.cfg;
+        let others = cfg.peers - cfg.bootnodes;
+        for slot in 0..cfg.peers {
+            let at = match &cfg.join {
+                _ if slot < cfg.bootnodes => cfg.start,
+                JoinSchedule::AllAtOnce => cfg.start,
+                JoinSchedule::Ramp { over } => {
+                    let k = (slot - cfg.bootnodes) as u128;
+                    cfg.start
+                        + Duration::from_micros(
+                            (over.as_micros() * k / others.max(1) as u128) as u64,
+                        )
+                }
+            };
+            self.schedule(at, slot, Control::Join);
+        }
+        for a in &cfg.actions {
+            let control = match &a.action {
+                Action::Leave => Control::Leave,
+                Action::Join => Control::Join,
+                Action::Restart { fresh, db_version } => Control::Restart {
+                    fresh: *fresh,
+                    db_version: *db_version,
+                },
+            };
+            for p in &a.peers {
+                self.schedule(cfg.start + a.at, *p, control.clone());
+            }
+        }
+    }
+
+    /// Hands a scenario action to its slot and updates the observer's truth at the same instant.
+    fn dispatch(&mut self, at: SimTime, slot: u32, control: Control) {
+        match &control {
+            Control::Join => {
+                if !self.observer.is_online(slot) {
+                    self.joined_at[slot as usize] = Some(at);
+                }
+                self.observer.set_online(slot, true);
+            }
+            Control::Leave => self.observer.set_online(slot, false),
+            Control::Restart { fresh, .. } => {
+                if *fresh {
+                    self.incarnation[slot as usize] += 1;
+                    let id = identity(self.cfg.seed, slot, self.incarnation[slot as usize]);
+                    self.observer.set_identity(slot, id);
+                }
+                self.joined_at[slot as usize] = Some(at);
+                self.observer.set_online(slot, true);
+            }
+            Control::Probe { .. } => {}
+        }
+        self.timeline_seq += 1;
+        let input = Input {
+            at,
+            from: u32::MAX,
+            seq: self.timeline_seq,
+            kind: InputKind::Control(control),
+        };
+        self.outbox[slot as usize % self.shards].push((slot, input));
+    }
+
+    fn send_all(&self, cmd: impl Fn() -> ShardCmd) -> Result<(), SimError> {
+        for tx in &self.to_shards {
+            tx.send(cmd())
+                .map_err(|_| SimError::Runtime("a shard thread exited".into()))?;
+        }
+        Ok(())
+    }
+
+    fn recv(&self) -> Result<ShardReply, SimError> {
+        self.from_shards
+            .recv()
+            .map_err(|_| SimError::Runtime("a shard thread exited".into()))
+    }
+
+    fn snapshots(&mut self) -> Result<Vec<Snapshot>, SimError> {
+        self.send_all(|| ShardCmd::Snapshot)?;
+        let mut all = Vec::with_capacity(self.cfg.peers as usize);
+        for _ in 0..self.shards {
+            match self.recv()? {
+                ShardReply::Snapshot(s) => all.extend(s),
+                _ => return Err(SimError::Runtime("unexpected shard reply".into())),
+            }
+        }
+        all.sort_by_key(|s| s.index);
+        Ok(all)
+    }
+
+    fn start_probe(&mut self, at: SimTime) {
+        let live = self.observer.live();
+        if live.is_empty() {
+            return;
+        }
+        let origin = live[rand::RngExt::random_range(&mut self.obs_rng, 0..live.len())];
+        let target = NodeId::random(&mut self.obs_rng);
+        self.next_probe_id += 1;
+        let id = self.next_probe_id;
+        self.dispatch(at, origin, Control::Probe { id, target });
+    }
+
+    fn handle_events(&mut self, mut events: Vec<(SimTime, u32, PeerEvent)>) {
+        events.sort_by_key(|(t, slot, _)| (*t, *slot));
+        for (t, slot, e) in events {
+            match e {
+                PeerEvent::InitDone { .. } => {
+                    if let Some(j) = self.joined_at[slot as usize] {
+                        self.init_times
+                            .push((slot, t.saturating_since(j).as_secs_f64()));
+                    }
+                }
+                PeerEvent::RefreshDone { .. } => {}
+                PeerEvent::ProbeDone(r) => self.observer.probe_done(slot, &r),
+            }
+        }
+    }
+
+    fn run(mut self) -> Result<SimOutput, SimError> {
+        let cfg = self.cfg;
+        let end = cfg.start + cfg.duration;
+        let mut t = cfg.start;
+        let mut next_sample = cfg.start + cfg.sample_interval;
+        let mut next_probe = cfg.probe_interval.map(|p| cfg.start + p);
+        loop {
+            if t >= next_sample {
+                let snaps = self.snapshots()?;
+                self.observer.sample(t, &snaps);
+                next_sample += cfg.sample_interval;
+            }
+            if t >= end {
+                break;
+            }
+            if let Some(p) = next_probe.filter(|p| *p <= t) {
+                self.start_probe(t);
+                next_probe = Some(p + cfg.probe_interval.expect("set"));
+            }
+            // Jump to the next instant with work.
+            let mut next = end.min(next_sample);
+            if let Some(p) = next_probe {
+                next = next.min(p);
+            }
+            if let Some(((at, _), _)) = self.timeline.first_key_value() {
+                next = next.min(*at);
+            }
+            for w in self.shard_wake.iter().flatten() {
+                next = next.min(*w);
+            }
+            for o in self.outbox.iter().flatten() {
+                next = next.min(o.1.at);
+            }
+            t = t.max(next);
+            if t >= next_sample || t >= end || next_probe.is_some_and(|p| p <= t) {
+                continue;
+            }
+            let mut until = (t + self.window).min(next_sample).min(end);
+            if let Some(p) = next_probe {
+                until = until.min(p);
+            }
+            while let Some(((at, _), _)) = self.timeline.first_key_value() {
+                if *at >= until {
+                    break;
+                }
+                let ((at, _), (slot, control)) = self.timeline.pop_first().expect("present");
+                self.dispatch(at, slot, control);
+            }
+            self.run_window(until)?;
+            t = until;
+        }
+        let final_snapshots = self.snapshots()?;
+        let digest = if cfg.trace {
+            Some(self.digests()?)
+        } else {
+            None
+        };
+        self.send_all(|| ShardCmd::Stop)?;
+        for th in self.threads.drain(..) {
+            th.join()
+                .map_err(|_| SimError::Runtime("a shard thread panicked".into()))?;
+        }
+        let mut totals = PeerStats::default();
+        let mut link = SlotStats::default();
+        for s in &final_snapshots {
+            totals.accumulate(&s.protocol);
+            link.accumulate(&s.link);
+        }
+        self.counters.packets_sent = totals.sent.iter().sum();
+        self.counters.bytes_sent = totals.sent_bytes.iter().sum();
+        self.counters.packets_received = totals.received.iter().sum::<u64>() + totals.malformed;
+        let convergence = self.observer.convergence_time();
+        let (samples, probes) = self.observer.into_parts();
+        Ok(SimOutput {
+            samples,
+            probes,
+            convergence,
+            final_snapshots,
+            totals,
+            link,
+            init_times: self.init_times,
+            counters: self.counters,
+            digest,
+        })
+    }
+
+    fn run_window(&mut self, until: SimTime) -> Result<(), SimError> {
+        self.counters.windows += 1;
+        for (s, tx) in self.to_shards.iter().enumerate() {
+            let inputs = std::mem::take(&mut self.outbox[s]);
+            tx.send(ShardCmd::Window { until, inputs })
+                .map_err(|_| SimError::Runtime("a shard thread exited".into()))?;
+        }
+        let mut events = Vec::new();
+        for _ in 0..self.shards {
+            match self.recv()? {
+                ShardReply::Window {
+                    shard,
+                    outgoing,
+                    events: ev,
+                    next_wake,
+                    runs,
+                } => {
+                    self.shard_wake[shard] = next_wake;
+                    self.counters.slot_runs += runs;
+                    events.extend(ev);
+                    for Outgoing { to, input } in outgoing {
+                        self.outbox[to as usize % self.shards].push((to, input));
+                    }
+                }
+                _ => return Err(SimError::Runtime("unexpected shard reply".into())),
+            }
+        }
+        self.handle_events(events);
+        Ok(())
+    }
+
+    fn digests(&mut self) -> Result<[u8; 32], SimError> {
+        self.send_all(|| ShardCmd::Digests)?;
+        let mut all = Vec::new();
+        for _ in 0..self.shards {
+            match self.recv()? {
+                ShardReply::Digests(d) => all.extend(d),
+                _ => return Err(SimError::Runtime("unexpected shard reply".into())),
+            }
+        }
+        all.sort_by_key(|(slot, _)| *slot);
+        let mut k = Keccak::v256();
+        for (slot, d) in all {
+            k.update(&slot.to_le_bytes());
+            k.update(&d.unwrap_or([0; 32]));
+        }
+        let mut out = [0u8; 32];
+        k.finalize(&mut out);
+        Ok(out)
+    }
+}

@@ -1,0 +1,355 @@
+//! One peer slot as the engine sees it: the protocol peer when it is online, its storage while
+//! it is offline, and what lies between the peer and the network (NAT, loss and latency draws).
+//!
+//! A runner processes its inputs and timers strictly in time order. Its inputs are ordered by
+//! `(time, sender slot, sender sequence)`, which depends on nothing but the simulation itself, so a
+//! runner does the same work whatever shard or thread hosts it.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use rand_chacha::ChaCha8Rng;
+use tiny_keccak::{Hasher, Keccak};
+use tracing::warn;
+
+use super::{Control, Input, InputKind, Shared};
+use crate::clock::SimTime;
+use crate::network::Nat;
+use crate::node::{Node, NodeId};
+use crate::nodedb::{NodeDb, NodeDbConfig, Storage};
+use crate::protocol::{Peer, PeerEvent, PeerStats};
+use crate::rng::{stream, Purpose};
+
+/// Counters of what happened to a slot outside the protocol: its packets on the network, and the
+/// engine's work for it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SlotStats {
+    /// Sent packets lost by the loss model.
+    pub lost: u64,
+    /// Sent packets to an address no peer has.
+    pub unroutable: u64,
+    /// Packets that arrived while this peer was offline.
+    pub dropped_offline: u64,
+    /// Unsolicited packets this peer's NAT dropped.
+    pub dropped_nat: u64,
+    /// Node databases that could not be opened at a join (the peer stays offline).
+    pub open_failures: u64,
+    /// Inputs handled (packets delivered and scenario actions).
+    pub inputs: u64,
+    /// Timer wake-ups of the peer.
+    pub timer_wakes: u64,
+}
+
+impl SlotStats {
+    /// Adds `other` into `self`.
+    pub fn accumulate(&mut self, other: &SlotStats) {
+        self.lost += other.lost;
+        self.unroutable += other.unroutable;
+        self.dropped_offline += other.dropped_offline;
+        self.dropped_nat += other.dropped_nat;
+        self.open_failures += other.open_failures;
+        self.inputs += other.inputs;
+        self.timer_wakes += other.timer_wakes;
+    }
+}
+
+/// A packet on its way, as the engine routes it.
+#[derive(Clone, Debug)]
+pub(crate) struct Outgoing {
+    pub to: u32,
+    pub input: Input,
+}
+
+/// What a runner reports at a metrics sample.
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    pub index: u32,
+    pub online: bool,
+    pub init_done: bool,
+    /// Table entries as (slot, first 8 bytes of the node ID); slot `u32::MAX` if the address
+    /// belongs to no slot.
+    pub table: Vec<(u32, u64)>,
+    pub db_records: usize,
+    /// Protocol counters summed over every incarnation of this slot.
+    pub protocol: PeerStats,
+    pub link: SlotStats,
+}
+
+pub(crate) struct PeerRunner {
+    index: u32,
+    shared: Arc<Shared>,
+    peer: Option<Peer>,
+    storage: Option<Storage>,
+    incarnation: u64,
+    db_version: i64,
+    net_rng: ChaCha8Rng,
+    nat: Option<Nat>,
+    seq: u64,
+    digest: Option<Keccak>,
+    /// Counters of finished incarnations, so that totals survive restarts.
+    past: PeerStats,
+    link: SlotStats,
+    events: Vec<(SimTime, PeerEvent)>,
+}
+
+/// The identity a slot has in a given incarnation.
+pub(crate) fn identity(seed: u64, index: u32, incarnation: u64) -> NodeId {
+    NodeId::random(&mut stream(
+        seed,
+        Purpose::Identity,
+        index as u64,
+        incarnation,
+    ))
+}
+
+impl PeerRunner {
+    pub fn new(index: u32, shared: Arc<Shared>, behind_nat: bool) -> PeerRunner {
+        let seed = shared.seed;
+        PeerRunner {
+            index,
+            db_version: shared.nodedb.version,
+            peer: None,
+            storage: None,
+            incarnation: 0,
+            net_rng: stream(seed, Purpose::Network, index as u64, 0),
+            nat: behind_nat.then(Nat::default),
+            seq: 0,
+            digest: shared.trace.then(Keccak::v256),
+            past: PeerStats::default(),
+            link: SlotStats::default(),
+            events: Vec::new(),
+            shared,
+        }
+    }
+
+    pub fn next_wake(&self) -> Option<SimTime> {
+        self.peer.as_ref().and_then(|p| p.next_timer())
+    }
+
+    /// Processes `inputs` (sorted, all before `until`) interleaved with the peer's timers, up to
+    /// but excluding `until`. At equal instants inputs go before timers.
+    pub fn run(&mut self, until: SimTime, inputs: Vec<Input>, out: &mut Vec<Outgoing>) {
+        let mut inputs = inputs.into_iter().peekable();
+        loop {
+            let ti = inputs.peek().map(|i| i.at);
+            let tt = self.next_wake().filter(|t| *t < until);
+            match (ti, tt) {
+                (None, None) => break,
+                (Some(a), Some(b)) if b < a => self.on_timers(b, out),
+                (None, Some(b)) => self.on_timers(b, out),
+                (Some(_), _) => {
+                    let input = inputs.next().expect("peeked");
+                    self.on_input(input, out);
+                }
+            }
+        }
+        if let Some(nat) = self.nat.as_mut() {
+            nat.prune(until, self.shared.network.nat_mapping_timeout);
+        }
+    }
+
+    fn on_timers(&mut self, now: SimTime, out: &mut Vec<Outgoing>) {
+        self.link.timer_wakes += 1;
+        if let Some(p) = self.peer.as_mut() {
+            p.handle_timers(now);
+        }
+        self.flush(now, out);
+    }
+
+    fn on_input(&mut self, input: Input, out: &mut Vec<Outgoing>) {
+        let now = input.at;
+        self.link.inputs += 1;
+        if let Some(d) = self.digest.as_mut() {
+            d.update(&now.as_micros().to_le_bytes());
+            d.update(&input.from.to_le_bytes());
+            d.update(&input.seq.to_le_bytes());
+        }
+        match input.kind {
+            InputKind::Packet { src, bytes, .. } => {
+                let Some(peer) = self.peer.as_mut() else {
+                    self.link.dropped_offline += 1;
+                    return;
+                };
+                if let Some(nat) = self.nat.as_mut() {
+                    if !nat.allows_inbound(input.from, now, self.shared.network.nat_mapping_timeout)
+                    {
+                        self.link.dropped_nat += 1;
+                        return;
+                    }
+                }
+                if let Some(d) = self.digest.as_mut() {
+                    d.update(&bytes);
+                }
+                peer.handle_packet(now, src, &bytes);
+            }
+            InputKind::Control(c) => self.on_control(now, c),
+        }
+        self.flush(now, out);
+    }
+
+    fn on_control(&mut self, now: SimTime, control: Control) {
+        match control {
+            Control::Join => self.join(now),
+            Control::Leave => self.leave(),
+            Control::Restart { fresh, db_version } => {
+                self.leave();
+                if fresh {
+                    self.storage = None;
+                    self.incarnation += 1;
+                }
+                if let Some(v) = db_version {
+                    self.db_version = v;
+                }
+                self.join(now);
+            }
+            Control::Probe { id, target } => {
+                if let Some(p) = self.peer.as_mut() {
+                    p.start_probe(now, target, id);
+                }
+            }
+        }
+    }
+
+    fn join(&mut self, now: SimTime) {
+        if self.peer.is_some() {
+            return;
+        }
+        let s = &self.shared;
+        let id = identity(s.seed, self.index, self.incarnation);
+        let me = Node::new(
+            IpAddr::V4(s.layout.ip_of(self.index)),
+            s.udp_port,
+            s.udp_port,
+            id,
+        );
+        let storage = self.storage.take().unwrap_or_else(Storage::memory);
+        let cfg = NodeDbConfig {
+            version: self.db_version,
+            ..s.nodedb.clone()
+        };
+        let db = match NodeDb::open(storage, id, cfg) {
+            Ok(db) => db,
+            Err(e) => {
+                self.link.open_failures += 1;
+                warn!(slot = self.index, err = %e, "node database could not be opened; peer stays offline");
+                return;
+            }
+        };
+        let bootnodes = s.bootnodes.iter().filter(|b| b.id != id).copied().collect();
+        let rng = stream(
+            s.seed,
+            Purpose::Protocol,
+            self.index as u64,
+            self.incarnation,
+        );
+        let mut peer = Peer::new(me, s.protocol.clone(), db, bootnodes, rng);
+        peer.start(now);
+        self.peer = Some(peer);
+    }
+
+    fn leave(&mut self) {
+        if let Some(p) = self.peer.take() {
+            self.past.accumulate(p.stats());
+            self.storage = Some(p.shutdown());
+        }
+        if let Some(nat) = self.nat.as_mut() {
+            *nat = Nat::default();
+        }
+    }
+
+    /// Routes what the peer sent at `now` and collects its events.
+    fn flush(&mut self, now: SimTime, out: &mut Vec<Outgoing>) {
+        let Some(peer) = self.peer.as_mut() else {
+            return;
+        };
+        for e in peer.drain_events() {
+            self.events.push((now, e));
+        }
+        let s = &self.shared;
+        let src = SocketAddr::new(peer.node().ip, peer.node().udp);
+        for t in peer.drain_transmits() {
+            let to = match t.to.ip() {
+                IpAddr::V4(v4) => s.layout.index_of(v4).filter(|i| *i < s.peers),
+                IpAddr::V6(_) => None,
+            };
+            let Some(to) = to else {
+                self.link.unroutable += 1;
+                continue;
+            };
+            if let Some(nat) = self.nat.as_mut() {
+                nat.record_outbound(to, now);
+            }
+            let Some(delay) = s
+                .network
+                .packet_delay(s.seed, self.index, to, &mut self.net_rng)
+            else {
+                self.link.lost += 1;
+                continue;
+            };
+            self.seq += 1;
+            out.push(Outgoing {
+                to,
+                input: Input {
+                    at: now + delay,
+                    from: self.index,
+                    seq: self.seq,
+                    kind: InputKind::Packet {
+                        src,
+                        kind: t.kind,
+                        bytes: t.bytes,
+                    },
+                },
+            });
+        }
+    }
+
+    pub fn take_events(&mut self) -> Vec<(SimTime, PeerEvent)> {
+        std::mem::take(&mut self.events)
+    }
+
+    pub fn snapshot(&mut self) -> Snapshot {
+        let layout = &self.shared.layout;
+        let mut protocol = self.past.clone();
+        let (online, init_done, table, db_records) = match self.peer.as_mut() {
+            None => (false, false, Vec::new(), 0),
+            Some(p) => {
+                protocol.accumulate(p.stats());
+                let table = p
+                    .table()
+                    .entries()
+                    .map(|e| {
+                        let slot = match e.node.ip {
+                            IpAddr::V4(v4) => layout.index_of(v4).unwrap_or(u32::MAX),
+                            IpAddr::V6(_) => u32::MAX,
+                        };
+                        (slot, id_prefix(&e.node.id))
+                    })
+                    .collect();
+                (true, p.init_done(), table, p.db().record_count())
+            }
+        };
+        Snapshot {
+            index: self.index,
+            online,
+            init_done,
+            table,
+            db_records,
+            protocol,
+            link: self.link.clone(),
+        }
+    }
+
+    /// The digest of every input this slot processed, in order (with tracing on).
+    pub fn digest(&self) -> Option<[u8; 32]> {
+        self.digest.as_ref().map(|d| {
+            let mut out = [0u8; 32];
+            d.clone().finalize(&mut out);
+            out
+        })
+    }
+}
+
+/// The first 8 bytes of an ID: enough to tell incarnations of a slot apart in metrics.
+pub(crate) fn id_prefix(id: &NodeId) -> u64 {
+    u64::from_be_bytes(id.0[..8].try_into().expect("8 bytes"))
+}

@@ -1,0 +1,285 @@
+//! geth's 2018 table loop: refresh (seeds, self lookup, random lookups), revalidation of the
+//! last entry of a random bucket, FINDNODE with bonding and failure counting, and copying live
+//! entries to the node database.
+
+use std::net::SocketAddr;
+
+use rand::RngExt;
+
+use super::{
+    FindnodeOp, LookupPurpose, LookupRun, Peer, PeerEvent, ProbeResult, Purpose, RefreshRun, Timer,
+};
+use crate::clock::SimTime;
+use crate::lookup::Lookup;
+use crate::node::{Node, NodeId};
+use crate::packet::{FindNode, Packet, PacketKind};
+
+impl Peer {
+    /// geth's `loadSeedNodes`: seeds from the database plus the bootnodes, added like any node.
+    pub(super) fn load_seed_nodes(&mut self, now: SimTime) {
+        let mut seeds = self.db.query_seeds(
+            self.cfg.seed_count,
+            self.cfg.seed_max_age,
+            now,
+            &mut self.rng,
+        );
+        seeds.extend(self.bootnodes.iter().copied());
+        for s in seeds {
+            self.table.add(s, now);
+        }
+    }
+
+    pub(super) fn start_refresh(&mut self, now: SimTime) {
+        self.refresh = Some(RefreshRun { step: 0 });
+        self.load_seed_nodes(now);
+        self.start_lookup(now, self.me.id, LookupPurpose::Refresh, false);
+    }
+
+    fn refresh_step_done(&mut self, now: SimTime) {
+        let Some(run) = self.refresh.as_mut() else {
+            return;
+        };
+        run.step += 1;
+        if run.step <= self.cfg.random_lookups {
+            let target = NodeId::random(&mut self.rng);
+            self.start_lookup(now, target, LookupPurpose::Refresh, false);
+            return;
+        }
+        self.refresh = None;
+        self.stats.refreshes += 1;
+        if !self.init_done {
+            self.init_done = true;
+            self.events.push(PeerEvent::InitDone { at: now });
+        }
+        self.events.push(PeerEvent::RefreshDone { at: now });
+        for (target, id, started) in std::mem::take(&mut self.waiting_for_refresh) {
+            self.start_lookup(now, target, LookupPurpose::Probe { id, started }, false);
+        }
+    }
+
+    /// Starts a lookup of `target` as a researcher's probe (geth's public `Lookup`): an empty
+    /// table first triggers a refresh and waits for it. The outcome arrives as
+    /// [`PeerEvent::ProbeDone`].
+    pub fn start_probe(&mut self, now: SimTime, target: NodeId, id: u64) {
+        self.start_lookup(now, target, LookupPurpose::Probe { id, started: now }, true);
+    }
+
+    fn start_lookup(
+        &mut self,
+        now: SimTime,
+        target: NodeId,
+        purpose: LookupPurpose,
+        refresh_if_empty: bool,
+    ) {
+        let lookup = Lookup::new(
+            target,
+            self.me.id,
+            Vec::new(),
+            self.cfg.alpha,
+            self.cfg.table.bucket_size,
+        );
+        let initial = self
+            .table
+            .closest(lookup.target_hash(), self.cfg.table.bucket_size);
+        if initial.is_empty() && refresh_if_empty {
+            if let LookupPurpose::Probe { id, started } = purpose {
+                self.waiting_for_refresh.push((target, id, started));
+            }
+            if self.refresh.is_none() {
+                self.start_refresh(now);
+            }
+            return;
+        }
+        let lookup = Lookup::with_target_hash(
+            target,
+            *lookup.target_hash(),
+            self.me.id,
+            initial,
+            self.cfg.alpha,
+            self.cfg.table.bucket_size,
+        );
+        self.stats.lookups += 1;
+        let id = self.next_id();
+        self.lookups.insert(id, LookupRun { lookup, purpose });
+        self.advance_lookup(now, id);
+    }
+
+    fn advance_lookup(&mut self, now: SimTime, id: u64) {
+        let Some(run) = self.lookups.get_mut(&id) else {
+            return;
+        };
+        let queries = run.lookup.next_queries();
+        let done = run.lookup.is_done();
+        for q in queries {
+            self.start_findnode(now, q, id);
+        }
+        if !done {
+            return;
+        }
+        let run = self.lookups.remove(&id).expect("present");
+        match run.purpose {
+            LookupPurpose::Refresh => self.refresh_step_done(now),
+            LookupPurpose::Probe { id, started } => {
+                let result = run
+                    .lookup
+                    .result()
+                    .iter()
+                    .map(|n| (*n, run.lookup.hops_to(&n.id).unwrap_or(0)))
+                    .collect();
+                self.events.push(PeerEvent::ProbeDone(ProbeResult {
+                    id,
+                    target: *run.lookup.target(),
+                    started,
+                    finished: now,
+                    result,
+                    queries: run.lookup.queries(),
+                }));
+            }
+        }
+    }
+
+    /// geth's `Table.findnode` with the transport's bonding rule: without a ping from the target
+    /// in the last 24 h (or after too many failures), ping it, wait for the pong or the timeout,
+    /// then wait once more so it can ping back, and only then ask.
+    fn start_findnode(&mut self, now: SimTime, to: Node, lookup: u64) {
+        let fails = self.db.find_fails(&to.id);
+        let op = self.next_id();
+        self.ops.insert(
+            op,
+            FindnodeOp {
+                to,
+                lookup,
+                fails,
+                received: Vec::new(),
+                nreceived: 0,
+            },
+        );
+        let stale = now.saturating_since(self.db.last_ping(&to.id)) > self.cfg.bond_expiration;
+        if stale || fails > self.cfg.max_findnode_failures {
+            self.send_ping(now, &to, Purpose::Bond(op));
+        } else {
+            self.send_findnode(now, op);
+        }
+    }
+
+    pub(super) fn send_findnode(&mut self, now: SimTime, op: u64) {
+        let Some(o) = self.ops.get(&op) else {
+            return;
+        };
+        let to = o.to;
+        let Some(run) = self.lookups.get(&o.lookup) else {
+            return;
+        };
+        let target = *run.lookup.target();
+        self.add_pending(
+            now,
+            to.id,
+            PacketKind::Neighbors,
+            None,
+            Purpose::Neighbors(op),
+        );
+        let req = Packet::FindNode(FindNode {
+            target,
+            expiration: self.expiration(now),
+        });
+        self.send(SocketAddr::new(to.ip, to.udp), &req);
+    }
+
+    /// A FINDNODE ended: count the failure or success, add what came back, feed the lookup.
+    fn finish_findnode(&mut self, now: SimTime, op: u64, timed_out: bool) {
+        let Some(op) = self.ops.remove(&op) else {
+            return;
+        };
+        let id = op.to.id;
+        if timed_out || op.received.is_empty() {
+            self.stats.findnode_failures += 1;
+            let fails = op.fails + 1;
+            self.db.update_find_fails(&id, fails);
+            if fails >= self.cfg.max_findnode_failures && self.table.delete(&id) {
+                self.stats.dropped_findnode += 1;
+            }
+        } else if op.fails > 0 {
+            self.db.update_find_fails(&id, op.fails - 1);
+        }
+        for n in &op.received {
+            self.table.add(*n, now);
+        }
+        if let Some(run) = self.lookups.get_mut(&op.lookup) {
+            run.lookup.on_reply(&id, &op.received);
+            self.advance_lookup(now, op.lookup);
+        }
+    }
+
+    pub(super) fn arm_revalidation(&mut self, now: SimTime) {
+        let max = self.cfg.revalidate_interval.as_micros() as u64;
+        let wait = if max == 0 {
+            0
+        } else {
+            self.rng.random_range(0..max)
+        };
+        self.set_timer(
+            now + std::time::Duration::from_micros(wait),
+            Timer::Revalidate,
+        );
+    }
+
+    /// Pings the last entry of a random non-empty bucket; the timer is re-armed when it answers
+    /// or times out.
+    pub(super) fn do_revalidate(&mut self, now: SimTime) {
+        match self.table.node_to_revalidate(&mut self.rng) {
+            None => self.arm_revalidation(now),
+            Some((bucket, node)) => {
+                self.send_ping(
+                    now,
+                    &node,
+                    Purpose::Revalidate {
+                        bucket,
+                        node: node.id,
+                    },
+                );
+            }
+        }
+    }
+
+    /// geth's `copyLiveNodes`: the only path that writes node records.
+    pub(super) fn copy_live_nodes(&mut self, now: SimTime) {
+        for n in self.table.live_nodes(now, self.cfg.seed_min_table_time) {
+            self.db.update_node(&n);
+        }
+    }
+
+    /// A pending request got its answer.
+    pub(super) fn on_reply(&mut self, now: SimTime, purpose: Purpose) {
+        match purpose {
+            Purpose::Revalidate { node, .. } => {
+                self.table.bump(&node);
+                self.stats.revalidated_ok += 1;
+                self.arm_revalidation(now);
+            }
+            Purpose::PingBack(n) => {
+                if self.init_done {
+                    self.table.add(n, now);
+                }
+            }
+            Purpose::Bond(op) => self.set_timer(now + self.cfg.resp_timeout, Timer::BondWait(op)),
+            Purpose::Neighbors(op) => self.finish_findnode(now, op, false),
+        }
+    }
+
+    /// A pending request timed out.
+    pub(super) fn on_timeout(&mut self, now: SimTime, purpose: Purpose) {
+        match purpose {
+            Purpose::Revalidate { bucket, node } => {
+                match self.table.replace(bucket, &node, &mut self.rng) {
+                    Some(_) => self.stats.revalidated_replaced += 1,
+                    None if !self.table.contains(&node) => self.stats.revalidated_deleted += 1,
+                    None => {}
+                }
+                self.arm_revalidation(now);
+            }
+            Purpose::PingBack(_) => {}
+            Purpose::Bond(op) => self.set_timer(now + self.cfg.resp_timeout, Timer::BondWait(op)),
+            Purpose::Neighbors(op) => self.finish_findnode(now, op, true),
+        }
+    }
+}

@@ -1,0 +1,331 @@
+//! Protocol tests without actors: a handful of peers wired by a tiny in-test network.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, BinaryHeap};
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use super::*;
+use crate::nodedb::{NodeDbConfig, Storage};
+use crate::packet::{self, Packet, Ping};
+use crate::rng::{stream, Purpose as RngPurpose};
+
+const LATENCY: Duration = Duration::from_millis(50);
+
+fn t0() -> SimTime {
+    SimTime::DEFAULT_EPOCH
+}
+
+/// Peer `i` lives alone in its /24, so that geth's IP limits never interfere here.
+fn addr(i: usize) -> SocketAddr {
+    SocketAddr::new(
+        IpAddr::from([11, (i / 250) as u8, (i % 250) as u8, 1]),
+        30303,
+    )
+}
+
+fn index(a: &SocketAddr) -> usize {
+    match a.ip() {
+        IpAddr::V4(v) => v.octets()[1] as usize * 250 + v.octets()[2] as usize,
+        _ => unreachable!(),
+    }
+}
+
+fn node(i: usize) -> Node {
+    let id = NodeId::random(&mut stream(99, RngPurpose::Identity, i as u64, 0));
+    Node::new(addr(i).ip(), 30303, 30303, id)
+}
+
+type Wire = Reverse<(SimTime, u64, usize, SocketAddr, Vec<u8>)>;
+
+struct Net {
+    peers: Vec<Peer>,
+    queue: BinaryHeap<Wire>,
+    seq: u64,
+    /// Slots whose inbound packets are dropped (dead, or unreachable).
+    down: BTreeSet<usize>,
+    /// Slots whose FINDNODE requests are dropped before they arrive.
+    mute_findnode_to: BTreeSet<usize>,
+    now: SimTime,
+    events: Vec<(usize, PeerEvent)>,
+}
+
+impl Net {
+    /// `n` peers with fresh in-memory databases; slot 0 is everyone's bootnode.
+    fn new(n: usize, cfg: ProtocolConfig) -> Net {
+        let cfg = Arc::new(cfg);
+        let peers = (0..n)
+            .map(|i| {
+                let me = node(i);
+                let db = NodeDb::open(Storage::memory(), me.id, NodeDbConfig::default()).unwrap();
+                let boot = if i == 0 { vec![] } else { vec![node(0)] };
+                Peer::new(
+                    me,
+                    cfg.clone(),
+                    db,
+                    boot,
+                    stream(99, RngPurpose::Protocol, i as u64, 0),
+                )
+            })
+            .collect();
+        Net {
+            peers,
+            queue: BinaryHeap::new(),
+            seq: 0,
+            down: BTreeSet::new(),
+            mute_findnode_to: BTreeSet::new(),
+            now: t0(),
+            events: Vec::new(),
+        }
+    }
+
+    fn flush(&mut self, i: usize) {
+        let from = addr(i);
+        let now = self.now;
+        let out: Vec<Transmit> = self.peers[i].drain_transmits().collect();
+        for t in out {
+            let to = index(&t.to);
+            if to >= self.peers.len() || self.down.contains(&to) {
+                continue;
+            }
+            if t.kind == PacketKind::FindNode && self.mute_findnode_to.contains(&to) {
+                continue;
+            }
+            self.seq += 1;
+            self.queue
+                .push(Reverse((now + LATENCY, self.seq, to, from, t.bytes)));
+        }
+        for e in self.peers[i].drain_events() {
+            self.events.push((i, e));
+        }
+    }
+
+    fn start(&mut self, i: usize) {
+        self.peers[i].start(self.now);
+        self.flush(i);
+    }
+
+    /// Runs every packet and timer up to `until`, in time order.
+    fn run_until(&mut self, until: SimTime) {
+        loop {
+            let tq = self.queue.peek().map(|Reverse((t, ..))| *t);
+            let (tt, who) = self
+                .peers
+                .iter()
+                .enumerate()
+                .filter_map(|(i, p)| p.next_timer().map(|t| (t, i)))
+                .min()
+                .map_or((None, 0), |(t, i)| (Some(t), i));
+            let next = match (tq, tt) {
+                (Some(a), Some(b)) => a.min(b),
+                (a, b) => match a.or(b) {
+                    Some(x) => x,
+                    None => break,
+                },
+            };
+            if next > until {
+                break;
+            }
+            self.now = next;
+            if tq == Some(next) {
+                let Reverse((_, _, to, from, bytes)) = self.queue.pop().unwrap();
+                if !self.down.contains(&to) {
+                    self.peers[to].handle_packet(next, from, &bytes);
+                    self.flush(to);
+                }
+            } else {
+                self.peers[who].handle_timers(next);
+                self.flush(who);
+            }
+        }
+        self.now = until;
+    }
+
+    fn db(&mut self, i: usize) -> &mut NodeDb {
+        self.peers[i].db()
+    }
+}
+
+#[test]
+fn ping_is_answered_and_bonds_both_ways() {
+    let mut net = Net::new(2, ProtocolConfig::default());
+    let (a, b) = (node(0), node(1));
+    // Peer 1 pings peer 0 out of the blue (as revalidation would).
+    net.peers[1].send_ping(t0(), &a, Purpose::PingBack(a));
+    net.flush(1);
+    net.run_until(t0() + Duration::from_secs(1));
+    // 0 got the ping (records it), answered, and pinged back because it had no pong from 1.
+    assert_eq!(net.db(0).last_ping(&b.id), t0());
+    assert_eq!(net.db(1).last_pong(&a.id), t0());
+    assert_eq!(net.db(0).last_pong(&b.id), t0(), "ping-back answered");
+    let s0 = net.peers[0].stats().clone();
+    assert_eq!(s0.sent[PacketKind::Pong.index()], 1);
+    assert_eq!(s0.sent[PacketKind::Ping.index()], 1);
+    // Peer 0 has not finished a refresh: nodes that ping it are not added.
+    assert!(!net.peers[0].table().contains(&b.id));
+}
+
+#[test]
+fn findnode_without_endpoint_proof_is_ignored() {
+    let mut net = Net::new(2, ProtocolConfig::default());
+    let req = Packet::FindNode(packet::FindNode {
+        target: node(1).id,
+        expiration: packet::expiration_at(t0(), Duration::from_secs(20)),
+    });
+    let (bytes, _) = packet::encode(&req, &node(1).id);
+    net.peers[0].handle_packet(t0(), addr(1), &bytes);
+    assert_eq!(net.peers[0].stats().unbonded_findnode, 1);
+    assert_eq!(net.peers[0].drain_transmits().count(), 0);
+}
+
+#[test]
+fn expired_and_malformed_packets_are_dropped_and_counted() {
+    let mut net = Net::new(2, ProtocolConfig::default());
+    let ping = Packet::Ping(Ping {
+        version: 4,
+        from: packet::Endpoint {
+            ip: addr(1).ip(),
+            udp: 30303,
+            tcp: 30303,
+        },
+        to: packet::Endpoint {
+            ip: addr(0).ip(),
+            udp: 30303,
+            tcp: 0,
+        },
+        expiration: packet::expiration_at(t0(), Duration::from_secs(20)),
+    });
+    let (bytes, _) = packet::encode(&ping, &node(1).id);
+    net.peers[0].handle_packet(t0() + Duration::from_secs(21), addr(1), &bytes);
+    assert_eq!(net.peers[0].stats().expired, 1);
+    let mut bad = bytes.clone();
+    bad[120] ^= 0xff;
+    net.peers[0].handle_packet(t0(), addr(1), &bad);
+    net.peers[0].handle_packet(t0(), addr(1), &bytes[..50]);
+    assert_eq!(net.peers[0].stats().malformed, 2);
+    assert_eq!(net.peers[0].drain_transmits().count(), 0);
+    assert_eq!(net.db(0).last_ping(&node(1).id), SimTime::from_unix_secs(0));
+}
+
+#[test]
+fn a_small_network_bootstraps_through_bonding() {
+    let mut net = Net::new(8, ProtocolConfig::default());
+    for i in 0..8 {
+        net.start(i);
+    }
+    net.run_until(t0() + Duration::from_secs(120));
+    for i in 0..8 {
+        assert!(
+            net.peers[i].init_done(),
+            "peer {i} finished its first refresh"
+        );
+        assert!(
+            net.peers[i].table().len() >= 6,
+            "peer {i} knows {} nodes",
+            net.peers[i].table().len()
+        );
+    }
+    // The first FINDNODE to the bootnode had to bond first: ping, pong, ping back, wait.
+    let first_findnode_ok = net.peers[1].stats().received[PacketKind::Neighbors.index()];
+    assert!(first_findnode_ok > 0);
+    assert!(net
+        .events
+        .iter()
+        .any(|(i, e)| *i == 3 && matches!(e, PeerEvent::InitDone { .. })));
+    // Entries in the table for 5 minutes are copied to the database.
+    net.run_until(t0() + Duration::from_secs(400));
+    for i in 0..8 {
+        assert!(
+            net.db(i).record_count() >= 6,
+            "peer {i} wrote its live nodes"
+        );
+    }
+}
+
+#[test]
+fn dead_nodes_are_revalidated_out_of_the_table() {
+    let mut net = Net::new(6, ProtocolConfig::default());
+    for i in 0..6 {
+        net.start(i);
+    }
+    net.run_until(t0() + Duration::from_secs(60));
+    assert!(net.peers[1].table().contains(&node(5).id));
+    net.down.insert(5);
+    net.run_until(t0() + Duration::from_secs(60 + 300));
+    for i in 0..5 {
+        assert!(
+            !net.peers[i].table().contains(&node(5).id),
+            "peer {i} still has the dead node"
+        );
+    }
+    let removed: u64 = (0..5)
+        .map(|i| {
+            let s = net.peers[i].stats();
+            s.revalidated_deleted + s.revalidated_replaced + s.dropped_findnode
+        })
+        .sum();
+    assert!(removed >= 5);
+}
+
+#[test]
+fn findnode_failures_drop_a_node_after_five() {
+    let cfg = ProtocolConfig {
+        // No revalidation in this test: only FINDNODE failures may remove the node.
+        revalidate_interval: Duration::from_secs(1_000_000),
+        ..ProtocolConfig::default()
+    };
+    let mut net = Net::new(3, cfg);
+    for i in 0..3 {
+        net.start(i);
+    }
+    net.run_until(t0() + Duration::from_secs(60));
+    let victim = node(2).id;
+    assert!(net.peers[1].table().contains(&victim));
+    // Node 2 stays up (answers pings) but its FINDNODE requests vanish.
+    net.mute_findnode_to.insert(2);
+    let mut seen_fails = 0;
+    for round in 0..10 {
+        let at = net.now;
+        net.peers[1].start_probe(
+            at,
+            NodeId::random(&mut stream(5, RngPurpose::Observer, round, 0)),
+            round,
+        );
+        net.flush(1);
+        net.run_until(at + Duration::from_secs(5));
+        seen_fails = net.db(1).find_fails(&victim);
+        if !net.peers[1].table().contains(&victim) {
+            break;
+        }
+    }
+    assert!(
+        !net.peers[1].table().contains(&victim),
+        "dropped after repeated failures"
+    );
+    assert!(seen_fails >= 5, "fails recorded: {seen_fails}");
+    assert!(net.peers[1].stats().dropped_findnode >= 1);
+}
+
+#[test]
+fn a_probe_on_an_empty_table_waits_for_a_refresh() {
+    let mut net = Net::new(3, ProtocolConfig::default());
+    for i in 0..3 {
+        net.start(i);
+    }
+    net.run_until(t0() + Duration::from_secs(30));
+    // Peer 2 loses every entry (the network kills them all), then probes.
+    net.down.insert(0);
+    net.down.insert(1);
+    net.run_until(t0() + Duration::from_secs(600));
+    assert!(net.peers[2].table().is_empty() || net.peers[2].table().len() <= 2);
+    net.down.clear();
+    let at = net.now;
+    net.peers[2].start_probe(at, node(1).id, 77);
+    net.flush(2);
+    net.run_until(at + Duration::from_secs(60));
+    let done = net
+        .events
+        .iter()
+        .any(|(i, e)| *i == 2 && matches!(e, PeerEvent::ProbeDone(r) if r.id == 77));
+    assert!(done, "the probe ended after the refresh it triggered");
+}

@@ -1,0 +1,244 @@
+//! geth's v4 UDP transport (2018b `udp.go`): sending, the pending-reply list, and the four
+//! packet handlers with their endpoint-proof rules.
+
+use std::net::{IpAddr, SocketAddr};
+
+use tracing::debug;
+
+use super::{Peer, Pending, Purpose, Timer, Transmit};
+use crate::clock::SimTime;
+use crate::node::{keccak256, Node, NodeHash, NodeId};
+use crate::packet::{self, Endpoint, FindNode, Neighbors, Packet, PacketKind, Ping, Pong};
+
+impl Peer {
+    pub(super) fn send(&mut self, to: SocketAddr, packet: &Packet) -> [u8; 32] {
+        let (bytes, hash) = packet::encode(packet, &self.me.id);
+        let k = packet.kind().index();
+        self.stats.sent[k] += 1;
+        self.stats.sent_bytes[k] += bytes.len() as u64;
+        self.out.push(Transmit {
+            to,
+            kind: packet.kind(),
+            bytes,
+        });
+        hash
+    }
+
+    fn my_endpoint(&self) -> Endpoint {
+        Endpoint {
+            ip: self.me.ip,
+            udp: self.me.udp,
+            tcp: self.me.tcp,
+        }
+    }
+
+    pub(super) fn expiration(&self, now: SimTime) -> u64 {
+        packet::expiration_at(now, self.cfg.expiration)
+    }
+
+    /// Sends a ping and waits for the pong that quotes it.
+    pub(super) fn send_ping(&mut self, now: SimTime, to: &Node, purpose: Purpose) {
+        let ping = Packet::Ping(Ping {
+            version: 4,
+            from: self.my_endpoint(),
+            to: Endpoint {
+                ip: to.ip,
+                udp: to.udp,
+                tcp: 0,
+            },
+            expiration: self.expiration(now),
+        });
+        let hash = self.send(SocketAddr::new(to.ip, to.udp), &ping);
+        self.add_pending(now, to.id, PacketKind::Pong, Some(hash), purpose);
+    }
+
+    pub(super) fn add_pending(
+        &mut self,
+        now: SimTime,
+        from: NodeId,
+        kind: PacketKind,
+        token: Option<[u8; 32]>,
+        purpose: Purpose,
+    ) {
+        let deadline = now + self.cfg.resp_timeout;
+        self.pending.push(Pending {
+            from,
+            kind,
+            deadline,
+            token,
+            purpose,
+        });
+        self.set_timer(deadline, Timer::PendingDeadline);
+    }
+
+    /// A packet arrived from `from`. Undecodable and expired packets are counted and dropped.
+    pub fn handle_packet(&mut self, now: SimTime, from: SocketAddr, bytes: &[u8]) {
+        let decoded = match packet::decode(bytes) {
+            Ok(d) => d,
+            Err(e) => {
+                self.stats.malformed += 1;
+                debug!(peer = ?self.me.id, %from, err = %e, "malformed packet dropped");
+                return;
+            }
+        };
+        let k = decoded.packet.kind().index();
+        self.stats.received[k] += 1;
+        self.stats.received_bytes[k] += bytes.len() as u64;
+        if packet::is_expired(decoded.packet.expiration(), now) {
+            self.stats.expired += 1;
+            return;
+        }
+        let sender = decoded.sender;
+        match decoded.packet {
+            Packet::Ping(p) => self.handle_ping(now, from, sender, &p, decoded.hash),
+            Packet::Pong(p) => self.handle_pong(now, sender, &p),
+            Packet::FindNode(f) => self.handle_findnode(now, from, sender, &f),
+            Packet::Neighbors(n) => self.handle_neighbors(now, sender, n),
+        }
+    }
+
+    /// Always pong; ping back first if the sender has no recent endpoint proof from us, and add
+    /// it to the table once it answers (or at once, if it has one).
+    fn handle_ping(
+        &mut self,
+        now: SimTime,
+        from: SocketAddr,
+        sender: NodeId,
+        ping: &Ping,
+        hash: [u8; 32],
+    ) {
+        let pong = Packet::Pong(Pong {
+            to: Endpoint {
+                ip: from.ip(),
+                udp: from.port(),
+                tcp: ping.from.tcp,
+            },
+            reply_tok: hash,
+            expiration: self.expiration(now),
+        });
+        self.send(from, &pong);
+        let n = Node::new(from.ip(), from.port(), ping.from.tcp, sender);
+        if now.saturating_since(self.db.last_pong(&sender)) > self.cfg.bond_expiration {
+            self.send_ping(now, &n, Purpose::PingBack(n));
+        } else {
+            self.add_through_ping(now, n);
+        }
+        self.db.update_last_ping(&sender, now);
+    }
+
+    /// geth's `addThroughPing`: nodes that contacted us join the table only after the first
+    /// refresh, so that pings alone cannot fill an initialising table.
+    fn add_through_ping(&mut self, now: SimTime, n: Node) {
+        if self.init_done {
+            self.table.add(n, now);
+        }
+    }
+
+    /// A pong counts if some request of ours waits for a pong from that node; it completes the
+    /// requests whose ping it quotes, and records the endpoint proof.
+    fn handle_pong(&mut self, now: SimTime, sender: NodeId, pong: &Pong) {
+        let mut matched = false;
+        let mut done = Vec::new();
+        self.pending.retain(|p| {
+            if p.from != sender || p.kind != PacketKind::Pong {
+                return true;
+            }
+            matched = true;
+            if p.token == Some(pong.reply_tok) {
+                done.push(p.purpose.clone());
+                return false;
+            }
+            true
+        });
+        if !matched {
+            self.stats.unsolicited += 1;
+            return;
+        }
+        for purpose in done {
+            self.on_reply(now, purpose);
+        }
+        self.db.update_last_pong(&sender, now);
+    }
+
+    /// Answered only for a bonded requester (anti-amplification): the 16 closest table entries,
+    /// 12 per packet, or one empty packet.
+    fn handle_findnode(&mut self, now: SimTime, from: SocketAddr, sender: NodeId, req: &FindNode) {
+        if now.saturating_since(self.db.last_pong(&sender)) >= self.cfg.bond_expiration {
+            self.stats.unbonded_findnode += 1;
+            return;
+        }
+        let target = NodeHash(keccak256(&req.target.0));
+        let closest = self.table.closest(&target, self.cfg.table.bucket_size);
+        let exp = self.expiration(now);
+        for chunk in packet::neighbors_packets(&closest, exp, self.cfg.max_neighbors) {
+            self.send(from, &Packet::Neighbors(chunk));
+        }
+    }
+
+    /// Feeds every FINDNODE waiting on this sender; each is done once it has counted
+    /// `bucket_size` entries.
+    fn handle_neighbors(&mut self, now: SimTime, sender: NodeId, reply: Neighbors) {
+        let mut matched = false;
+        let mut done = Vec::new();
+        let bucket_size = self.cfg.table.bucket_size;
+        let mut ops_fed = Vec::new();
+        for (i, p) in self.pending.iter().enumerate() {
+            if p.from == sender && p.kind == PacketKind::Neighbors {
+                matched = true;
+                if let Purpose::Neighbors(op) = p.purpose {
+                    ops_fed.push((i, op));
+                }
+            }
+        }
+        if !matched {
+            self.stats.unsolicited += 1;
+            return;
+        }
+        let valid: Vec<Node> = reply
+            .nodes
+            .iter()
+            .filter(|n| self.valid_remote(n))
+            .copied()
+            .collect();
+        self.stats.rejected_nodes += (reply.nodes.len() - valid.len()) as u64;
+        for (i, op_id) in ops_fed {
+            if let Some(op) = self.ops.get_mut(&op_id) {
+                op.nreceived += reply.nodes.len();
+                op.received.extend_from_slice(&valid);
+                if op.nreceived >= bucket_size {
+                    done.push(i);
+                }
+            }
+        }
+        for i in done.iter().rev() {
+            let p = self.pending.remove(*i);
+            self.on_reply(now, p.purpose);
+        }
+    }
+
+    /// geth's `nodeFromRPC` checks that apply without signatures: a UDP port above 1024 and a
+    /// complete, usable endpoint.
+    fn valid_remote(&self, n: &Node) -> bool {
+        n.udp > self.cfg.min_udp_port && n.tcp != 0 && usable_ip(&n.ip)
+    }
+
+    /// Fails every pending request whose deadline has passed, in the order they were made.
+    pub(super) fn expire_pending(&mut self, now: SimTime) {
+        let mut failed = Vec::new();
+        self.pending.retain(|p| {
+            if p.deadline <= now {
+                failed.push(p.purpose.clone());
+                false
+            } else {
+                true
+            }
+        });
+        for purpose in failed {
+            self.on_timeout(now, purpose);
+        }
+    }
+}
+
+fn usable_ip(ip: &IpAddr) -> bool {
+    !ip.is_unspecified() && !ip.is_multicast()
+}

@@ -1,0 +1,439 @@
+//! geth's 2018 Kademlia table (`p2p/discover/table.go` after 9123eceb0f): 17 buckets by log
+//! distance, 16 entries each with a replacement list of 10, and /24 IP limits.
+//!
+//! A plain data structure: it never sends anything. The protocol layer decides when to add, bump,
+//! replace or delete, as geth's table loop does; randomness (which bucket to revalidate, which
+//! replacement to promote) comes from the caller's seeded generator.
+//!
+//! Entries are ordered most recently seen first. [`Entry::added_at`] reproduces a quirk of geth:
+//! `bump` puts the *new* node object at the front, and a node object decoded from a packet or read
+//! from the database has a zero `addedAt`, so bumping an entry with a fresh object makes it count
+//! as "in the table for long enough" to be copied to the database.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use rand::{Rng, RngExt};
+
+use crate::clock::SimTime;
+use crate::network::{is_lan, DistinctNetSet};
+use crate::node::{Node, NodeHash, NodeId, HASH_BITS};
+
+/// The table's knobs, with geth's 2018 defaults.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TableConfig {
+    /// Kademlia `k`: entries per bucket (16).
+    pub bucket_size: usize,
+    /// Number of buckets (17 = hashBits / 15).
+    pub n_buckets: usize,
+    /// Log distances up to this share bucket 0 (239).
+    pub bucket_min_distance: u32,
+    /// Replacement list length per bucket (10).
+    pub max_replacements: usize,
+    /// Whether the /24 IP limits apply at all.
+    pub ip_limits: bool,
+    /// Addresses per subnet in one bucket (2).
+    pub bucket_ip_limit: usize,
+    /// Prefix length of a bucket's subnets (24).
+    pub bucket_subnet: u8,
+    /// Addresses per subnet in the whole table (10).
+    pub table_ip_limit: usize,
+    /// Prefix length of the table's subnets (24).
+    pub table_subnet: u8,
+    /// Refuse to add self. geth 2018 had no such guard (a FINDNODE answer naming the asker put it
+    /// in its own table); the enode rewrite of September 2018 added it. Off by default.
+    pub guard_self: bool,
+}
+
+impl Default for TableConfig {
+    fn default() -> Self {
+        TableConfig {
+            bucket_size: 16,
+            n_buckets: (HASH_BITS / 15) as usize,
+            bucket_min_distance: HASH_BITS - 17,
+            max_replacements: 10,
+            ip_limits: true,
+            bucket_ip_limit: 2,
+            bucket_subnet: 24,
+            table_ip_limit: 10,
+            table_subnet: 24,
+            guard_self: false,
+        }
+    }
+}
+
+impl TableConfig {
+    /// The bucket that holds nodes at log distance `d` from self: distances up to
+    /// `bucket_min_distance` share bucket 0, the rest get one bucket each.
+    ///
+    /// ```
+    /// use discsim::table::TableConfig;
+    /// let c = TableConfig::default();
+    /// assert_eq!(c.bucket_for_distance(1), 0);
+    /// assert_eq!(c.bucket_for_distance(239), 0);
+    /// assert_eq!(c.bucket_for_distance(240), 0);
+    /// assert_eq!(c.bucket_for_distance(241), 1);
+    /// assert_eq!(c.bucket_for_distance(256), 16);
+    /// ```
+    pub fn bucket_for_distance(&self, d: u32) -> usize {
+        if d <= self.bucket_min_distance {
+            0
+        } else {
+            ((d - self.bucket_min_distance - 1) as usize).min(self.n_buckets - 1)
+        }
+    }
+}
+
+/// A table entry.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Entry {
+    pub node: Node,
+    /// When the node entered the table; `None` is Go's zero time (see the module docs).
+    pub added_at: Option<SimTime>,
+}
+
+#[derive(Clone, Debug)]
+struct Bucket {
+    entries: Vec<Entry>,
+    replacements: Vec<Node>,
+    ips: DistinctNetSet,
+}
+
+/// What [`Table::add`] did with a node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AddOutcome {
+    /// It was in the bucket and moved to the front.
+    Bumped,
+    /// It joined the bucket.
+    Added,
+    /// The bucket was full (or an IP limit hit): it went to the replacement list.
+    Replacement,
+    /// It is self (with `guard_self`), already a replacement, or over an IP limit even as a replacement.
+    Ignored,
+}
+
+/// A Kademlia table.
+///
+/// ```
+/// use discsim::clock::SimTime;
+/// use discsim::node::{Node, NodeId};
+/// use discsim::table::{AddOutcome, Table, TableConfig};
+/// let me = Node::new("11.0.0.1".parse().unwrap(), 30303, 30303, NodeId([0; 64]));
+/// let mut t = Table::new(&me, TableConfig::default());
+/// let other = Node::new("11.0.1.1".parse().unwrap(), 30303, 30303, NodeId([1; 64]));
+/// assert_eq!(t.add(other, SimTime::DEFAULT_EPOCH), AddOutcome::Added);
+/// assert_eq!(t.add(other, SimTime::DEFAULT_EPOCH), AddOutcome::Bumped);
+/// assert_eq!(t.len(), 1);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Table {
+    self_id: NodeId,
+    self_hash: NodeHash,
+    cfg: TableConfig,
+    buckets: Vec<Bucket>,
+    ips: DistinctNetSet,
+}
+
+impl Table {
+    /// An empty table around `self_node`.
+    pub fn new(self_node: &Node, cfg: TableConfig) -> Table {
+        let buckets = (0..cfg.n_buckets)
+            .map(|_| Bucket {
+                entries: Vec::new(),
+                replacements: Vec::new(),
+                ips: DistinctNetSet::new(cfg.bucket_subnet, cfg.bucket_ip_limit),
+            })
+            .collect();
+        Table {
+            self_id: self_node.id,
+            self_hash: *self_node.hash(),
+            ips: DistinctNetSet::new(cfg.table_subnet, cfg.table_ip_limit),
+            cfg,
+            buckets,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &TableConfig {
+        &self.cfg
+    }
+
+    /// The bucket a hash falls in.
+    pub fn bucket_index(&self, hash: &NodeHash) -> usize {
+        self.cfg
+            .bucket_for_distance(self.self_hash.log_distance(hash))
+    }
+
+    /// geth's `add`: bump the node if present, else add it if its bucket has room and the IP
+    /// limits allow, else make it a replacement. The node counts as a fresh object (its
+    /// `added_at` is set on a real add and cleared on a bump).
+    pub fn add(&mut self, node: Node, now: SimTime) -> AddOutcome {
+        if self.cfg.guard_self && node.id == self.self_id {
+            return AddOutcome::Ignored;
+        }
+        let bi = self.bucket_index(node.hash());
+        if self.bump_with(
+            bi,
+            Entry {
+                node,
+                added_at: None,
+            },
+        ) {
+            return AddOutcome::Bumped;
+        }
+        if self.buckets[bi].entries.len() < self.cfg.bucket_size && self.add_ip(bi, node.ip) {
+            let b = &mut self.buckets[bi];
+            b.entries.insert(
+                0,
+                Entry {
+                    node,
+                    added_at: Some(now),
+                },
+            );
+            b.replacements.retain(|r| r.id != node.id);
+            return AddOutcome::Added;
+        }
+        self.add_replacement(bi, node)
+    }
+
+    /// Moves the entry of `id` to the front, keeping the entry itself (how revalidation treats a
+    /// node that answered). Returns whether it was present.
+    pub fn bump(&mut self, id: &NodeId) -> bool {
+        for b in &mut self.buckets {
+            if let Some(i) = b.entries.iter().position(|e| e.node.id == *id) {
+                let e = b.entries.remove(i);
+                b.entries.insert(0, e);
+                return true;
+            }
+        }
+        false
+    }
+
+    fn bump_with(&mut self, bi: usize, entry: Entry) -> bool {
+        let b = &mut self.buckets[bi];
+        match b.entries.iter().position(|e| e.node.id == entry.node.id) {
+            Some(i) => {
+                b.entries.remove(i);
+                b.entries.insert(0, entry);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn add_replacement(&mut self, bi: usize, node: Node) -> AddOutcome {
+        if self.buckets[bi]
+            .replacements
+            .iter()
+            .any(|r| r.id == node.id)
+        {
+            return AddOutcome::Ignored;
+        }
+        if !self.add_ip(bi, node.ip) {
+            return AddOutcome::Ignored;
+        }
+        let b = &mut self.buckets[bi];
+        b.replacements.insert(0, node);
+        if b.replacements.len() > self.cfg.max_replacements {
+            let removed = b.replacements.pop().expect("over capacity");
+            self.remove_ip(bi, removed.ip);
+        }
+        AddOutcome::Replacement
+    }
+
+    /// geth's `nodeToRevalidate`: the last entry of the first non-empty bucket in a random
+    /// permutation of the buckets.
+    pub fn node_to_revalidate<R: Rng + ?Sized>(&self, rng: &mut R) -> Option<(usize, Node)> {
+        for bi in permutation(self.buckets.len(), rng) {
+            if let Some(last) = self.buckets[bi].entries.last() {
+                return Some((bi, last.node));
+            }
+        }
+        None
+    }
+
+    /// geth's `replace`, after `last` failed revalidation: if it is still the last entry of bucket
+    /// `bi`, a random replacement takes its place (returned), or it is deleted when there is none.
+    pub fn replace<R: Rng + ?Sized>(
+        &mut self,
+        bi: usize,
+        last: &NodeId,
+        rng: &mut R,
+    ) -> Option<Node> {
+        let b = &self.buckets[bi];
+        if b.entries.last().map(|e| e.node.id) != Some(*last) {
+            return None; // it moved: it was seen meanwhile
+        }
+        if b.replacements.is_empty() {
+            self.delete(last);
+            return None;
+        }
+        let ri = rng.random_range(0..b.replacements.len());
+        let b = &mut self.buckets[bi];
+        let r = b.replacements.remove(ri);
+        let old = std::mem::replace(
+            b.entries.last_mut().expect("checked"),
+            Entry {
+                node: r,
+                added_at: None,
+            },
+        );
+        self.remove_ip(bi, old.node.ip);
+        Some(r)
+    }
+
+    /// Removes the node from its bucket (not from the replacement list), as geth's `delete`.
+    pub fn delete(&mut self, id: &NodeId) -> bool {
+        for bi in 0..self.buckets.len() {
+            if let Some(i) = self.buckets[bi]
+                .entries
+                .iter()
+                .position(|e| e.node.id == *id)
+            {
+                let e = self.buckets[bi].entries.remove(i);
+                self.remove_ip(bi, e.node.ip);
+                return true;
+            }
+        }
+        false
+    }
+
+    /// The `n` entries closest to `target`, closest first (geth's `closest`).
+    pub fn closest(&self, target: &NodeHash, n: usize) -> Vec<Node> {
+        let mut c = Closest::new(*target, n);
+        for b in &self.buckets {
+            for e in &b.entries {
+                c.push(e.node);
+            }
+        }
+        c.into_nodes()
+    }
+
+    /// Number of entries (replacements excluded).
+    pub fn len(&self) -> usize {
+        self.buckets.iter().map(|b| b.entries.len()).sum()
+    }
+
+    /// Whether the table has no entries.
+    pub fn is_empty(&self) -> bool {
+        self.buckets.iter().all(|b| b.entries.is_empty())
+    }
+
+    /// Whether `id` is an entry.
+    pub fn contains(&self, id: &NodeId) -> bool {
+        self.entries().any(|e| e.node.id == *id)
+    }
+
+    /// All entries, bucket by bucket, most recently seen first within a bucket.
+    pub fn entries(&self) -> impl Iterator<Item = &Entry> {
+        self.buckets.iter().flat_map(|b| b.entries.iter())
+    }
+
+    /// Entries and replacements of bucket `bi`.
+    pub fn bucket(&self, bi: usize) -> (&[Entry], &[Node]) {
+        let b = &self.buckets[bi];
+        (&b.entries, &b.replacements)
+    }
+
+    /// geth's `copyLiveNodes` selection: entries at least `min_time` in the table.
+    pub fn live_nodes(&self, now: SimTime, min_time: Duration) -> Vec<Node> {
+        self.entries()
+            .filter(|e| match e.added_at {
+                None => true,
+                Some(t) => now.saturating_since(t) >= min_time,
+            })
+            .map(|e| e.node)
+            .collect()
+    }
+
+    fn add_ip(&mut self, bi: usize, ip: IpAddr) -> bool {
+        if !self.cfg.ip_limits || is_lan(&ip) {
+            return true;
+        }
+        if !self.ips.add(ip) {
+            return false;
+        }
+        if !self.buckets[bi].ips.add(ip) {
+            self.ips.remove(ip);
+            return false;
+        }
+        true
+    }
+
+    fn remove_ip(&mut self, bi: usize, ip: IpAddr) {
+        if !self.cfg.ip_limits || is_lan(&ip) {
+            return;
+        }
+        self.ips.remove(ip);
+        self.buckets[bi].ips.remove(ip);
+    }
+}
+
+/// Go's `rand.Perm` algorithm (inside-out Fisher–Yates).
+fn permutation<R: Rng + ?Sized>(n: usize, rng: &mut R) -> Vec<usize> {
+    let mut m = vec![0usize; n];
+    for i in 0..n {
+        let j = rng.random_range(0..=i);
+        m[i] = m[j];
+        m[j] = i;
+    }
+    m
+}
+
+/// Nodes ordered by distance to a target, at most `max` of them (geth's `nodesByDistance`).
+/// A node at the same distance as one already present goes after it; duplicates are not
+/// filtered, as in geth.
+#[derive(Clone, Debug)]
+pub struct Closest {
+    target: NodeHash,
+    max: usize,
+    entries: Vec<Node>,
+}
+
+impl Closest {
+    /// An empty list around `target`.
+    pub fn new(target: NodeHash, max: usize) -> Closest {
+        Closest {
+            target,
+            max,
+            entries: Vec::with_capacity(max),
+        }
+    }
+
+    /// Inserts `n` in distance order, dropping the farthest beyond `max`.
+    pub fn push(&mut self, n: Node) {
+        let ix = self.entries.partition_point(|e| {
+            self.target.cmp_distance(e.hash(), n.hash()) != std::cmp::Ordering::Greater
+        });
+        if ix >= self.max {
+            return;
+        }
+        if self.entries.len() == self.max {
+            self.entries.pop();
+        }
+        self.entries.insert(ix, n);
+    }
+
+    /// The nodes, closest first.
+    pub fn nodes(&self) -> &[Node] {
+        &self.entries
+    }
+
+    /// The nodes, closest first.
+    pub fn into_nodes(self) -> Vec<Node> {
+        self.entries
+    }
+
+    /// How many nodes it holds.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests;

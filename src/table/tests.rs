@@ -1,0 +1,257 @@
+use super::*;
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+
+fn t0() -> SimTime {
+    SimTime::DEFAULT_EPOCH
+}
+
+/// A hash at log distance `d` from the zero hash, with `salt` in the low bytes to make it unique.
+fn hash_at(d: u32, salt: u16) -> NodeHash {
+    let mut h = [0u8; 32];
+    let bit = d - 1;
+    h[31 - (bit / 8) as usize] |= 1 << (bit % 8);
+    let s = salt.to_be_bytes();
+    // Salt below the distance bit (distances used here are >= 200).
+    h[30] ^= s[0];
+    h[31] ^= s[1];
+    NodeHash(h)
+}
+
+/// A node at distance `d`, with a public IP in its own /24 unless `ip` is given.
+fn node_at(d: u32, salt: u16) -> Node {
+    let mut id = [0u8; 64];
+    id[0..4].copy_from_slice(&d.to_be_bytes());
+    id[4..6].copy_from_slice(&salt.to_be_bytes());
+    let ip: IpAddr = format!("11.{}.{}.1", d % 256, salt % 256).parse().unwrap();
+    Node::with_hash(ip, 30303, 30303, NodeId(id), hash_at(d, salt))
+}
+
+fn with_ip(n: Node, ip: &str) -> Node {
+    Node::with_hash(ip.parse().unwrap(), n.udp, n.tcp, n.id, *n.hash())
+}
+
+fn table() -> Table {
+    let me = Node::with_hash(
+        "11.255.255.1".parse().unwrap(),
+        30303,
+        30303,
+        NodeId([0xff; 64]),
+        NodeHash([0; 32]),
+    );
+    Table::new(&me, TableConfig::default())
+}
+
+#[test]
+fn buckets_by_distance() {
+    let t = table();
+    assert_eq!(t.bucket_index(&hash_at(200, 1)), 0);
+    assert_eq!(t.bucket_index(&hash_at(239, 1)), 0);
+    assert_eq!(t.bucket_index(&hash_at(240, 1)), 0);
+    assert_eq!(t.bucket_index(&hash_at(241, 1)), 1);
+    assert_eq!(t.bucket_index(&hash_at(256, 1)), 16);
+    assert_eq!(t.bucket_index(&NodeHash([0; 32])), 0);
+}
+
+#[test]
+fn add_puts_new_nodes_in_front_and_bump_moves_them() {
+    let mut t = table();
+    let (a, b, c) = (node_at(250, 1), node_at(250, 2), node_at(250, 3));
+    for n in [a, b, c] {
+        assert_eq!(t.add(n, t0()), AddOutcome::Added);
+    }
+    let ids = |t: &Table| t.bucket(10).0.iter().map(|e| e.node.id).collect::<Vec<_>>();
+    assert_eq!(ids(&t), vec![c.id, b.id, a.id]);
+    assert!(t.bump(&a.id));
+    assert_eq!(ids(&t), vec![a.id, c.id, b.id]);
+    // A revalidation bump keeps the entry's time; an add of a fresh object clears it.
+    assert_eq!(t.bucket(10).0[0].added_at, Some(t0()));
+    assert_eq!(t.add(b, t0()), AddOutcome::Bumped);
+    assert_eq!(ids(&t), vec![b.id, a.id, c.id]);
+    assert_eq!(t.bucket(10).0[0].added_at, None);
+}
+
+#[test]
+fn self_is_added_as_in_geth_2018_unless_guarded() {
+    let me = Node::with_hash(
+        "11.1.1.1".parse().unwrap(),
+        1,
+        1,
+        NodeId([0xff; 64]),
+        NodeHash([0; 32]),
+    );
+    let mut t = table();
+    assert_eq!(t.add(me, t0()), AddOutcome::Added);
+    assert_eq!(t.bucket(0).0[0].node.id, me.id);
+    let cfg = TableConfig {
+        guard_self: true,
+        ..TableConfig::default()
+    };
+    let mut t = Table::new(&me, cfg);
+    assert_eq!(t.add(me, t0()), AddOutcome::Ignored);
+    assert!(t.is_empty());
+}
+
+#[test]
+fn full_bucket_fills_replacements_which_keep_the_newest_ten() {
+    let mut t = table();
+    for s in 0..16 {
+        assert_eq!(t.add(node_at(256, s), t0()), AddOutcome::Added);
+    }
+    for s in 16..30 {
+        assert_eq!(t.add(node_at(256, s), t0()), AddOutcome::Replacement);
+    }
+    // Already a replacement.
+    assert_eq!(t.add(node_at(256, 29), t0()), AddOutcome::Ignored);
+    let (entries, repl) = t.bucket(16);
+    assert_eq!(entries.len(), 16);
+    assert_eq!(repl.len(), 10);
+    assert_eq!(repl[0].id, node_at(256, 29).id);
+    assert_eq!(repl[9].id, node_at(256, 20).id);
+    assert_eq!(t.len(), 16);
+}
+
+#[test]
+fn ip_limits_per_bucket_and_table() {
+    let mut t = table();
+    // Three nodes of one /24 in one bucket: the third is refused even as a replacement.
+    let a = with_ip(node_at(250, 1), "12.0.0.1");
+    let b = with_ip(node_at(250, 2), "12.0.0.2");
+    let c = with_ip(node_at(250, 3), "12.0.0.3");
+    assert_eq!(t.add(a, t0()), AddOutcome::Added);
+    assert_eq!(t.add(b, t0()), AddOutcome::Added);
+    assert_eq!(t.add(c, t0()), AddOutcome::Ignored);
+    // Table-wide: ten per /24 across buckets (two per bucket here).
+    let mut added = 2;
+    for d in 245..256 {
+        for s in 0..2 {
+            let n = with_ip(
+                node_at(d, 10 + s),
+                &format!("12.0.0.{}", 10 + d as u16 * 2 + s - 245 * 2),
+            );
+            if t.add(n, t0()) == AddOutcome::Added {
+                added += 1;
+            }
+        }
+    }
+    assert_eq!(added, 10);
+    // Deleting frees the address.
+    assert!(t.delete(&a.id));
+    assert_eq!(t.add(c, t0()), AddOutcome::Added);
+    // LAN addresses are exempt.
+    for s in 0..5 {
+        let n = with_ip(node_at(241, s), &format!("10.0.0.{}", s + 1));
+        assert_eq!(t.add(n, t0()), AddOutcome::Added);
+    }
+}
+
+#[test]
+fn ip_limits_can_be_switched_off() {
+    let me = Node::with_hash(
+        "11.0.0.1".parse().unwrap(),
+        1,
+        1,
+        NodeId([0xff; 64]),
+        NodeHash([0; 32]),
+    );
+    let cfg = TableConfig {
+        ip_limits: false,
+        ..TableConfig::default()
+    };
+    let mut t = Table::new(&me, cfg);
+    for s in 0..5 {
+        let n = with_ip(node_at(250, s), &format!("12.0.0.{}", s + 1));
+        assert_eq!(t.add(n, t0()), AddOutcome::Added);
+    }
+}
+
+#[test]
+fn replace_promotes_a_replacement_only_if_the_node_is_still_last() {
+    let mut rng = ChaCha8Rng::seed_from_u64(1);
+    let mut t = table();
+    for s in 0..18 {
+        t.add(node_at(256, s), t0());
+    }
+    let last = t.bucket(16).0.last().unwrap().node;
+    assert_eq!(last.id, node_at(256, 0).id);
+    // Moved meanwhile: nothing happens.
+    t.bump(&last.id);
+    assert_eq!(t.replace(16, &last.id, &mut rng), None);
+    assert_eq!(t.len(), 16);
+    // Still last: a replacement takes its place.
+    let last = t.bucket(16).0.last().unwrap().node;
+    let r = t.replace(16, &last.id, &mut rng).unwrap();
+    assert!(r.id == node_at(256, 16).id || r.id == node_at(256, 17).id);
+    assert_eq!(t.bucket(16).0.last().unwrap().node.id, r.id);
+    assert_eq!(t.bucket(16).1.len(), 1);
+    assert!(!t.contains(&last.id));
+    // With no replacements the failed node is deleted.
+    let mut t2 = table();
+    t2.add(node_at(250, 1), t0());
+    assert_eq!(t2.replace(10, &node_at(250, 1).id, &mut rng), None);
+    assert!(t2.is_empty());
+}
+
+#[test]
+fn revalidation_picks_the_last_entry_of_a_random_nonempty_bucket() {
+    let mut rng = ChaCha8Rng::seed_from_u64(2);
+    let mut t = table();
+    assert_eq!(t.node_to_revalidate(&mut rng), None);
+    t.add(node_at(250, 1), t0());
+    t.add(node_at(250, 2), t0());
+    t.add(node_at(256, 1), t0());
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..50 {
+        let (bi, n) = t.node_to_revalidate(&mut rng).unwrap();
+        assert_eq!(t.bucket(bi).0.last().unwrap().node.id, n.id);
+        seen.insert(bi);
+    }
+    assert_eq!(seen.into_iter().collect::<Vec<_>>(), vec![10, 16]);
+}
+
+#[test]
+fn closest_matches_brute_force() {
+    let mut rng = ChaCha8Rng::seed_from_u64(3);
+    let me = Node::new("11.0.0.1".parse().unwrap(), 1, 1, NodeId::random(&mut rng));
+    let cfg = TableConfig {
+        ip_limits: false,
+        ..TableConfig::default()
+    };
+    let mut t = Table::new(&me, cfg);
+    for i in 0..300u32 {
+        let ip: IpAddr = format!("11.1.{}.{}", i / 256, i % 256).parse().unwrap();
+        t.add(Node::new(ip, 30303, 30303, NodeId::random(&mut rng)), t0());
+    }
+    let target = NodeId::random(&mut rng).hash();
+    let mut all: Vec<Node> = t.entries().map(|e| e.node).collect();
+    all.sort_by(|a, b| target.cmp_distance(a.hash(), b.hash()));
+    let got = t.closest(&target, 16);
+    assert_eq!(got, all[..16].to_vec());
+}
+
+#[test]
+fn closest_list_is_bounded_and_sorted() {
+    let target = NodeHash([0; 32]);
+    let mut c = Closest::new(target, 3);
+    for (d, s) in [(250, 1), (240, 1), (256, 1), (245, 1), (230, 1)] {
+        c.push(node_at(d, s));
+    }
+    let ds: Vec<u32> = c
+        .nodes()
+        .iter()
+        .map(|n| target.log_distance(n.hash()))
+        .collect();
+    assert_eq!(ds, vec![230, 240, 245]);
+}
+
+#[test]
+fn live_nodes_need_five_minutes_unless_bumped_by_a_fresh_object() {
+    let mut t = table();
+    let five = Duration::from_secs(300);
+    t.add(node_at(250, 1), t0());
+    t.add(node_at(250, 2), t0() + Duration::from_secs(200));
+    let at = t0() + five;
+    assert_eq!(t.live_nodes(at, five), vec![node_at(250, 1)]);
+    t.add(node_at(250, 2), at); // a fresh object bumps it: Go's zero addedAt
+    assert_eq!(t.live_nodes(at, five).len(), 2);
+}

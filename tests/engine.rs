@@ -1,0 +1,135 @@
+//! The engine end to end: 200 peers bootstrap from 2 bootnodes under the virtual clock.
+
+use std::time::Duration;
+
+use discsim::engine::{run, Action, JoinSchedule, ScheduledAction, SimConfig};
+
+fn bootstrap_config() -> SimConfig {
+    SimConfig {
+        seed: 7,
+        peers: 200,
+        bootnodes: 2,
+        duration: Duration::from_secs(50 * 60),
+        sample_interval: Duration::from_secs(60),
+        probe_interval: Some(Duration::from_secs(60)),
+        join: JoinSchedule::Ramp {
+            over: Duration::from_secs(10 * 60),
+        },
+        // Ten peers die 20 minutes in.
+        actions: vec![ScheduledAction {
+            at: Duration::from_secs(20 * 60),
+            peers: (190..200).collect(),
+            action: Action::Leave,
+        }],
+        ..SimConfig::default()
+    }
+}
+
+#[test]
+fn two_hundred_peers_converge_and_forget_the_dead() {
+    let cfg = bootstrap_config();
+    let out = run(&cfg).expect("runs");
+    assert_eq!(out.samples.len(), 50);
+
+    // Convergence: 95 % of live peers reach recall 0.9, and stay there once everyone has joined.
+    let conv = out.convergence.expect("the network converges");
+    assert!(conv <= 10.0 * 60.0, "converged only at {conv}s");
+    for s in &out.samples[12..20] {
+        assert_eq!(s.live_peers, 200);
+        assert_eq!(s.init_done, 200);
+        assert!(s.converged_share >= 0.95, "{s:?}");
+        assert!(s.mean_recall > 0.95, "{s:?}");
+        assert!(s.mean_ideal_fill > 0.8, "{s:?}");
+    }
+
+    // Every live peer has written nodes to its database.
+    for s in out.final_snapshots.iter().filter(|s| s.online) {
+        assert!(
+            s.db_records > 0,
+            "peer {} has an empty node database",
+            s.index
+        );
+    }
+
+    // Dead peers leave the tables: a minute after the deaths some entries are dead; revalidation
+    // (one ping every 5 s on average) removes them within minutes.
+    let just_after = &out.samples[20];
+    assert_eq!(just_after.live_peers, 190);
+    assert!(just_after.dead_entry_share > 0.005, "{just_after:?}");
+    let ten_min_later = &out.samples[30];
+    assert!(
+        ten_min_later.dead_entry_share < 0.003,
+        "dead entries linger: {ten_min_later:?}"
+    );
+    assert!(ten_min_later.dead_entry_share < just_after.dead_entry_share / 4.0);
+
+    // Probes find the true closest live node nearly always.
+    let ok = out.probes.iter().filter(|p| p.success).count();
+    assert!(out.probes.len() >= 40);
+    assert!(
+        ok * 10 >= out.probes.len() * 9,
+        "{ok} of {} probes succeeded",
+        out.probes.len()
+    );
+
+    // Traffic of every kind flowed, and nothing was malformed.
+    for (i, n) in out.totals.sent.iter().enumerate() {
+        assert!(*n > 0, "no packets of kind {i}");
+    }
+    assert_eq!(out.totals.malformed, 0);
+}
+
+#[test]
+fn same_seed_same_run_whatever_the_threads() {
+    let base = SimConfig {
+        seed: 11,
+        peers: 60,
+        duration: Duration::from_secs(10 * 60),
+        trace: true,
+        actions: vec![ScheduledAction {
+            at: Duration::from_secs(300),
+            peers: vec![5, 6, 7],
+            action: Action::Restart {
+                fresh: true,
+                db_version: None,
+            },
+        }],
+        ..SimConfig::default()
+    };
+    let one = run(&SimConfig {
+        threads: 1,
+        ..base.clone()
+    })
+    .unwrap();
+    let two = run(&SimConfig {
+        threads: 2,
+        ..base.clone()
+    })
+    .unwrap();
+    let three = run(&SimConfig {
+        threads: 3,
+        ..base.clone()
+    })
+    .unwrap();
+    assert!(one.digest.is_some());
+    assert_eq!(one.digest, two.digest);
+    assert_eq!(one.digest, three.digest);
+    assert_eq!(one.samples, two.samples);
+    assert_eq!(one.probes, three.probes);
+    assert_eq!(one.totals, two.totals);
+    // A different seed gives a different run.
+    let other = run(&SimConfig { seed: 12, ..base }).unwrap();
+    assert_ne!(one.digest, other.digest);
+}
+
+#[test]
+#[ignore]
+fn print_series() {
+    let out = run(&bootstrap_config()).unwrap();
+    for s in &out.samples {
+        println!("{:>6.0} live {:>3} init {:>3} table {:>5.1} dead {:.3} recall {:.3} conv {:.3} fill {:.3} db {:>5.1} pk {:?}", s.t, s.live_peers, s.init_done, s.mean_table_size, s.dead_entry_share, s.mean_recall, s.converged_share, s.mean_ideal_fill, s.mean_db_records, s.packets);
+    }
+    println!("{:?}", out.totals);
+    let ok = out.probes.iter().filter(|p| p.success).count();
+    println!("probes {ok}/{}", out.probes.len());
+}
