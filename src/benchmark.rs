@@ -35,6 +35,8 @@ pub struct DbMemory {
     pub bytes_per_db: u64,
     /// Wall time per write while filling.
     pub put: Duration,
+    /// Wall time per write in steady state (after an hour of a peer's updates).
+    pub steady_put: Duration,
 }
 
 /// Opens `databases` in-memory node databases and writes `records` nodes into each, as a peer
@@ -47,6 +49,7 @@ pub fn nodedb_memory(databases: usize, records: usize, cfg: &NodeDbConfig) -> Db
     let started = Instant::now();
     let mut dbs = Vec::with_capacity(databases);
     let mut writes = 0u64;
+    let mut ids = Vec::with_capacity(databases * records);
     for _ in 0..databases {
         let mut db = NodeDb::open(Storage::memory(), NodeId::random(&mut rng), cfg.clone())
             .expect("in-memory open");
@@ -57,6 +60,7 @@ pub fn nodedb_memory(databases: usize, records: usize, cfg: &NodeDbConfig) -> Db
                 30303,
                 NodeId::random(&mut rng),
             );
+            ids.push(n.id);
             db.update_node(&n);
             db.update_last_ping(&n.id, now);
             db.update_last_pong(&n.id, now);
@@ -66,6 +70,23 @@ pub fn nodedb_memory(databases: usize, records: usize, cfg: &NodeDbConfig) -> Db
         dbs.push(db);
     }
     let put = started.elapsed() / writes.max(1) as u32;
+    // Steady state: what a peer does for an hour, a last-pong and a last-ping update per
+    // revalidation, round robin over the databases so that caches are as cold as in a run.
+    let steady_writes = 1500u64;
+    let started = Instant::now();
+    for round in 0..steady_writes {
+        let t = now + Duration::from_secs(120 + round * 2);
+        for (d, db) in dbs.iter_mut().enumerate() {
+            let i = (round as usize * 7 + d) % records.max(1);
+            let id = ids[d * records + i];
+            if round % 2 == 0 {
+                db.update_last_pong(&id, t);
+            } else {
+                db.update_last_ping(&id, t);
+            }
+        }
+    }
+    let steady = started.elapsed() / (steady_writes * databases as u64).max(1) as u32;
     let after = rss_bytes().unwrap_or(0);
     let bytes_per_db = after.saturating_sub(before) / databases.max(1) as u64;
     drop(dbs);
@@ -74,5 +95,6 @@ pub fn nodedb_memory(databases: usize, records: usize, cfg: &NodeDbConfig) -> Db
         records,
         bytes_per_db,
         put,
+        steady_put: steady,
     }
 }

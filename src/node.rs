@@ -9,11 +9,41 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use rand::Rng;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
 use rlp::{Decodable, DecoderError, Encodable, Rlp, RlpStream};
-use tiny_keccak::{Hasher, Keccak};
+use tiny_keccak::{Hasher as _, Keccak};
 
 /// Number of bits in a [`NodeHash`]; log distances range over `0..=HASH_BITS`.
 pub const HASH_BITS: u32 = 256;
+
+/// Entries the per-thread hash memo keeps before it starts over.
+const HASH_CACHE_LIMIT: usize = 1 << 20;
+
+thread_local! {
+    static HASHES: RefCell<HashMap<NodeId, NodeHash, BuildHasherDefault<IdHasher>>> =
+        RefCell::new(HashMap::default());
+}
+
+/// Node IDs are uniformly random bytes already: folding them is as good as hashing them.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(b))
+                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+}
 
 /// keccak256 of `data`.
 pub fn keccak256(data: &[u8]) -> [u8; 32] {
@@ -42,9 +72,24 @@ impl NodeId {
         NodeId(id)
     }
 
-    /// The Kademlia key of this ID.
+    /// The Kademlia key of this ID: keccak256, memoised per thread.
+    ///
+    /// A simulated network hashes the same few thousand IDs millions of times (every decoded
+    /// NEIGHBORS entry, every ping), and keccak costs as much as delivering a message; the memo is
+    /// a pure function cache, so it cannot change a result.
     pub fn hash(&self) -> NodeHash {
-        NodeHash(keccak256(&self.0))
+        HASHES.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            if let Some(h) = cache.get(self) {
+                return *h;
+            }
+            if cache.len() >= HASH_CACHE_LIMIT {
+                cache.clear();
+            }
+            let h = NodeHash(keccak256(&self.0));
+            cache.insert(*self, h);
+            h
+        })
     }
 
     /// The raw bytes.

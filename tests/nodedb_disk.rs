@@ -22,6 +22,15 @@ fn me() -> NodeId {
     NodeId([0xee; 64])
 }
 
+/// Every write goes to rusty-leveldb at once, so that the files hold many records and batches
+/// for the damage below to hit.
+fn write_through() -> NodeDbConfig {
+    NodeDbConfig {
+        write_behind: Duration::ZERO,
+        ..NodeDbConfig::default()
+    }
+}
+
 /// A configuration whose tiny write buffer pushes records out of the log into table files.
 fn small_buffers() -> NodeDbConfig {
     NodeDbConfig {
@@ -29,7 +38,7 @@ fn small_buffers() -> NodeDbConfig {
             write_buffer_size: 4 * 1024,
             ..DbTuning::default()
         },
-        ..NodeDbConfig::default()
+        ..write_through()
     }
 }
 
@@ -40,7 +49,7 @@ fn log_only() -> NodeDbConfig {
             write_buffer_size: 4 << 20,
             ..DbTuning::default()
         },
-        ..NodeDbConfig::default()
+        ..write_through()
     }
 }
 
@@ -71,7 +80,7 @@ fn files_with(storage: &Storage, suffix: &str) -> Vec<String> {
 fn write_close_reopen() {
     let dir = tempfile::tempdir().unwrap();
     let s = Storage::disk(dir.path().join("nodes"));
-    let cfg = NodeDbConfig::default();
+    let cfg = write_through();
     fill(&s, &cfg, 50);
     let mut db = open(&s, &cfg);
     assert_eq!(db.record_count(), 50);
@@ -84,7 +93,7 @@ fn write_close_reopen() {
 fn a_second_handle_is_refused_not_corrupted() {
     let dir = tempfile::tempdir().unwrap();
     let s = Storage::disk(dir.path().join("nodes"));
-    let cfg = NodeDbConfig::default();
+    let cfg = write_through();
     fill(&s, &cfg, 5);
     let first = open(&s, &cfg);
     assert!(NodeDb::open(s.clone(), me(), cfg.clone()).is_err());

@@ -41,7 +41,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
 
 use rand::Rng;
-use rusty_leveldb::{LdbIterator, Status, StatusCode, DB};
+use rusty_leveldb::{LdbIterator, Status, StatusCode, WriteBatch, DB};
 use tracing::{debug, warn};
 
 use crate::clock::SimTime;
@@ -67,6 +67,12 @@ pub struct NodeDbConfig {
     pub cleanup_cycle: Duration,
     /// rusty-leveldb memory knobs.
     pub tuning: DbTuning,
+    /// How long writes may wait in memory before they go to rusty-leveldb as one batch (zero:
+    /// every write goes at once). Reads never see the difference: point reads are served from the
+    /// in-memory mirror, and every scan, seek, delete and close writes the pending batch first.
+    /// Rewrites of a key within the period reach rusty-leveldb once, which is what keeps a
+    /// simulation of thousands of databases affordable.
+    pub write_behind: Duration,
 }
 
 impl Default for NodeDbConfig {
@@ -76,6 +82,7 @@ impl Default for NodeDbConfig {
             node_expiration: Duration::from_secs(24 * 3600),
             cleanup_cycle: Duration::from_secs(3600),
             tuning: DbTuning::default(),
+            write_behind: Duration::from_secs(600),
         }
     }
 }
@@ -101,6 +108,9 @@ pub struct NodeDbStats {
     pub write_errors: u64,
     /// `update_node` calls that found the same record already stored and wrote nothing.
     pub unchanged_writes: u64,
+    /// Writes handed to rusty-leveldb, and the batches they went in.
+    pub db_writes: u64,
+    pub db_batches: u64,
 }
 
 /// Errors that leave no usable database.
@@ -127,10 +137,25 @@ pub struct NodeDb {
     cfg: NodeDbConfig,
     next_expiry: Option<SimTime>,
     stats: NodeDbStats,
-    /// Which node records exist, with a fingerprint of their bytes: the record count in O(1),
-    /// and `update_node` of an unchanged record costs no write. Only looked up, never iterated,
-    /// so its order cannot reach results.
-    records: HashMap<NodeId, u64>,
+    /// A write-through mirror of every node's fields. Every read of a time or a counter is
+    /// served from it: rusty-leveldb reads are slow, and they trigger seek compactions that
+    /// would otherwise dominate a simulation. It also fingerprints each node record, which gives
+    /// the record count in O(1) and lets `update_node` skip rewriting an unchanged record. Only
+    /// looked up, never iterated, so its order cannot reach results.
+    known: HashMap<NodeId, Known>,
+    records: usize,
+    /// Writes not yet handed to rusty-leveldb (`None` deletes), in key order.
+    pending: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    pending_since: Option<SimTime>,
+}
+
+/// What the database holds for one node, mirrored.
+#[derive(Clone, Copy, Debug, Default)]
+struct Known {
+    record: Option<u64>,
+    last_ping: i64,
+    last_pong: i64,
+    find_fails: i64,
 }
 
 impl NodeDb {
@@ -167,14 +192,13 @@ impl NodeDb {
             cfg,
             next_expiry: None,
             stats,
-            records: HashMap::new(),
+            known: HashMap::new(),
+            records: 0,
+            pending: BTreeMap::new(),
+            pending_since: None,
         };
         for (k, v) in db.scan_all() {
-            if let (Some(id), f) = split_key(&k) {
-                if f == DISCOVER_ROOT {
-                    db.records.insert(id, fingerprint(&v));
-                }
-            }
+            db.mirror(&k, &v);
         }
         Ok(db)
     }
@@ -182,6 +206,7 @@ impl NodeDb {
     /// Flushes and releases the database, handing back its storage so that it can be reopened
     /// (a restart).
     pub fn close(mut self) -> Storage {
+        self.flush();
         if self.db.close().is_err() {
             self.stats.write_errors += 1;
         }
@@ -206,6 +231,7 @@ impl NodeDb {
     /// The node record of `id`, if present and decodable. An undecodable record is logged,
     /// counted and read as absent (geth logs it and returns nil).
     pub fn node(&mut self, id: &NodeId) -> Option<Node> {
+        self.flush();
         let blob = self.db.get(&make_key(Some(id), DISCOVER_ROOT))?;
         match rlp::decode::<Node>(&blob) {
             Ok(n) => Some(n),
@@ -223,18 +249,22 @@ impl NodeDb {
     pub fn update_node(&mut self, node: &Node) {
         let blob = rlp::encode(node);
         let fp = fingerprint(&blob);
-        if self.records.get(&node.id) == Some(&fp) {
+        if self.known.get(&node.id).and_then(|k| k.record) == Some(fp) {
             self.stats.unchanged_writes += 1;
             return;
         }
-        if self.put(&make_key(Some(&node.id), DISCOVER_ROOT), &blob) {
-            self.records.insert(node.id, fp);
+        let key = make_key(Some(&node.id), DISCOVER_ROOT);
+        if self.put(&key, &blob) {
+            self.mirror(&key, &blob);
         }
     }
 
     /// Deletes every key under the node's prefix `n:<id>`: its record and all its fields.
     pub fn delete_node(&mut self, id: &NodeId) {
-        self.records.remove(id);
+        if let Some(k) = self.known.remove(id) {
+            self.records -= k.record.is_some() as usize;
+        }
+        self.flush();
         let prefix = make_key(Some(id), b"");
         let keys = self.keys_with_prefix(&prefix);
         for k in keys {
@@ -246,38 +276,32 @@ impl NodeDb {
 
     /// When `id` last pinged us (Unix epoch if never).
     pub fn last_ping(&mut self, id: &NodeId) -> SimTime {
-        self.fetch_time(id, DISCOVER_PING)
+        secs_to_time(self.known.get(id).map_or(0, |k| k.last_ping))
     }
 
     /// Records a ping from `id` at `t` (whole seconds are stored).
     pub fn update_last_ping(&mut self, id: &NodeId, t: SimTime) {
-        self.put(
-            &make_key(Some(id), DISCOVER_PING),
-            &encode_int(t.unix_secs()),
-        );
+        self.put_int(id, DISCOVER_PING, t.unix_secs());
     }
 
     /// When `id` last answered our ping (Unix epoch if never).
     pub fn last_pong(&mut self, id: &NodeId) -> SimTime {
-        self.fetch_time(id, DISCOVER_PONG)
+        secs_to_time(self.known.get(id).map_or(0, |k| k.last_pong))
     }
 
     /// Records a pong from `id` at `t` (whole seconds are stored).
     pub fn update_last_pong(&mut self, id: &NodeId, t: SimTime) {
-        self.put(
-            &make_key(Some(id), DISCOVER_PONG),
-            &encode_int(t.unix_secs()),
-        );
+        self.put_int(id, DISCOVER_PONG, t.unix_secs());
     }
 
     /// FINDNODE failures of `id` since bonding.
     pub fn find_fails(&mut self, id: &NodeId) -> i64 {
-        self.fetch_int(&make_key(Some(id), DISCOVER_FIND_FAILS))
+        self.known.get(id).map_or(0, |k| k.find_fails)
     }
 
     /// Sets the FINDNODE failure count of `id`.
     pub fn update_find_fails(&mut self, id: &NodeId, fails: i64) {
-        self.put(&make_key(Some(id), DISCOVER_FIND_FAILS), &encode_int(fails));
+        self.put_int(id, DISCOVER_FIND_FAILS, fails);
     }
 
     /// Starts the expirer if it is not running (geth's `sync.Once`): its first run is one cleanup
@@ -358,6 +382,7 @@ impl NodeDb {
         rng: &mut R,
     ) -> Vec<Node> {
         let mut nodes: Vec<Node> = Vec::with_capacity(n);
+        self.flush();
         let Ok(mut it) = self.db.new_iter() else {
             return nodes;
         };
@@ -390,7 +415,7 @@ impl NodeDb {
 
     /// Number of node records (any age, self included, decodable or not).
     pub fn record_count(&self) -> usize {
-        self.records.len()
+        self.records
     }
 
     /// Every decodable node record, in key order.
@@ -412,15 +437,44 @@ impl NodeDb {
     /// Writes raw bytes under a key: for tests and tools that plant foreign or garbled records.
     pub fn put_raw(&mut self, key: &[u8], value: &[u8]) {
         if self.put(key, value) {
-            if let (Some(id), f) = split_key(key) {
-                if f == DISCOVER_ROOT {
-                    self.records.insert(id, fingerprint(value));
-                }
+            self.mirror(key, value);
+        }
+    }
+
+    fn put_int(&mut self, id: &NodeId, field: &[u8], v: i64) {
+        let key = make_key(Some(id), field);
+        let value = encode_int(v);
+        if self.put(&key, &value) {
+            self.mirror(&key, &value);
+        }
+    }
+
+    /// Reflects a stored key-value pair in the mirror, decoding integers as reads would.
+    fn mirror(&mut self, key: &[u8], value: &[u8]) {
+        let (Some(id), field) = split_key(key) else {
+            return;
+        };
+        let int = || decode_int(value).unwrap_or(0);
+        let k = self.known.entry(id).or_default();
+        match field {
+            f if f == DISCOVER_ROOT => {
+                self.records += k.record.is_none() as usize;
+                k.record = Some(fingerprint(value));
             }
+            f if f == DISCOVER_PING => k.last_ping = int(),
+            f if f == DISCOVER_PONG => k.last_pong = int(),
+            f if f == DISCOVER_FIND_FAILS => k.find_fails = int(),
+            _ => {}
         }
     }
 
     fn put(&mut self, key: &[u8], value: &[u8]) -> bool {
+        if !self.cfg.write_behind.is_zero() {
+            self.pending.insert(key.to_vec(), Some(value.to_vec()));
+            return true;
+        }
+        self.stats.db_writes += 1;
+        self.stats.db_batches += 1;
         match self.db.put(key, value) {
             Ok(()) => true,
             Err(e) => {
@@ -431,12 +485,38 @@ impl NodeDb {
         }
     }
 
-    fn fetch_int(&mut self, key: &[u8]) -> i64 {
-        self.db.get(key).and_then(|v| decode_int(&v)).unwrap_or(0)
+    /// Hands pending writes to rusty-leveldb once they have waited `write_behind`; the owner
+    /// calls this as its clock advances.
+    pub fn maybe_flush(&mut self, now: SimTime) {
+        if self.pending.is_empty() {
+            return;
+        }
+        match self.pending_since {
+            None => self.pending_since = Some(now),
+            Some(t) if now.saturating_since(t) >= self.cfg.write_behind => self.flush(),
+            Some(_) => {}
+        }
     }
 
-    fn fetch_time(&mut self, id: &NodeId, field: &[u8]) -> SimTime {
-        secs_to_time(self.fetch_int(&make_key(Some(id), field)))
+    /// Hands every pending write to rusty-leveldb, in one batch.
+    pub fn flush(&mut self) {
+        self.pending_since = None;
+        if self.pending.is_empty() {
+            return;
+        }
+        let mut batch = WriteBatch::default();
+        for (k, v) in std::mem::take(&mut self.pending) {
+            match v {
+                Some(v) => batch.put(&k, &v),
+                None => batch.delete(&k),
+            }
+            self.stats.db_writes += 1;
+        }
+        self.stats.db_batches += 1;
+        if let Err(e) = self.db.write(batch, false) {
+            self.stats.write_errors += 1;
+            warn!(err = %e, "node database write failed");
+        }
     }
 
     fn keys_with_prefix(&mut self, prefix: &[u8]) -> Vec<Vec<u8>> {
@@ -458,6 +538,7 @@ impl NodeDb {
     }
 
     fn scan_all(&mut self) -> Vec<(Vec<u8>, Vec<u8>)> {
+        self.flush();
         let mut out = Vec::new();
         if let Ok(mut it) = self.db.new_iter() {
             while let Some(kv) = it.next() {

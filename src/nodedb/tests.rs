@@ -289,3 +289,49 @@ fn corrupted_in_memory_log_is_recovered() {
     let s = db.close();
     assert_eq!(open(&s).stats().recoveries, 0);
 }
+
+#[test]
+fn write_behind_coalesces_writes_and_reads_never_notice() {
+    let s = Storage::memory();
+    let mut db = open(&s);
+    assert_eq!(db.config().write_behind, Duration::from_secs(600));
+    let id = node(1).id;
+    db.update_node(&node(1));
+    db.update_last_pong(&id, t0());
+    db.update_last_pong(&id, t0() + Duration::from_secs(1));
+    assert_eq!(db.last_pong(&id), t0() + Duration::from_secs(1));
+    assert_eq!(db.stats().db_writes, 0, "nothing reached rusty-leveldb yet");
+    // The clock starts the wait at the first poll; the batch goes once it has waited enough.
+    db.maybe_flush(t0());
+    db.maybe_flush(t0() + Duration::from_secs(599));
+    assert_eq!(db.stats().db_batches, 0);
+    db.maybe_flush(t0() + Duration::from_secs(600));
+    assert_eq!(
+        (db.stats().db_writes, db.stats().db_batches),
+        (2, 1),
+        "two keys, one batch"
+    );
+    // A scan sees pending writes: query_seeds flushes first.
+    db.update_node(&node(2));
+    db.update_last_pong(&node(2).id, t0());
+    let seeds = db.query_seeds(10, DAY, t0(), &mut ChaCha8Rng::seed_from_u64(1));
+    assert_eq!(seeds.len(), 2);
+    // Close flushes what is pending; the values survive a reopen.
+    db.update_find_fails(&id, 3);
+    let s = db.close();
+    let mut db = open(&s);
+    assert_eq!(db.find_fails(&id), 3);
+    assert_eq!(db.last_pong(&id), t0() + Duration::from_secs(1));
+}
+
+#[test]
+fn write_through_when_write_behind_is_zero() {
+    let cfg = NodeDbConfig {
+        write_behind: Duration::ZERO,
+        ..NodeDbConfig::default()
+    };
+    let mut db = NodeDb::open(Storage::memory(), self_id(), cfg).unwrap();
+    db.update_last_ping(&node(1).id, t0());
+    db.update_last_ping(&node(1).id, t0());
+    assert_eq!((db.stats().db_writes, db.stats().db_batches), (2, 2));
+}

@@ -264,6 +264,7 @@ impl Peer {
         if self.db.next_expiry().is_some_and(|t| t <= now) {
             self.db.poll_expirer(now);
         }
+        self.db.maybe_flush(now);
     }
 
     fn fire(&mut self, now: SimTime, timer: Timer) {
