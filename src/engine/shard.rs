@@ -163,7 +163,13 @@ pub(crate) fn run_shard(
     mut cmds: UnboundedReceiver<ShardCmd>,
     replies: Sender<ShardReply>,
 ) {
-    let system = actix_rt::System::new();
+    // A runtime without I/O or timer drivers: the simulation has neither, and a scheduler turn
+    // that polls them costs more than delivering a message.
+    let system = actix_rt::System::with_tokio_rt(|| {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a current-thread runtime")
+    });
     system.block_on(tokio::task::unconstrained(async move {
         let mut slots = Vec::new();
         let mut index = shard as u32;

@@ -144,8 +144,10 @@ pub struct NodeDb {
     /// looked up, never iterated, so its order cannot reach results.
     known: HashMap<NodeId, Known>,
     records: usize,
-    /// Writes not yet handed to rusty-leveldb (`None` deletes), in key order.
-    pending: BTreeMap<Vec<u8>, Option<Vec<u8>>>,
+    /// Node records not yet handed to rusty-leveldb, in key order. (Pending field writes are
+    /// flags in the mirror, with their nodes listed in `dirty`.)
+    pending: BTreeMap<Vec<u8>, Vec<u8>>,
+    dirty: Vec<NodeId>,
     pending_since: Option<SimTime>,
 }
 
@@ -156,6 +158,44 @@ struct Known {
     last_ping: i64,
     last_pong: i64,
     find_fails: i64,
+    /// Fields written since the last flush (`Field` bits).
+    dirty: u8,
+}
+
+/// The integer fields of a node, as bits of [`Known::dirty`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Field {
+    Ping = 1,
+    Pong = 2,
+    FindFails = 4,
+}
+
+impl Field {
+    const ALL: [Field; 3] = [Field::FindFails, Field::Ping, Field::Pong];
+
+    fn key_suffix(self) -> &'static [u8] {
+        match self {
+            Field::Ping => DISCOVER_PING,
+            Field::Pong => DISCOVER_PONG,
+            Field::FindFails => DISCOVER_FIND_FAILS,
+        }
+    }
+
+    fn get(self, k: &Known) -> i64 {
+        match self {
+            Field::Ping => k.last_ping,
+            Field::Pong => k.last_pong,
+            Field::FindFails => k.find_fails,
+        }
+    }
+
+    fn set(self, k: &mut Known, v: i64) {
+        match self {
+            Field::Ping => k.last_ping = v,
+            Field::Pong => k.last_pong = v,
+            Field::FindFails => k.find_fails = v,
+        }
+    }
 }
 
 impl NodeDb {
@@ -195,6 +235,7 @@ impl NodeDb {
             known: HashMap::new(),
             records: 0,
             pending: BTreeMap::new(),
+            dirty: Vec::new(),
             pending_since: None,
         };
         for (k, v) in db.scan_all() {
@@ -281,7 +322,7 @@ impl NodeDb {
 
     /// Records a ping from `id` at `t` (whole seconds are stored).
     pub fn update_last_ping(&mut self, id: &NodeId, t: SimTime) {
-        self.put_int(id, DISCOVER_PING, t.unix_secs());
+        self.put_int(id, Field::Ping, t.unix_secs());
     }
 
     /// When `id` last answered our ping (Unix epoch if never).
@@ -291,7 +332,7 @@ impl NodeDb {
 
     /// Records a pong from `id` at `t` (whole seconds are stored).
     pub fn update_last_pong(&mut self, id: &NodeId, t: SimTime) {
-        self.put_int(id, DISCOVER_PONG, t.unix_secs());
+        self.put_int(id, Field::Pong, t.unix_secs());
     }
 
     /// FINDNODE failures of `id` since bonding.
@@ -301,7 +342,7 @@ impl NodeDb {
 
     /// Sets the FINDNODE failure count of `id`.
     pub fn update_find_fails(&mut self, id: &NodeId, fails: i64) {
-        self.put_int(id, DISCOVER_FIND_FAILS, fails);
+        self.put_int(id, Field::FindFails, fails);
     }
 
     /// Starts the expirer if it is not running (geth's `sync.Once`): its first run is one cleanup
@@ -436,17 +477,28 @@ impl NodeDb {
 
     /// Writes raw bytes under a key: for tests and tools that plant foreign or garbled records.
     pub fn put_raw(&mut self, key: &[u8], value: &[u8]) {
-        if self.put(key, value) {
+        self.flush();
+        if self.write(key, value) {
             self.mirror(key, value);
         }
     }
 
-    fn put_int(&mut self, id: &NodeId, field: &[u8], v: i64) {
-        let key = make_key(Some(id), field);
-        let value = encode_int(v);
-        if self.put(&key, &value) {
-            self.mirror(&key, &value);
+    /// Sets an integer field: in the mirror at once, in rusty-leveldb at the next flush (or at
+    /// once without write-behind).
+    fn put_int(&mut self, id: &NodeId, field: Field, v: i64) {
+        if self.cfg.write_behind.is_zero() {
+            let key = make_key(Some(id), field.key_suffix());
+            if self.write(&key, &encode_int(v)) {
+                field.set(self.known.entry(*id).or_default(), v);
+            }
+            return;
         }
+        let k = self.known.entry(*id).or_default();
+        field.set(k, v);
+        if k.dirty == 0 {
+            self.dirty.push(*id);
+        }
+        k.dirty |= field as u8;
     }
 
     /// Reflects a stored key-value pair in the mirror, decoding integers as reads would.
@@ -468,11 +520,17 @@ impl NodeDb {
         }
     }
 
+    /// Writes a node record (or other non-field key): pending under write-behind.
     fn put(&mut self, key: &[u8], value: &[u8]) -> bool {
         if !self.cfg.write_behind.is_zero() {
-            self.pending.insert(key.to_vec(), Some(value.to_vec()));
+            self.pending.insert(key.to_vec(), value.to_vec());
             return true;
         }
+        self.write(key, value)
+    }
+
+    /// Writes to rusty-leveldb at once.
+    fn write(&mut self, key: &[u8], value: &[u8]) -> bool {
         self.stats.db_writes += 1;
         self.stats.db_batches += 1;
         match self.db.put(key, value) {
@@ -488,7 +546,7 @@ impl NodeDb {
     /// Hands pending writes to rusty-leveldb once they have waited `write_behind`; the owner
     /// calls this as its clock advances.
     pub fn maybe_flush(&mut self, now: SimTime) {
-        if self.pending.is_empty() {
+        if self.pending.is_empty() && self.dirty.is_empty() {
             return;
         }
         match self.pending_since {
@@ -501,16 +559,27 @@ impl NodeDb {
     /// Hands every pending write to rusty-leveldb, in one batch.
     pub fn flush(&mut self) {
         self.pending_since = None;
-        if self.pending.is_empty() {
+        if self.pending.is_empty() && self.dirty.is_empty() {
             return;
         }
         let mut batch = WriteBatch::default();
         for (k, v) in std::mem::take(&mut self.pending) {
-            match v {
-                Some(v) => batch.put(&k, &v),
-                None => batch.delete(&k),
-            }
+            batch.put(&k, &v);
             self.stats.db_writes += 1;
+        }
+        let mut dirty = std::mem::take(&mut self.dirty);
+        dirty.sort_unstable();
+        for id in dirty {
+            let Some(k) = self.known.get_mut(&id) else {
+                continue; // deleted since
+            };
+            for f in Field::ALL {
+                if k.dirty & f as u8 != 0 {
+                    batch.put(&make_key(Some(&id), f.key_suffix()), &encode_int(f.get(k)));
+                    self.stats.db_writes += 1;
+                }
+            }
+            k.dirty = 0;
         }
         self.stats.db_batches += 1;
         if let Err(e) = self.db.write(batch, false) {
