@@ -87,16 +87,23 @@ proptest! {
     }
 
     /// On a small database, repeated queries of geth's seed count eventually return every
-    /// eligible node. (With a small `n` this does not hold: the loop stops after `n` nodes, and
-    /// the cursor only moves forward, so the records with the highest keys are never reached.)
+    /// eligible node. Two caveats of geth's algorithm shape this property: with a small `n` the
+    /// loop stops early and the cursor never reaches the highest keys; and of two records sharing
+    /// their first ID byte, the second is found only when a seek's random tail falls between them
+    /// (so rarely that "eventually" can mean thousands of queries). Here IDs differ in their first
+    /// byte, the case the cursor was designed for.
     #[test]
     fn repeated_queries_cover_a_small_database(count in 1usize..12, seed in any::<u64>()) {
         let now = SimTime::DEFAULT_EPOCH;
         let mut db = NodeDb::open(Storage::memory(), NodeId([0; 64]), NodeDbConfig::default()).unwrap();
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mut all = BTreeSet::new();
-        for _ in 0..count {
+        let mut first_bytes = BTreeSet::new();
+        while all.len() < count {
             let id = NodeId::random(&mut rng);
+            if !first_bytes.insert(id.0[0]) {
+                continue;
+            }
             db.update_node(&Node::new([10, 0, 0, 1].into(), 30303, 30303, id));
             db.update_last_pong(&id, now);
             all.insert(id);
