@@ -1183,6 +1183,11 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(ProptestConfig {
+            // A fixed seed: CI runs the same cases every time, so a red run is reproducible.
+            rng_seed: proptest::test_runner::RngSeed::Fixed(0x5eed_d15c),
+            ..ProptestConfig::default()
+        })]
         #[test]
         fn decode_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..1400)) {
             let _ = decode(&bytes);

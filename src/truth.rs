@@ -330,6 +330,11 @@ mod tests {
     }
 
     proptest! {
+        #![proptest_config(ProptestConfig {
+            // A fixed seed: CI runs the same cases every time, so a red run is reproducible.
+            rng_seed: proptest::test_runner::RngSeed::Fixed(0x5eed_d15c),
+            ..ProptestConfig::default()
+        })]
         #[test]
         fn closest_matches_brute_force(
             peers in peer_set(),

@@ -31,6 +31,11 @@ fn arb_node() -> impl Strategy<Value = Node> {
 const DAY: u64 = 24 * 3600;
 
 proptest! {
+    #![proptest_config(ProptestConfig {
+        // A fixed seed: CI runs the same cases every time, so a red run is reproducible.
+        rng_seed: proptest::test_runner::RngSeed::Fixed(0x5eed_d15c),
+        ..ProptestConfig::default()
+    })]
     #[test]
     fn key_round_trip(id in arb_id(), field in proptest::collection::vec(any::<u8>(), 0..24)) {
         let k = make_key(Some(&id), &field);
@@ -90,8 +95,10 @@ proptest! {
     /// eligible node. Two caveats of geth's algorithm shape this property: with a small `n` the
     /// loop stops early and the cursor never reaches the highest keys; and of two records sharing
     /// their first ID byte, the second is found only when a seek's random tail falls between them
-    /// (so rarely that "eventually" can mean thousands of queries). Here IDs differ in their first
-    /// byte, the case the cursor was designed for.
+    /// (so rarely that "eventually" can mean thousands of queries); and a record whose first byte
+    /// is 0 is found only when a seek's first byte is 0 and its random tail falls below the
+    /// record's (a chance of 1/16 times the tail's fraction per sweep). Here IDs differ in their
+    /// first byte and none starts with 0: the case the cursor was designed for.
     #[test]
     fn repeated_queries_cover_a_small_database(count in 1usize..12, seed in any::<u64>()) {
         let now = SimTime::DEFAULT_EPOCH;
@@ -101,7 +108,7 @@ proptest! {
         let mut first_bytes = BTreeSet::new();
         while all.len() < count {
             let id = NodeId::random(&mut rng);
-            if !first_bytes.insert(id.0[0]) {
+            if id.0[0] == 0 || !first_bytes.insert(id.0[0]) {
                 continue;
             }
             db.update_node(&Node::new([10, 0, 0, 1].into(), 30303, 30303, id));
@@ -109,7 +116,7 @@ proptest! {
             all.insert(id);
         }
         let mut seen = BTreeSet::new();
-        for _ in 0..200 {
+        for _ in 0..2000 {
             for s in db.query_seeds(30, Duration::from_secs(DAY), now, &mut rng) {
                 seen.insert(s.id);
             }
