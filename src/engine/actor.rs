@@ -2,6 +2,9 @@
 //! and its rusty-leveldb database, created on the actor's own thread). Actors only move messages:
 //! a window's inputs in, the packets and events it produced out.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
 use actix::{Actor, Context, Handler, Message, MessageResult};
 
 use super::runner::{Outgoing, PeerRunner, Snapshot};
@@ -23,10 +26,14 @@ impl Actor for PeerActor {
     type Context = Context<Self>;
 }
 
-/// Run the slot up to (excluding) `until` with these inputs.
+/// Run the slot up to (excluding) `until` with these inputs, and leave the result with the
+/// collector. The driver sends these without waiting for each answer (`do_send`), then waits
+/// once for the whole window: half the cost of a request/response per slot.
 pub(crate) struct RunWindow {
+    pub local: usize,
     pub until: SimTime,
     pub inputs: Vec<Input>,
+    pub collector: Arc<Collector>,
 }
 
 pub(crate) struct WindowOut {
@@ -35,21 +42,51 @@ pub(crate) struct WindowOut {
     pub next_wake: Option<SimTime>,
 }
 
+/// Where the slots of one window leave their results; the last one wakes the driver.
+#[derive(Default)]
+pub(crate) struct Collector {
+    results: Mutex<Vec<(usize, WindowOut)>>,
+    remaining: AtomicUsize,
+    pub done: tokio::sync::Notify,
+}
+
+impl Collector {
+    /// Expects `n` results.
+    pub fn expect(&self, n: usize) {
+        self.remaining.store(n, Ordering::SeqCst);
+    }
+
+    /// The results, by slot (their arrival order is the runtime's business, not the run's).
+    pub fn take(&self) -> Vec<(usize, WindowOut)> {
+        let mut r = std::mem::take(&mut *self.results.lock().expect("not poisoned"));
+        r.sort_by_key(|(l, _)| *l);
+        r
+    }
+}
+
 impl Message for RunWindow {
-    type Result = WindowOut;
+    type Result = ();
 }
 
 impl Handler<RunWindow> for PeerActor {
-    type Result = MessageResult<RunWindow>;
+    type Result = ();
 
-    fn handle(&mut self, msg: RunWindow, _: &mut Context<Self>) -> Self::Result {
+    fn handle(&mut self, msg: RunWindow, _: &mut Context<Self>) {
         let mut outgoing = Vec::new();
         self.runner.run(msg.until, msg.inputs, &mut outgoing);
-        MessageResult(WindowOut {
+        let out = WindowOut {
             outgoing,
             events: self.runner.take_events(),
             next_wake: self.runner.next_wake(),
-        })
+        };
+        let c = &msg.collector;
+        c.results
+            .lock()
+            .expect("not poisoned")
+            .push((msg.local, out));
+        if c.remaining.fetch_sub(1, Ordering::SeqCst) == 1 {
+            c.done.notify_one();
+        }
     }
 }
 

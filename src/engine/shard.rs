@@ -11,7 +11,7 @@ use std::sync::Arc;
 use actix::{Actor, Addr};
 use tokio::sync::mpsc::UnboundedReceiver;
 
-use super::actor::{PeerActor, RunWindow, TakeDigest, TakeSnapshot};
+use super::actor::{Collector, PeerActor, RunWindow, TakeDigest, TakeSnapshot};
 use super::runner::{Outgoing, PeerRunner, Snapshot};
 use super::{Input, Shared};
 use crate::clock::SimTime;
@@ -63,6 +63,7 @@ struct Driver {
     shards: usize,
     slots: Vec<Slot>,
     wakes: BinaryHeap<Reverse<(SimTime, usize)>>,
+    collector: Arc<Collector>,
 }
 
 impl Driver {
@@ -91,35 +92,45 @@ impl Driver {
         }
         let mut outgoing = Vec::new();
         let mut events = Vec::new();
-        let mut runs = 0;
+        // Every slot with work before `until` runs once: what one sends in this window arrives
+        // after it, so the slots are independent and can all be started before any answers.
+        let mut due = Vec::new();
         while let Some(Reverse((t, l))) = self.wakes.peek().copied() {
             if t >= until {
                 break;
             }
             self.wakes.pop();
-            if self.slots[l].wake() != Some(t) {
+            if self.slots[l].wake() != Some(t) || due.last() == Some(&l) {
                 continue; // stale entry
             }
-            let mut batch = Vec::new();
-            while self.slots[l]
-                .inbox
-                .peek()
-                .is_some_and(|Reverse(i)| i.at < until)
-            {
-                batch.push(self.slots[l].inbox.pop().expect("peeked").0);
-            }
-            let reply = match self.slots[l]
-                .addr
-                .send(RunWindow {
+            due.push(l);
+            // Mark it as not waiting until its run reports its next wake-up.
+            self.slots[l].timer = None;
+        }
+        due.sort_unstable();
+        due.dedup();
+        let runs = due.len() as u64;
+        if !due.is_empty() {
+            self.collector.expect(due.len());
+            for &l in &due {
+                let mut batch = Vec::new();
+                while self.slots[l]
+                    .inbox
+                    .peek()
+                    .is_some_and(|Reverse(i)| i.at < until)
+                {
+                    batch.push(self.slots[l].inbox.pop().expect("peeked").0);
+                }
+                self.slots[l].addr.do_send(RunWindow {
+                    local: l,
                     until,
                     inputs: batch,
-                })
-                .await
-            {
-                Ok(r) => r,
-                Err(_) => panic!("peer actor of shard {} stopped", self.shard),
-            };
-            runs += 1;
+                    collector: self.collector.clone(),
+                });
+            }
+            self.collector.done.notified().await;
+        }
+        for (l, reply) in self.collector.take() {
             self.slots[l].timer = reply.next_wake;
             self.push_wake(l);
             let slot = (l * self.shards + self.shard) as u32;
@@ -188,6 +199,7 @@ pub(crate) fn run_shard(
             shards,
             slots,
             wakes: BinaryHeap::new(),
+            collector: Arc::new(Collector::default()),
         };
         while let Some(cmd) = cmds.recv().await {
             let reply = match cmd {
