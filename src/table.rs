@@ -242,14 +242,26 @@ impl Table {
     }
 
     /// geth's `nodeToRevalidate`: the last entry of the first non-empty bucket in a random
-    /// permutation of the buckets.
+    /// permutation of the buckets. That bucket is uniformly distributed over the non-empty
+    /// buckets, which is how it is drawn here (one draw instead of a permutation).
     pub fn node_to_revalidate<R: Rng + ?Sized>(&self, rng: &mut R) -> Option<(usize, Node)> {
-        for bi in permutation(self.buckets.len(), rng) {
-            if let Some(last) = self.buckets[bi].entries.last() {
-                return Some((bi, last.node));
-            }
+        let non_empty = self
+            .buckets
+            .iter()
+            .filter(|b| !b.entries.is_empty())
+            .count();
+        if non_empty == 0 {
+            return None;
         }
-        None
+        let pick = rng.random_range(0..non_empty);
+        let (bi, b) = self
+            .buckets
+            .iter()
+            .enumerate()
+            .filter(|(_, b)| !b.entries.is_empty())
+            .nth(pick)
+            .expect("counted");
+        b.entries.last().map(|e| (bi, e.node))
     }
 
     /// geth's `replace`, after `last` failed revalidation: if it is still the last entry of bucket
@@ -367,17 +379,6 @@ impl Table {
         self.ips.remove(ip);
         self.buckets[bi].ips.remove(ip);
     }
-}
-
-/// Go's `rand.Perm` algorithm (inside-out Fisher–Yates).
-fn permutation<R: Rng + ?Sized>(n: usize, rng: &mut R) -> Vec<usize> {
-    let mut m = vec![0usize; n];
-    for i in 0..n {
-        let j = rng.random_range(0..=i);
-        m[i] = m[j];
-        m[j] = i;
-    }
-    m
 }
 
 /// Nodes ordered by distance to a target, at most `max` of them (geth's `nodesByDistance`).
