@@ -133,3 +133,54 @@ fn print_series() {
     let ok = out.probes.iter().filter(|p| p.success).count();
     println!("probes {ok}/{}", out.probes.len());
 }
+
+#[test]
+fn a_harsher_network_still_bootstraps_and_its_model_is_exercised() {
+    use discsim::network::{IpLayout, LatencyModel, NetworkConfig};
+    let cfg = SimConfig {
+        seed: 3,
+        peers: 120,
+        duration: Duration::from_secs(20 * 60),
+        join: JoinSchedule::Ramp {
+            over: Duration::from_secs(5 * 60),
+        },
+        network: NetworkConfig {
+            latency: LatencyModel::LogNormal {
+                median: Duration::from_millis(80),
+                sigma: 0.5,
+                min: Duration::from_millis(10),
+            },
+            jitter: Duration::from_millis(5),
+            loss: 0.02,
+            nat_fraction: 0.2,
+            // Twenty peers per /24: geth's limits of two per bucket and ten per table bite.
+            ip_layout: IpLayout {
+                peers_per_subnet: 20,
+                ..IpLayout::default()
+            },
+            ..NetworkConfig::default()
+        },
+        ..SimConfig::default()
+    };
+    let out = run(&cfg).unwrap();
+    assert!(out.link.lost > 0, "loss model unused");
+    assert!(out.link.dropped_nat > 0, "NAT model unused");
+    let last = out.samples.last().unwrap();
+    assert_eq!(last.live_peers, 120);
+    assert_eq!(last.init_done, 120);
+    // Peers behind NAT cannot be reached unsolicited, so nobody can know everyone; but the
+    // reachable part of the network is found.
+    assert!(last.mean_recall > 0.5, "{last:?}");
+    assert!(last.mean_table_size > 20.0, "{last:?}");
+    // The IP limits bite: without them the same network fills bigger tables.
+    let mut unlimited = cfg.clone();
+    unlimited.protocol.table.ip_limits = false;
+    let free = run(&unlimited).unwrap();
+    let free_last = free.samples.last().unwrap();
+    assert!(
+        free_last.mean_table_size > last.mean_table_size + 1.0,
+        "limits {} vs none {}",
+        last.mean_table_size,
+        free_last.mean_table_size
+    );
+}
