@@ -57,6 +57,9 @@ enum Command {
         /// rusty-leveldb write buffer per peer (bytes); default: the node database's.
         #[arg(long)]
         write_buffer: Option<usize>,
+        /// rusty-leveldb block cache per peer (bytes); default: the node database's.
+        #[arg(long)]
+        block_cache: Option<usize>,
     },
     /// Measure the memory and write time of many in-memory node databases.
     BenchDb {
@@ -93,7 +96,16 @@ fn main() -> std::process::ExitCode {
             seed,
             sample_secs,
             write_buffer,
-        } => bench(peers, hours, threads, seed, sample_secs, write_buffer),
+            block_cache,
+        } => bench(
+            peers,
+            hours,
+            threads,
+            seed,
+            sample_secs,
+            write_buffer,
+            block_cache,
+        ),
         Command::BenchDb {
             dbs,
             records,
@@ -207,6 +219,7 @@ fn bench(
     seed: u64,
     sample_secs: u64,
     write_buffer: Option<usize>,
+    block_cache: Option<usize>,
 ) -> Result<()> {
     use discsim::benchmark::peak_rss_bytes;
     use discsim::engine::{run, SimConfig};
@@ -218,6 +231,9 @@ fn bench(
     let mut nodedb = NodeDbConfig::default();
     if let Some(w) = write_buffer {
         nodedb.tuning.write_buffer_size = w;
+    }
+    if let Some(c) = block_cache {
+        nodedb.tuning.block_cache_bytes = c;
     }
     let cfg = SimConfig {
         seed,

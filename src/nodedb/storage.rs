@@ -1,10 +1,12 @@
 //! Where a node database lives, and how rusty-leveldb is tuned for thousands of them.
 
+use std::cell::RefCell;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
 use rusty_leveldb::env::Env;
+use rusty_leveldb::infolog::Logger;
 use rusty_leveldb::{MemEnv, Options, PosixDiskEnv};
 
 /// A rusty-leveldb environment plus the database directory inside it.
@@ -91,8 +93,13 @@ impl Storage {
     /// rusty-leveldb options for this storage. A new `Options` per open, sharing this storage's
     /// environment only (never share one environment's options across threads).
     pub(crate) fn options(&self, tuning: &DbTuning) -> Options {
+        // rusty-leveldb writes an info log (flushes, compactions) into the database directory.
+        // In memory nobody reads it and it grows for ever, so it goes nowhere; on disk it stays,
+        // as leveldb users expect.
+        let log = (!self.disk).then(|| Rc::new(RefCell::new(Logger(Box::new(std::io::sink())))));
         Options {
             env: self.env.clone(),
+            log,
             create_if_missing: true,
             write_buffer_size: tuning.write_buffer_size,
             block_cache_capacity_bytes: tuning.block_cache_bytes,
