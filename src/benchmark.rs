@@ -67,14 +67,19 @@ pub fn nodedb_memory(databases: usize, records: usize, cfg: &NodeDbConfig) -> Db
             db.update_last_pong(&n.id, now + Duration::from_secs(60));
             writes += 4;
         }
+        db.flush();
         dbs.push(db);
     }
     let put = started.elapsed() / writes.max(1) as u32;
     // Steady state: what a peer does for an hour, a last-pong and a last-ping update per
-    // revalidation, round robin over the databases so that caches are as cold as in a run.
+    // revalidation, round robin over the databases so that caches are as cold as in a run, with
+    // a flush every 300 updates (10 minutes of them) as the default write-behind does.
     let steady_writes = 1500u64;
     let started = Instant::now();
     for round in 0..steady_writes {
+        if round % 300 == 299 {
+            dbs.iter_mut().for_each(NodeDb::flush);
+        }
         let t = now + Duration::from_secs(120 + round * 2);
         for (d, db) in dbs.iter_mut().enumerate() {
             let i = (round as usize * 7 + d) % records.max(1);
@@ -86,6 +91,7 @@ pub fn nodedb_memory(databases: usize, records: usize, cfg: &NodeDbConfig) -> Db
             }
         }
     }
+    dbs.iter_mut().for_each(NodeDb::flush);
     let steady = started.elapsed() / (steady_writes * databases as u64).max(1) as u32;
     let after = rss_bytes().unwrap_or(0);
     let bytes_per_db = after.saturating_sub(before) / databases.max(1) as u64;
