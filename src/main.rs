@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -38,29 +38,7 @@ enum Command {
         dir: Option<PathBuf>,
     },
     /// Benchmark the engine: N peers bootstrap from 2 bootnodes and run for H virtual hours.
-    Bench {
-        /// Peers (2 of them bootnodes).
-        #[arg(long, default_value_t = 1000)]
-        peers: u32,
-        /// Virtual hours to run.
-        #[arg(long, default_value_t = 1.0)]
-        hours: f64,
-        /// Shard threads.
-        #[arg(long, default_value_t = 2)]
-        threads: usize,
-        /// Seed of every random stream.
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Observer sampling interval in virtual seconds.
-        #[arg(long, default_value_t = 300)]
-        sample_secs: u64,
-        /// rusty-leveldb write buffer per peer (bytes); default: the node database's.
-        #[arg(long)]
-        write_buffer: Option<usize>,
-        /// rusty-leveldb block cache per peer (bytes); default: the node database's.
-        #[arg(long)]
-        block_cache: Option<usize>,
-    },
+    Bench(BenchArgs),
     /// Measure the memory and write time of many in-memory node databases.
     BenchDb {
         /// Databases to hold at once.
@@ -69,13 +47,55 @@ enum Command {
         /// Node records per database.
         #[arg(long, default_value_t = 200)]
         records: usize,
-        /// rusty-leveldb write buffer (bytes).
-        #[arg(long)]
-        write_buffer: Option<usize>,
-        /// rusty-leveldb block cache (bytes).
-        #[arg(long)]
-        block_cache: Option<usize>,
+        #[command(flatten)]
+        tuning: TuningArgs,
     },
+}
+
+#[derive(Args)]
+struct BenchArgs {
+    /// Peers (2 of them bootnodes).
+    #[arg(long, default_value_t = 1000)]
+    peers: u32,
+    /// Virtual hours to run.
+    #[arg(long, default_value_t = 1.0)]
+    hours: f64,
+    /// Shard threads.
+    #[arg(long, default_value_t = 2)]
+    threads: usize,
+    /// Seed of every random stream.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
+    /// Observer sampling interval in virtual seconds.
+    #[arg(long, default_value_t = 300)]
+    sample_secs: u64,
+    #[command(flatten)]
+    tuning: TuningArgs,
+}
+
+/// rusty-leveldb overrides for the node databases.
+#[derive(Args)]
+struct TuningArgs {
+    /// rusty-leveldb write buffer per database (bytes); default: the node database's.
+    #[arg(long)]
+    write_buffer: Option<usize>,
+    /// rusty-leveldb block cache per database (bytes); default: the node database's.
+    #[arg(long)]
+    block_cache: Option<usize>,
+}
+
+impl TuningArgs {
+    /// The default node database configuration with these overrides.
+    fn nodedb(&self) -> NodeDbConfig {
+        let mut cfg = NodeDbConfig::default();
+        if let Some(w) = self.write_buffer {
+            cfg.tuning.write_buffer_size = w;
+        }
+        if let Some(c) = self.block_cache {
+            cfg.tuning.block_cache_bytes = c;
+        }
+        cfg
+    }
 }
 
 fn main() -> std::process::ExitCode {
@@ -89,36 +109,13 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Demo { nodes, seed, dir } => demo(nodes, seed, dir),
-        Command::Bench {
-            peers,
-            hours,
-            threads,
-            seed,
-            sample_secs,
-            write_buffer,
-            block_cache,
-        } => bench(
-            peers,
-            hours,
-            threads,
-            seed,
-            sample_secs,
-            write_buffer,
-            block_cache,
-        ),
+        Command::Bench(args) => bench(&args),
         Command::BenchDb {
             dbs,
             records,
-            write_buffer,
-            block_cache,
+            tuning,
         } => {
-            let mut cfg = NodeDbConfig::default();
-            if let Some(w) = write_buffer {
-                cfg.tuning.write_buffer_size = w;
-            }
-            if let Some(c) = block_cache {
-                cfg.tuning.block_cache_bytes = c;
-            }
+            let cfg = tuning.nodedb();
             let m = discsim::benchmark::nodedb_memory(dbs, records, &cfg);
             println!(
                 "{} in-memory databases x {} records ({:?}): {} bytes per database after an hour of updates, {:.2} us per write filling, {:.2} us per write in steady state",
@@ -212,29 +209,23 @@ fn demo(count: u32, seed: u64, dir: Option<PathBuf>) -> Result<()> {
     Ok(())
 }
 
-fn bench(
-    peers: u32,
-    hours: f64,
-    threads: usize,
-    seed: u64,
-    sample_secs: u64,
-    write_buffer: Option<usize>,
-    block_cache: Option<usize>,
-) -> Result<()> {
+fn bench(args: &BenchArgs) -> Result<()> {
     use discsim::benchmark::peak_rss_bytes;
     use discsim::engine::{run, SimConfig};
 
+    let BenchArgs {
+        peers,
+        hours,
+        threads,
+        seed,
+        sample_secs,
+        ref tuning,
+    } = *args;
     anyhow::ensure!(
         hours > 0.0 && hours.is_finite(),
         "--hours must be a positive number"
     );
-    let mut nodedb = NodeDbConfig::default();
-    if let Some(w) = write_buffer {
-        nodedb.tuning.write_buffer_size = w;
-    }
-    if let Some(c) = block_cache {
-        nodedb.tuning.block_cache_bytes = c;
-    }
+    let nodedb = tuning.nodedb();
     let cfg = SimConfig {
         seed,
         nodedb,
