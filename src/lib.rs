@@ -11,6 +11,7 @@
 //! - [`engine`]: virtual-time discrete-event engine with peers as actix actors on shards.
 //! - [`truth`], [`metrics`]: the observer's ground truth and the metrics measured against it.
 //! - [`rng`]: seeded random streams.
+//! - [`scenario`]: scenario files (TOML) and their overrides; [`report`]: results on disk.
 //! - [`benchmark`]: wall-clock and memory measurement for the `bench` commands.
 
 pub mod benchmark;
@@ -23,6 +24,8 @@ pub mod node;
 pub mod nodedb;
 pub mod packet;
 pub mod protocol;
+pub mod report;
 pub mod rng;
+pub mod scenario;
 pub mod table;
 pub mod truth;

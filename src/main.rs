@@ -25,6 +25,23 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Run a scenario file; results go to results/<scenario>/seed-<seed>/.
+    Run {
+        /// The scenario (TOML; see scenarios/README.md).
+        scenario: PathBuf,
+        /// Seed of every random stream (same as --set seed=N).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Shard threads (same as --set threads=N); results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Results folder (default: results/<scenario name>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Override any key of the scenario, e.g. --set network.loss=0.01 --set duration=2h.
+        #[arg(long = "set", value_name = "PATH=VALUE")]
+        set: Vec<String>,
+    },
     /// Fill a node database, expire the stale records and choose bootstrap seeds, as geth does.
     Demo {
         /// Records to write.
@@ -108,6 +125,13 @@ fn main() -> std::process::ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Run {
+            scenario,
+            seed,
+            threads,
+            out,
+            set,
+        } => run_scenario(&scenario, seed, threads, out, set),
         Command::Demo { nodes, seed, dir } => demo(nodes, seed, dir),
         Command::Bench(args) => bench(&args),
         Command::BenchDb {
@@ -133,7 +157,11 @@ fn main() -> std::process::ExitCode {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            std::process::ExitCode::from(1)
+            // Bad input (a scenario that cannot be read or is invalid) exits with 2.
+            let bad_input = e
+                .downcast_ref::<discsim::scenario::ScenarioError>()
+                .is_some();
+            std::process::ExitCode::from(if bad_input { 2 } else { 1 })
         }
     }
 }
@@ -282,5 +310,70 @@ fn bench(args: &BenchArgs) -> Result<()> {
         "  probes           {ok}/{} found the closest live node",
         out.probes.len()
     );
+    Ok(())
+}
+
+fn run_scenario(
+    path: &std::path::Path,
+    seed: Option<u64>,
+    threads: Option<usize>,
+    out: Option<PathBuf>,
+    mut set: Vec<String>,
+) -> Result<()> {
+    use discsim::report::{check_writable, write_run, Summary};
+    use discsim::scenario::Scenario;
+
+    if let Some(s) = seed {
+        set.push(format!("seed={s}"));
+    }
+    if let Some(t) = threads {
+        set.push(format!("threads={t}"));
+    }
+    let scenario = Scenario::load(path, &set)?;
+    let cfg = scenario.to_config().expect("checked by load");
+    let out = out.unwrap_or_else(|| PathBuf::from("results").join(&scenario.name));
+    check_writable(&out)?;
+    eprintln!(
+        "running {} ({} peers, {} virtual, seed {}) ...",
+        scenario.name,
+        cfg.peers,
+        humantime::format_duration(cfg.duration),
+        cfg.seed
+    );
+    let started = std::time::Instant::now();
+    let result = discsim::engine::run(&cfg)?;
+    let wall = started.elapsed();
+    let run_id = format!("seed-{}", cfg.seed);
+    let dir = write_run(&out, &run_id, &scenario, &result)?;
+    let s = Summary::new(&scenario, &result);
+    println!("{:<28} {}", "scenario", s.scenario);
+    println!("{:<28} {}", "seed", s.seed);
+    println!("{:<28} {}", "peers", s.peers);
+    println!(
+        "{:<28} {}",
+        "converged at (virtual s)",
+        s.convergence_seconds
+            .map_or("never".to_string(), |c| format!("{c:.0}"))
+    );
+    println!("{:<28} {:.3}", "final mean recall", s.final_mean_recall);
+    println!(
+        "{:<28} {:.1}",
+        "final mean table size", s.final_mean_table_size
+    );
+    println!(
+        "{:<28} {:.3}",
+        "final dead-entry share", s.final_dead_entry_share
+    );
+    println!(
+        "{:<28} {:.1}",
+        "final mean DB records", s.final_mean_db_records
+    );
+    println!(
+        "{:<28} {:.3} of {}",
+        "probe success", s.probe_success_share, s.probes
+    );
+    println!("{:<28} {}", "packets sent", s.packets_sent);
+    println!("{:<28} {}", "results", dir.display());
+    eprintln!("wall time {:.1} s", wall.as_secs_f64());
     Ok(())
 }

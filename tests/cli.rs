@@ -60,3 +60,156 @@ fn demo_is_reproducible_and_works_on_disk() {
     assert_eq!(code, 0, "{err}");
     assert!(!second.contains("database holds 0 records"), "{second}");
 }
+
+const SMALL: &str = "name = \"small\"\npeers = 40\nduration = \"6m\"\nsample_interval = \"1m\"\n[join]\nkind = \"ramp\"\nover = \"2m\"\n";
+
+fn scenario_file(dir: &std::path::Path, text: &str) -> String {
+    let p = dir.join("s.toml");
+    std::fs::write(&p, text).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+#[test]
+fn run_writes_identical_results_whatever_the_threads() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario_file(dir.path(), SMALL);
+    let out1 = dir.path().join("one");
+    let out2 = dir.path().join("two");
+    let (code, stdout, err) = discsim(&[
+        "run",
+        &file,
+        "--threads",
+        "1",
+        "--out",
+        out1.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(stdout.contains("converged at"), "{stdout}");
+    let (code, _, err) = discsim(&[
+        "run",
+        &file,
+        "--threads",
+        "2",
+        "--out",
+        out2.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    for f in ["scenario.toml", "metrics.csv", "probes.csv", "summary.json"] {
+        let a = std::fs::read(out1.join("seed-1").join(f)).unwrap();
+        let b = std::fs::read(out2.join("seed-1").join(f)).unwrap();
+        if f == "scenario.toml" {
+            // The only difference: the thread count itself.
+            assert_eq!(
+                String::from_utf8(a)
+                    .unwrap()
+                    .replace("threads = 1", "threads = 2"),
+                String::from_utf8(b).unwrap()
+            );
+        } else {
+            assert_eq!(a, b, "{f} differs");
+        }
+    }
+    // No temporary folder is left behind.
+    let names: Vec<_> = std::fs::read_dir(&out1)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names, vec![std::ffi::OsString::from("seed-1")]);
+    // The resolved scenario runs again as it is.
+    let resolved = out1.join("seed-1").join("scenario.toml");
+    let out3 = dir.path().join("three");
+    let (code, _, err) = discsim(&[
+        "run",
+        resolved.to_str().unwrap(),
+        "--threads",
+        "1",
+        "--out",
+        out3.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        std::fs::read(out1.join("seed-1/metrics.csv")).unwrap(),
+        std::fs::read(out3.join("seed-1/metrics.csv")).unwrap()
+    );
+}
+
+#[test]
+fn set_overrides_any_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario_file(dir.path(), SMALL);
+    let out = dir.path().join("o");
+    let (code, stdout, err) = discsim(&[
+        "run",
+        &file,
+        "--out",
+        out.to_str().unwrap(),
+        "--set",
+        "peers=25",
+        "--set",
+        "network.loss=0.05",
+        "--seed",
+        "9",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        stdout.contains("peers                        25"),
+        "{stdout}"
+    );
+    let resolved = std::fs::read_to_string(out.join("seed-9/scenario.toml")).unwrap();
+    assert!(resolved.contains("loss = 0.05"), "{resolved}");
+}
+
+#[test]
+fn bad_scenarios_exit_2_with_the_file_and_key_and_write_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("never");
+    let cases: &[(&str, &[&str])] = &[
+        ("peerz = 3\n", &["s.toml", "peerz", "peers"]),
+        ("peers = \"many\"\n", &["s.toml", "peers"]),
+        ("[network]\nloss = 1.5\n", &["s.toml", "loss", "[0, 1]"]),
+        ("duration = \"soon\"\n", &["s.toml", "duration", "30s"]),
+        (
+            "[network.latency]\nmodel = \"warp\"\n",
+            &["s.toml", "warp", "log-normal"],
+        ),
+        (
+            "peers = 10\n[[actions]]\nat = \"1m\"\npeers = [99]\naction = \"leave\"\n",
+            &["s.toml", "actions.peers", "99"],
+        ),
+    ];
+    for (text, needles) in cases {
+        let file = scenario_file(dir.path(), text);
+        let (code, stdout, err) = discsim(&["run", &file, "--out", out.to_str().unwrap()]);
+        assert_eq!(code, 2, "{text}: {err}");
+        assert!(stdout.is_empty());
+        for n in *needles {
+            assert!(err.contains(n), "{text}: {n:?} not in {err}");
+        }
+        assert!(!out.exists(), "results written for a bad scenario");
+    }
+    let (code, _, err) = discsim(&["run", "/nonexistent/x.toml"]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("/nonexistent/x.toml") && err.contains("cannot read"),
+        "{err}"
+    );
+    let file = scenario_file(dir.path(), SMALL);
+    let (code, _, err) = discsim(&["run", &file, "--set", "table.bucket_size"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("path=value"), "{err}");
+}
+
+#[test]
+fn the_shipped_bootstrap_scenario_is_valid() {
+    let s = discsim::scenario::Scenario::load(
+        std::path::Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scenarios/bootstrap.toml"
+        )),
+        &[],
+    )
+    .unwrap();
+    assert_eq!(s.name, "bootstrap");
+    assert!(!s.question.is_empty());
+    s.to_config().unwrap();
+}

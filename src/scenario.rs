@@ -1,0 +1,730 @@
+//! Scenario files: a run described in TOML that a researcher can read, share and vary.
+//!
+//! A scenario names every knob of [`SimConfig`] that an experiment may want to vary; anything it
+//! leaves out takes the library's default (geth's constants). Unknown keys are refused, and every
+//! error names the file, the key and what is allowed. Durations are written as `"500ms"`, `"30s"`,
+//! `"5m"`, `"1h"`, `"5days"`.
+//!
+//! ```
+//! use discsim::scenario::Scenario;
+//! let s = Scenario::from_toml_str("peers = 50\nduration = \"10m\"\n[join]\nkind = \"ramp\"\nover = \"2m\"\n", "inline").unwrap();
+//! let cfg = s.to_config().unwrap();
+//! assert_eq!(cfg.peers, 50);
+//! assert_eq!(cfg.duration.as_secs(), 600);
+//! assert_eq!(cfg.protocol.table.bucket_size, 16); // geth's default
+//! ```
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{Action, JoinSchedule, ScheduledAction, SimConfig};
+use crate::metrics::ConvergenceCriteria;
+use crate::network::{IpLayout, LatencyModel, NetworkConfig};
+use crate::nodedb::{DbTuning, NodeDbConfig};
+use crate::protocol::ProtocolConfig;
+use crate::table::TableConfig;
+
+/// A scenario that could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ScenarioError {
+    #[error("{file}: cannot read the file: {source}")]
+    Read {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{file}: {message}")]
+    Parse { file: String, message: String },
+    #[error("{file}: {message}")]
+    Invalid { file: String, message: String },
+    #[error("--set {assignment}: {message}")]
+    Override { assignment: String, message: String },
+}
+
+/// Durations in scenario files, as humans write them.
+mod dur {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&humantime::format_duration(*d).to_string())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let s = String::deserialize(d)?;
+        humantime::parse_duration(&s).map_err(|e| {
+            serde::de::Error::custom(format!(
+                "`{s}` is not a duration ({e}); write one like \"500ms\", \"30s\", \"5m\", \"1h\""
+            ))
+        })
+    }
+}
+
+/// A whole scenario file.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Scenario {
+    /// Short name; results go to `results/<name>/`.
+    pub name: String,
+    /// The question the scenario answers (shown by `discsim scenarios`).
+    pub question: String,
+    pub seed: u64,
+    pub peers: u32,
+    pub bootnodes: u32,
+    #[serde(with = "dur")]
+    pub duration: Duration,
+    #[serde(with = "dur")]
+    pub sample_interval: Duration,
+    /// Zero disables probes.
+    #[serde(with = "dur")]
+    pub probe_interval: Duration,
+    pub threads: usize,
+    pub udp_port: u16,
+    pub join: JoinFile,
+    pub network: NetworkFile,
+    pub protocol: ProtocolFile,
+    pub table: TableFile,
+    pub nodedb: NodeDbFile,
+    pub convergence: ConvergenceFile,
+    pub actions: Vec<ActionFile>,
+}
+
+/// `[join]`: when the non-bootnode peers join.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct JoinFile {
+    /// `"all-at-once"` or `"ramp"`.
+    pub kind: JoinKind,
+    /// For a ramp: the time over which joins are spread.
+    #[serde(with = "dur")]
+    pub over: Duration,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum JoinKind {
+    AllAtOnce,
+    Ramp,
+}
+
+/// `[network]`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetworkFile {
+    pub latency: LatencyFile,
+    #[serde(with = "dur")]
+    pub jitter: Duration,
+    pub loss: f64,
+    pub nat_fraction: f64,
+    #[serde(with = "dur")]
+    pub nat_mapping_timeout: Duration,
+    pub ip_base: std::net::Ipv4Addr,
+    pub peers_per_subnet: u32,
+}
+
+/// `[network.latency]`: `model = "constant" | "uniform" | "log-normal"` and its parameters.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, tag = "model", rename_all = "kebab-case")]
+pub enum LatencyFile {
+    Constant {
+        #[serde(with = "dur")]
+        value: Duration,
+    },
+    Uniform {
+        #[serde(with = "dur")]
+        min: Duration,
+        #[serde(with = "dur")]
+        max: Duration,
+    },
+    LogNormal {
+        #[serde(with = "dur")]
+        median: Duration,
+        sigma: f64,
+        #[serde(with = "dur")]
+        min: Duration,
+    },
+}
+
+/// `[protocol]`: geth's transport and table-loop constants.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProtocolFile {
+    pub alpha: usize,
+    #[serde(with = "dur")]
+    pub resp_timeout: Duration,
+    #[serde(with = "dur")]
+    pub expiration: Duration,
+    #[serde(with = "dur")]
+    pub bond_expiration: Duration,
+    pub max_findnode_failures: i64,
+    #[serde(with = "dur")]
+    pub refresh_interval: Duration,
+    #[serde(with = "dur")]
+    pub revalidate_interval: Duration,
+    #[serde(with = "dur")]
+    pub copy_nodes_interval: Duration,
+    #[serde(with = "dur")]
+    pub seed_min_table_time: Duration,
+    pub seed_count: usize,
+    #[serde(with = "dur")]
+    pub seed_max_age: Duration,
+    pub random_lookups: usize,
+    pub max_neighbors: usize,
+    pub min_udp_port: u16,
+}
+
+/// `[table]`: the Kademlia table's layout and limits.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct TableFile {
+    pub bucket_size: usize,
+    pub n_buckets: usize,
+    pub bucket_min_distance: u32,
+    pub max_replacements: usize,
+    pub ip_limits: bool,
+    pub bucket_ip_limit: usize,
+    pub bucket_subnet: u8,
+    pub table_ip_limit: usize,
+    pub table_subnet: u8,
+    pub guard_self: bool,
+}
+
+/// `[nodedb]`: the node database's constants and rusty-leveldb tuning.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct NodeDbFile {
+    pub version: i64,
+    #[serde(with = "dur")]
+    pub node_expiration: Duration,
+    #[serde(with = "dur")]
+    pub cleanup_cycle: Duration,
+    #[serde(with = "dur")]
+    pub write_behind: Duration,
+    pub write_buffer_size: usize,
+    pub block_cache_bytes: usize,
+    pub block_size: usize,
+    pub max_open_files: usize,
+}
+
+/// `[convergence]`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConvergenceFile {
+    pub recall: f64,
+    pub share: f64,
+}
+
+/// `[[actions]]`: something done to a set of peers at a time.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ActionFile {
+    #[serde(with = "dur")]
+    pub at: Duration,
+    /// Peer slots.
+    pub peers: Vec<u32>,
+    /// `"leave"`, `"join"` or `"restart"`.
+    pub action: ActionKind,
+    /// For a restart: wipe the database and draw a new identity.
+    #[serde(default)]
+    pub fresh: bool,
+    /// For a restart: open the node database at this version.
+    #[serde(default)]
+    pub db_version: Option<i64>,
+}
+
+#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum ActionKind {
+    Leave,
+    Join,
+    Restart,
+}
+
+impl Default for Scenario {
+    fn default() -> Self {
+        Scenario::from_config("default", "", &SimConfig::default())
+    }
+}
+
+/// Each section's defaults are the library's, taken from the default scenario.
+macro_rules! defaults_from {
+    ($file:ty, $field:ident) => {
+        impl Default for $file {
+            fn default() -> Self {
+                Scenario::default().$field
+            }
+        }
+    };
+}
+
+defaults_from!(JoinFile, join);
+defaults_from!(NetworkFile, network);
+defaults_from!(ProtocolFile, protocol);
+defaults_from!(TableFile, table);
+defaults_from!(NodeDbFile, nodedb);
+defaults_from!(ConvergenceFile, convergence);
+
+impl Scenario {
+    /// The scenario that describes `cfg` (the library's defaults are the file's defaults).
+    pub fn from_config(name: &str, question: &str, cfg: &SimConfig) -> Scenario {
+        let p = &cfg.protocol;
+        let t = &p.table;
+        let n = &cfg.network;
+        let d = &cfg.nodedb;
+        Scenario {
+            name: name.to_string(),
+            question: question.to_string(),
+            seed: cfg.seed,
+            peers: cfg.peers,
+            bootnodes: cfg.bootnodes,
+            duration: cfg.duration,
+            sample_interval: cfg.sample_interval,
+            probe_interval: cfg.probe_interval.unwrap_or(Duration::ZERO),
+            threads: cfg.threads,
+            udp_port: cfg.udp_port,
+            join: match cfg.join {
+                JoinSchedule::AllAtOnce => JoinFile {
+                    kind: JoinKind::AllAtOnce,
+                    over: Duration::ZERO,
+                },
+                JoinSchedule::Ramp { over } => JoinFile {
+                    kind: JoinKind::Ramp,
+                    over,
+                },
+            },
+            network: NetworkFile {
+                latency: match n.latency {
+                    LatencyModel::Constant(value) => LatencyFile::Constant { value },
+                    LatencyModel::Uniform { min, max } => LatencyFile::Uniform { min, max },
+                    LatencyModel::LogNormal { median, sigma, min } => {
+                        LatencyFile::LogNormal { median, sigma, min }
+                    }
+                },
+                jitter: n.jitter,
+                loss: n.loss,
+                nat_fraction: n.nat_fraction,
+                nat_mapping_timeout: n.nat_mapping_timeout,
+                ip_base: n.ip_layout.base,
+                peers_per_subnet: n.ip_layout.peers_per_subnet,
+            },
+            protocol: ProtocolFile {
+                alpha: p.alpha,
+                resp_timeout: p.resp_timeout,
+                expiration: p.expiration,
+                bond_expiration: p.bond_expiration,
+                max_findnode_failures: p.max_findnode_failures,
+                refresh_interval: p.refresh_interval,
+                revalidate_interval: p.revalidate_interval,
+                copy_nodes_interval: p.copy_nodes_interval,
+                seed_min_table_time: p.seed_min_table_time,
+                seed_count: p.seed_count,
+                seed_max_age: p.seed_max_age,
+                random_lookups: p.random_lookups,
+                max_neighbors: p.max_neighbors,
+                min_udp_port: p.min_udp_port,
+            },
+            table: TableFile {
+                bucket_size: t.bucket_size,
+                n_buckets: t.n_buckets,
+                bucket_min_distance: t.bucket_min_distance,
+                max_replacements: t.max_replacements,
+                ip_limits: t.ip_limits,
+                bucket_ip_limit: t.bucket_ip_limit,
+                bucket_subnet: t.bucket_subnet,
+                table_ip_limit: t.table_ip_limit,
+                table_subnet: t.table_subnet,
+                guard_self: t.guard_self,
+            },
+            nodedb: NodeDbFile {
+                version: d.version,
+                node_expiration: d.node_expiration,
+                cleanup_cycle: d.cleanup_cycle,
+                write_behind: d.write_behind,
+                write_buffer_size: d.tuning.write_buffer_size,
+                block_cache_bytes: d.tuning.block_cache_bytes,
+                block_size: d.tuning.block_size,
+                max_open_files: d.tuning.max_open_files,
+            },
+            convergence: ConvergenceFile {
+                recall: cfg.convergence.recall,
+                share: cfg.convergence.share,
+            },
+            actions: cfg
+                .actions
+                .iter()
+                .map(|a| {
+                    let (action, fresh, db_version) = match a.action {
+                        Action::Leave => (ActionKind::Leave, false, None),
+                        Action::Join => (ActionKind::Join, false, None),
+                        Action::Restart { fresh, db_version } => {
+                            (ActionKind::Restart, fresh, db_version)
+                        }
+                    };
+                    ActionFile {
+                        at: a.at,
+                        peers: a.peers.clone(),
+                        action,
+                        fresh,
+                        db_version,
+                    }
+                })
+                .collect(),
+        }
+    }
+
+    /// Parses TOML; `file` names the source in errors.
+    pub fn from_toml_str(text: &str, file: &str) -> Result<Scenario, ScenarioError> {
+        toml::from_str(text).map_err(|e| ScenarioError::Parse {
+            file: file.to_string(),
+            message: e.to_string().trim_end().to_string(),
+        })
+    }
+
+    /// Reads a scenario file, applying `--set path=value` overrides before it is interpreted.
+    pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, ScenarioError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+            file: file.clone(),
+            source,
+        })?;
+        let mut table: toml::Table = toml::from_str(&text).map_err(|e| ScenarioError::Parse {
+            file: file.clone(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        for o in overrides {
+            apply_override(&mut table, o)?;
+        }
+        let merged = toml::to_string(&table).expect("a table serialises");
+        let mut s = Scenario::from_toml_str(&merged, &file)?;
+        if s.name == "default" || s.name.is_empty() {
+            s.name = path
+                .file_stem()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "scenario".into());
+        }
+        s.to_config().map_err(|message| ScenarioError::Invalid {
+            file: file.clone(),
+            message,
+        })?;
+        Ok(s)
+    }
+
+    /// The scenario as TOML, every knob written out (the fully resolved configuration).
+    pub fn to_toml(&self) -> String {
+        toml::to_string(self).expect("a scenario serialises")
+    }
+
+    /// The engine configuration, checked; the error names the key and what is allowed.
+    pub fn to_config(&self) -> Result<SimConfig, String> {
+        let n = &self.network;
+        let p = &self.protocol;
+        let t = &self.table;
+        let d = &self.nodedb;
+        let cfg = SimConfig {
+            seed: self.seed,
+            peers: self.peers,
+            bootnodes: self.bootnodes,
+            start: crate::clock::SimTime::DEFAULT_EPOCH,
+            duration: self.duration,
+            sample_interval: self.sample_interval,
+            probe_interval: (!self.probe_interval.is_zero()).then_some(self.probe_interval),
+            threads: self.threads,
+            udp_port: self.udp_port,
+            join: match self.join.kind {
+                JoinKind::AllAtOnce => JoinSchedule::AllAtOnce,
+                JoinKind::Ramp => JoinSchedule::Ramp {
+                    over: self.join.over,
+                },
+            },
+            actions: self
+                .actions
+                .iter()
+                .map(|a| ScheduledAction {
+                    at: a.at,
+                    peers: a.peers.clone(),
+                    action: match a.action {
+                        ActionKind::Leave => Action::Leave,
+                        ActionKind::Join => Action::Join,
+                        ActionKind::Restart => Action::Restart {
+                            fresh: a.fresh,
+                            db_version: a.db_version,
+                        },
+                    },
+                })
+                .collect(),
+            protocol: ProtocolConfig {
+                table: TableConfig {
+                    bucket_size: t.bucket_size,
+                    n_buckets: t.n_buckets,
+                    bucket_min_distance: t.bucket_min_distance,
+                    max_replacements: t.max_replacements,
+                    ip_limits: t.ip_limits,
+                    bucket_ip_limit: t.bucket_ip_limit,
+                    bucket_subnet: t.bucket_subnet,
+                    table_ip_limit: t.table_ip_limit,
+                    table_subnet: t.table_subnet,
+                    guard_self: t.guard_self,
+                },
+                alpha: p.alpha,
+                resp_timeout: p.resp_timeout,
+                expiration: p.expiration,
+                bond_expiration: p.bond_expiration,
+                max_findnode_failures: p.max_findnode_failures,
+                refresh_interval: p.refresh_interval,
+                revalidate_interval: p.revalidate_interval,
+                copy_nodes_interval: p.copy_nodes_interval,
+                seed_min_table_time: p.seed_min_table_time,
+                seed_count: p.seed_count,
+                seed_max_age: p.seed_max_age,
+                random_lookups: p.random_lookups,
+                max_neighbors: p.max_neighbors,
+                min_udp_port: p.min_udp_port,
+            },
+            nodedb: NodeDbConfig {
+                version: d.version,
+                node_expiration: d.node_expiration,
+                cleanup_cycle: d.cleanup_cycle,
+                write_behind: d.write_behind,
+                tuning: DbTuning {
+                    write_buffer_size: d.write_buffer_size,
+                    block_cache_bytes: d.block_cache_bytes,
+                    block_size: d.block_size,
+                    max_open_files: d.max_open_files,
+                },
+            },
+            network: NetworkConfig {
+                latency: match n.latency {
+                    LatencyFile::Constant { value } => LatencyModel::Constant(value),
+                    LatencyFile::Uniform { min, max } => LatencyModel::Uniform { min, max },
+                    LatencyFile::LogNormal { median, sigma, min } => {
+                        LatencyModel::LogNormal { median, sigma, min }
+                    }
+                },
+                jitter: n.jitter,
+                loss: n.loss,
+                nat_fraction: n.nat_fraction,
+                nat_mapping_timeout: n.nat_mapping_timeout,
+                ip_layout: IpLayout {
+                    base: n.ip_base,
+                    peers_per_subnet: n.peers_per_subnet,
+                },
+            },
+            convergence: ConvergenceCriteria {
+                recall: self.convergence.recall,
+                share: self.convergence.share,
+            },
+            trace: false,
+        };
+        self.check(&cfg)?;
+        cfg.validate().map_err(|e| e.to_string())?;
+        Ok(cfg)
+    }
+
+    /// Bounds the engine does not check itself, named by their keys in the file.
+    fn check(&self, cfg: &SimConfig) -> Result<(), String> {
+        let range = |key: &str, ok: bool, allowed: &str| {
+            if ok {
+                Ok(())
+            } else {
+                Err(format!("invalid `{key}`: {allowed}"))
+            }
+        };
+        range(
+            "table.bucket_size",
+            cfg.protocol.table.bucket_size >= 1,
+            "at least 1",
+        )?;
+        range(
+            "table.n_buckets",
+            (1..=257).contains(&cfg.protocol.table.n_buckets),
+            "1 to 257",
+        )?;
+        range(
+            "table.bucket_min_distance",
+            cfg.protocol.table.bucket_min_distance <= 256,
+            "0 to 256",
+        )?;
+        range(
+            "table.bucket_subnet",
+            cfg.protocol.table.bucket_subnet <= 32,
+            "0 to 32",
+        )?;
+        range(
+            "table.table_subnet",
+            cfg.protocol.table.table_subnet <= 32,
+            "0 to 32",
+        )?;
+        range("protocol.alpha", cfg.protocol.alpha >= 1, "at least 1")?;
+        range(
+            "protocol.max_neighbors",
+            cfg.protocol.max_neighbors >= 1,
+            "at least 1",
+        )?;
+        range(
+            "protocol.resp_timeout",
+            !cfg.protocol.resp_timeout.is_zero(),
+            "more than 0",
+        )?;
+        range(
+            "protocol.refresh_interval",
+            !cfg.protocol.refresh_interval.is_zero(),
+            "more than 0",
+        )?;
+        range(
+            "protocol.copy_nodes_interval",
+            !cfg.protocol.copy_nodes_interval.is_zero(),
+            "more than 0",
+        )?;
+        range(
+            "nodedb.cleanup_cycle",
+            !cfg.nodedb.cleanup_cycle.is_zero(),
+            "more than 0",
+        )?;
+        range(
+            "nodedb.write_buffer_size",
+            cfg.nodedb.tuning.write_buffer_size >= 4096,
+            "at least 4096 bytes",
+        )?;
+        range(
+            "nodedb.block_size",
+            cfg.nodedb.tuning.block_size >= 256,
+            "at least 256 bytes",
+        )?;
+        range(
+            "nodedb.block_cache_bytes",
+            cfg.nodedb.tuning.block_cache_bytes >= cfg.nodedb.tuning.block_size,
+            "at least one block (nodedb.block_size)",
+        )?;
+        range(
+            "nodedb.max_open_files",
+            cfg.nodedb.tuning.max_open_files >= 11,
+            "at least 11 (rusty-leveldb keeps 10 for itself)",
+        )?;
+        range(
+            "convergence.recall",
+            (0.0..=1.0).contains(&cfg.convergence.recall),
+            "a fraction in [0, 1]",
+        )?;
+        range(
+            "convergence.share",
+            (0.0..=1.0).contains(&cfg.convergence.share),
+            "a fraction in [0, 1]",
+        )?;
+        range(
+            "join.over",
+            self.join.kind == JoinKind::AllAtOnce || self.join.over <= cfg.duration,
+            "at most `duration`",
+        )?;
+        Ok(())
+    }
+}
+
+/// `a.b.c=value`: the value is read as TOML (`42`, `0.5`, `true`, `"5m"`, `[1, 2]`), or as a
+/// bare string if it is not TOML (`5m`).
+fn apply_override(table: &mut toml::Table, assignment: &str) -> Result<(), ScenarioError> {
+    let err = |message: &str| ScenarioError::Override {
+        assignment: assignment.to_string(),
+        message: message.to_string(),
+    };
+    let (path, raw) = assignment
+        .split_once('=')
+        .ok_or_else(|| err("expected path=value, for example network.loss=0.01"))?;
+    let value: toml::Value = toml::from_str::<toml::Table>(&format!("v = {raw}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(raw.to_string()));
+    let keys: Vec<&str> = path.trim().split('.').collect();
+    if keys.iter().any(|k| k.is_empty()) {
+        return Err(err("the path has an empty key"));
+    }
+    let mut t = table;
+    for k in &keys[..keys.len() - 1] {
+        let entry = t
+            .entry(k.to_string())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        t = entry
+            .as_table_mut()
+            .ok_or_else(|| err(&format!("`{k}` is not a table")))?;
+    }
+    t.insert(keys[keys.len() - 1].to_string(), value);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_round_trip_through_toml() {
+        let s = Scenario::default();
+        let text = s.to_toml();
+        let back = Scenario::from_toml_str(&text, "x").unwrap();
+        assert_eq!(back, s);
+        let cfg = back.to_config().unwrap();
+        assert_eq!(cfg.protocol, ProtocolConfig::default());
+        assert_eq!(cfg.nodedb, NodeDbConfig::default());
+        assert_eq!(cfg.network, NetworkConfig::default());
+    }
+
+    #[test]
+    fn unknown_keys_and_wrong_types_are_named() {
+        let e = Scenario::from_toml_str("peerz = 3\n", "a.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("a.toml:") && e.contains("peerz"), "{e}");
+        let e = Scenario::from_toml_str("[table]\nbucket_sise = 3\n", "a.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("bucket_sise") && e.contains("bucket_size"),
+            "{e}"
+        );
+        let e = Scenario::from_toml_str("peers = \"many\"\n", "a.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("peers") || e.contains("line 1"), "{e}");
+        let e = Scenario::from_toml_str("duration = \"soon\"\n", "a.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("not a duration") && e.contains("30s"), "{e}");
+        let e = Scenario::from_toml_str("[network.latency]\nmodel = \"fast\"\n", "a.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("constant") && e.contains("log-normal"), "{e}");
+    }
+
+    #[test]
+    fn out_of_range_values_are_named() {
+        for (text, key) in [
+            ("[network]\nloss = 2.0\n", "loss"),
+            ("peers = 0\n", "peers"),
+            ("[convergence]\nrecall = 1.5\n", "convergence.recall"),
+            (
+                "[nodedb]\nwrite_buffer_size = 10\n",
+                "nodedb.write_buffer_size",
+            ),
+            ("bootnodes = 500\npeers = 10\n", "bootnodes"),
+        ] {
+            let s = Scenario::from_toml_str(text, "r.toml").unwrap();
+            let e = s.to_config().unwrap_err();
+            assert!(e.contains(key), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn overrides_set_any_key() {
+        let mut t: toml::Table = toml::from_str("peers = 10\n").unwrap();
+        apply_override(&mut t, "network.loss=0.25").unwrap();
+        apply_override(&mut t, "duration=5m").unwrap();
+        apply_override(&mut t, "table.ip_limits=false").unwrap();
+        let s = Scenario::from_toml_str(&toml::to_string(&t).unwrap(), "o").unwrap();
+        assert_eq!(s.network.loss, 0.25);
+        assert_eq!(s.duration, Duration::from_secs(300));
+        assert!(!s.table.ip_limits);
+        assert!(apply_override(&mut t, "noequals").is_err());
+        assert!(apply_override(&mut t, "peers.x=1").is_err());
+    }
+}
