@@ -23,7 +23,7 @@ use crate::engine::{Action, JoinSchedule, ScheduledAction, SimConfig};
 use crate::metrics::ConvergenceCriteria;
 use crate::network::{IpLayout, LatencyModel, NetworkConfig};
 use crate::nodedb::{DbTuning, NodeDbConfig};
-use crate::protocol::ProtocolConfig;
+use crate::protocol::{ProtocolConfig, SeedStrategy};
 use crate::table::TableConfig;
 
 /// A scenario that could not be read.
@@ -168,6 +168,8 @@ pub struct ProtocolFile {
     pub copy_nodes_interval: Duration,
     #[serde(with = "dur")]
     pub seed_min_table_time: Duration,
+    /// `"geth"`, `"most-recent"`, `"uniform-fresh"` or `"none"`.
+    pub seed_strategy: SeedStrategy,
     pub seed_count: usize,
     #[serde(with = "dur")]
     pub seed_max_age: Duration,
@@ -320,6 +322,7 @@ impl Scenario {
                 revalidate_interval: p.revalidate_interval,
                 copy_nodes_interval: p.copy_nodes_interval,
                 seed_min_table_time: p.seed_min_table_time,
+                seed_strategy: p.seed_strategy,
                 seed_count: p.seed_count,
                 seed_max_age: p.seed_max_age,
                 random_lookups: p.random_lookups,
@@ -477,6 +480,7 @@ impl Scenario {
                 revalidate_interval: p.revalidate_interval,
                 copy_nodes_interval: p.copy_nodes_interval,
                 seed_min_table_time: p.seed_min_table_time,
+                seed_strategy: p.seed_strategy,
                 seed_count: p.seed_count,
                 seed_max_age: p.seed_max_age,
                 random_lookups: p.random_lookups,

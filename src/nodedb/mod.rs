@@ -475,6 +475,22 @@ impl NodeDb {
         out
     }
 
+    /// Every decodable record other than self whose last pong is within `max_age` of `now`, in
+    /// key order, with its last pong: what the non-geth seed strategies choose from.
+    pub fn fresh_records(&mut self, max_age: Duration, now: SimTime) -> Vec<(Node, SimTime)> {
+        let me = self.self_id;
+        let nodes = self.all_nodes();
+        nodes
+            .into_iter()
+            .filter(|n| n.id != me)
+            .map(|n| {
+                let pong = self.last_pong(&n.id);
+                (n, pong)
+            })
+            .filter(|(_, pong)| now.saturating_since(*pong) <= max_age)
+            .collect()
+    }
+
     /// Writes raw bytes under a key: for tests and tools that plant foreign or garbled records.
     pub fn put_raw(&mut self, key: &[u8], value: &[u8]) {
         self.flush();

@@ -2,7 +2,23 @@
 
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 use crate::table::TableConfig;
+
+/// How a refresh picks seeds from the node database (bootnodes are always added).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SeedStrategy {
+    /// geth's `querySeeds`: random seeks with a forward cursor (biased by key position).
+    Geth,
+    /// The records with the most recent pongs first.
+    MostRecent,
+    /// Uniformly at random among the records whose pong is within the maximum age.
+    UniformFresh,
+    /// No seeds: bootnodes only.
+    None,
+}
 
 /// Everything a discv4 peer's behaviour depends on, apart from its node database's own knobs.
 #[derive(Clone, Debug, PartialEq)]
@@ -28,6 +44,8 @@ pub struct ProtocolConfig {
     pub copy_nodes_interval: Duration,
     /// Time in the table before an entry is copied to the database (5 min).
     pub seed_min_table_time: Duration,
+    /// How seeds are chosen from the database (geth's `querySeeds`).
+    pub seed_strategy: SeedStrategy,
     /// Seeds read from the database per refresh (30).
     pub seed_count: usize,
     /// Maximum age of a seed's last pong (5 days).
@@ -53,6 +71,7 @@ impl Default for ProtocolConfig {
             revalidate_interval: Duration::from_secs(10),
             copy_nodes_interval: Duration::from_secs(30),
             seed_min_table_time: Duration::from_secs(5 * 60),
+            seed_strategy: SeedStrategy::Geth,
             seed_count: 30,
             seed_max_age: Duration::from_secs(5 * 24 * 3600),
             random_lookups: 3,

@@ -7,7 +7,8 @@ use std::net::SocketAddr;
 use rand::RngExt;
 
 use super::{
-    FindnodeOp, LookupPurpose, LookupRun, Peer, PeerEvent, ProbeResult, Purpose, RefreshRun, Timer,
+    FindnodeOp, LookupPurpose, LookupRun, Peer, PeerEvent, ProbeResult, Purpose, RefreshRun,
+    SeedStrategy, Timer,
 };
 use crate::clock::SimTime;
 use crate::lookup::Lookup;
@@ -16,13 +17,29 @@ use crate::packet::{FindNode, Packet, PacketKind};
 
 impl Peer {
     /// geth's `loadSeedNodes`: seeds from the database plus the bootnodes, added like any node.
+    /// Which seeds the database gives is the configured [`SeedStrategy`] (geth's by default).
     pub(super) fn load_seed_nodes(&mut self, now: SimTime) {
-        let mut seeds = self.db.query_seeds(
-            self.cfg.seed_count,
-            self.cfg.seed_max_age,
-            now,
-            &mut self.rng,
-        );
+        let (n, max_age) = (self.cfg.seed_count, self.cfg.seed_max_age);
+        let mut seeds = match self.cfg.seed_strategy {
+            SeedStrategy::Geth => self.db.query_seeds(n, max_age, now, &mut self.rng),
+            SeedStrategy::MostRecent => {
+                let mut fresh = self.db.fresh_records(max_age, now);
+                // Newest pong first; key order breaks ties (the sort is stable).
+                fresh.sort_by_key(|(_, pong)| std::cmp::Reverse(*pong));
+                fresh.into_iter().take(n).map(|(node, _)| node).collect()
+            }
+            SeedStrategy::UniformFresh => {
+                let mut fresh = self.db.fresh_records(max_age, now);
+                let k = n.min(fresh.len());
+                for i in 0..k {
+                    let j = self.rng.random_range(i..fresh.len());
+                    fresh.swap(i, j);
+                }
+                fresh.into_iter().take(k).map(|(node, _)| node).collect()
+            }
+            SeedStrategy::None => Vec::new(),
+        };
+        self.stats.seeds_loaded += seeds.len() as u64;
         seeds.extend(self.bootnodes.iter().copied());
         for s in seeds {
             self.table.add(s, now);

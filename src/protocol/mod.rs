@@ -30,7 +30,7 @@ use crate::nodedb::{NodeDb, Storage};
 use crate::packet::PacketKind;
 use crate::table::Table;
 
-pub use config::ProtocolConfig;
+pub use config::{ProtocolConfig, SeedStrategy};
 
 /// A packet to put on the wire.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -94,6 +94,8 @@ pub struct PeerStats {
     pub lookups: u64,
     /// Refreshes completed.
     pub refreshes: u64,
+    /// Seeds taken from the node database (bootnodes not counted).
+    pub seeds_loaded: u64,
 }
 
 impl PeerStats {
@@ -117,6 +119,7 @@ impl PeerStats {
         self.revalidated_deleted += other.revalidated_deleted;
         self.lookups += other.lookups;
         self.refreshes += other.refreshes;
+        self.seeds_loaded += other.seeds_loaded;
     }
 }
 

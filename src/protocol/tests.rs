@@ -329,3 +329,45 @@ fn a_probe_on_an_empty_table_waits_for_a_refresh() {
         .any(|(i, e)| *i == 2 && matches!(e, PeerEvent::ProbeDone(r) if r.id == 77));
     assert!(done, "the probe ended after the refresh it triggered");
 }
+
+/// Plants records with pongs 1, 2, ... hours old (and one 6 days old) in peer 0's database, starts
+/// it with the given strategy and returns which planted nodes its table took as seeds.
+fn seeds_taken(strategy: SeedStrategy, count: usize) -> Vec<usize> {
+    let cfg = ProtocolConfig {
+        seed_strategy: strategy,
+        seed_count: count,
+        ..ProtocolConfig::default()
+    };
+    let mut net = Net::new(1, cfg);
+    let now = t0() + Duration::from_secs(10 * 86400);
+    net.now = now;
+    for i in 1..=6 {
+        let n = node(i);
+        net.db(0).update_node(&n);
+        let age = if i == 6 { 6 * 86400 } else { i as u64 * 3600 };
+        net.db(0)
+            .update_last_pong(&n.id, now - Duration::from_secs(age));
+    }
+    net.start(0);
+    (1..=6)
+        .filter(|i| net.peers[0].table().contains(&node(*i).id))
+        .collect()
+}
+
+#[test]
+fn seed_strategies_choose_as_documented() {
+    assert_eq!(seeds_taken(SeedStrategy::None, 30), Vec::<usize>::new());
+    // Most recent first: the two newest pongs.
+    assert_eq!(seeds_taken(SeedStrategy::MostRecent, 2), vec![1, 2]);
+    // Uniform among fresh records: never the one past the 5-day maximum age. (Seeds are loaded
+    // twice at start, as in geth: by newTable and by the first refresh; two draws of 3.)
+    let uniform = seeds_taken(SeedStrategy::UniformFresh, 3);
+    assert!((3..=5).contains(&uniform.len()), "{uniform:?}");
+    assert!(!uniform.contains(&6));
+    assert_eq!(
+        seeds_taken(SeedStrategy::UniformFresh, 30),
+        vec![1, 2, 3, 4, 5]
+    );
+    // geth's: never a stale record either.
+    assert!(!seeds_taken(SeedStrategy::Geth, 30).contains(&6));
+}
