@@ -27,20 +27,26 @@ struct Cli {
 enum Command {
     /// Run a scenario file; results go to results/<scenario>/seed-<seed>/.
     Run {
-        /// The scenario (TOML; see scenarios/README.md).
-        scenario: PathBuf,
-        /// Seed of every random stream (same as --set seed=N).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Shard threads (same as --set threads=N); results do not depend on it.
-        #[arg(long)]
-        threads: Option<usize>,
+        #[command(flatten)]
+        scenario: ScenarioArgs,
         /// Results folder (default: results/<scenario name>).
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Override any key of the scenario, e.g. --set network.loss=0.01 --set duration=2h.
-        #[arg(long = "set", value_name = "PATH=VALUE")]
-        set: Vec<String>,
+    },
+    /// Run a scenario and compare its key figures with a baseline summary.json; exits 1 when a
+    /// figure moved beyond its tolerance (the regression-testing workflow).
+    Check {
+        #[command(flatten)]
+        scenario: ScenarioArgs,
+        /// A summary.json from an earlier run.
+        #[arg(long)]
+        baseline: PathBuf,
+    },
+    /// List the shipped scenarios and the question each answers.
+    Scenarios {
+        /// The folder to list.
+        #[arg(long, default_value = "scenarios")]
+        dir: PathBuf,
     },
     /// Fill a node database, expire the stale records and choose bootstrap seeds, as geth does.
     Demo {
@@ -67,6 +73,35 @@ enum Command {
         #[command(flatten)]
         tuning: TuningArgs,
     },
+}
+
+#[derive(Args)]
+struct ScenarioArgs {
+    /// The scenario (TOML; see scenarios/README.md).
+    scenario: PathBuf,
+    /// Seed of every random stream (same as --set seed=N).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Shard threads (same as --set threads=N); results do not depend on it.
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Override any key of the scenario, e.g. --set network.loss=0.01 --set duration=2h.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    set: Vec<String>,
+}
+
+impl ScenarioArgs {
+    /// The scenario with every override applied, checked.
+    fn load(&self) -> Result<discsim::scenario::Scenario> {
+        let mut set = self.set.clone();
+        if let Some(s) = self.seed {
+            set.push(format!("seed={s}"));
+        }
+        if let Some(t) = self.threads {
+            set.push(format!("threads={t}"));
+        }
+        Ok(discsim::scenario::Scenario::load(&self.scenario, &set)?)
+    }
 }
 
 #[derive(Args)]
@@ -125,13 +160,9 @@ fn main() -> std::process::ExitCode {
         .init();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Run {
-            scenario,
-            seed,
-            threads,
-            out,
-            set,
-        } => run_scenario(&scenario, seed, threads, out, set),
+        Command::Run { scenario, out } => run_scenario(&scenario, out),
+        Command::Check { scenario, baseline } => check(&scenario, &baseline),
+        Command::Scenarios { dir } => list_scenarios(&dir),
         Command::Demo { nodes, seed, dir } => demo(nodes, seed, dir),
         Command::Bench(args) => bench(&args),
         Command::BenchDb {
@@ -313,23 +344,10 @@ fn bench(args: &BenchArgs) -> Result<()> {
     Ok(())
 }
 
-fn run_scenario(
-    path: &std::path::Path,
-    seed: Option<u64>,
-    threads: Option<usize>,
-    out: Option<PathBuf>,
-    mut set: Vec<String>,
-) -> Result<()> {
+fn run_scenario(args: &ScenarioArgs, out: Option<PathBuf>) -> Result<()> {
     use discsim::report::{check_writable, write_run, Summary};
-    use discsim::scenario::Scenario;
 
-    if let Some(s) = seed {
-        set.push(format!("seed={s}"));
-    }
-    if let Some(t) = threads {
-        set.push(format!("threads={t}"));
-    }
-    let scenario = Scenario::load(path, &set)?;
+    let scenario = args.load()?;
     let cfg = scenario.to_config().expect("checked by load");
     let out = out.unwrap_or_else(|| PathBuf::from("results").join(&scenario.name));
     check_writable(&out)?;
@@ -345,7 +363,13 @@ fn run_scenario(
     let wall = started.elapsed();
     let run_id = format!("seed-{}", cfg.seed);
     let dir = write_run(&out, &run_id, &scenario, &result)?;
-    let s = Summary::new(&scenario, &result);
+    print_summary(&Summary::new(&scenario, &result));
+    println!("{:<28} {}", "results", dir.display());
+    eprintln!("wall time {:.1} s", wall.as_secs_f64());
+    Ok(())
+}
+
+fn print_summary(s: &discsim::report::Summary) {
     println!("{:<28} {}", "scenario", s.scenario);
     println!("{:<28} {}", "seed", s.seed);
     println!("{:<28} {}", "peers", s.peers);
@@ -373,7 +397,52 @@ fn run_scenario(
         "probe success", s.probe_success_share, s.probes
     );
     println!("{:<28} {}", "packets sent", s.packets_sent);
-    println!("{:<28} {}", "results", dir.display());
-    eprintln!("wall time {:.1} s", wall.as_secs_f64());
+}
+
+fn check(args: &ScenarioArgs, baseline: &std::path::Path) -> Result<()> {
+    use discsim::report::{compare, Summary, Tolerances};
+    use discsim::scenario::ScenarioError;
+
+    let file = baseline.display().to_string();
+    let text = std::fs::read_to_string(baseline).map_err(|source| ScenarioError::Read {
+        file: file.clone(),
+        source,
+    })?;
+    let base: Summary = serde_json::from_str(&text).map_err(|e| ScenarioError::Parse {
+        file: file.clone(),
+        message: format!("not a discsim summary.json: {e}"),
+    })?;
+    let scenario = args.load()?;
+    let cfg = scenario.to_config().expect("checked by load");
+    let result = discsim::engine::run(&cfg)?;
+    let now = Summary::new(&scenario, &result);
+    print_summary(&now);
+    let regressions = compare(&base, &now, &Tolerances::default());
+    if regressions.is_empty() {
+        println!("check passed: every key figure is within its tolerance of {file}");
+        return Ok(());
+    }
+    for r in &regressions {
+        println!(
+            "REGRESSION {}: baseline {} now {} (tolerance {})",
+            r.figure, r.baseline, r.now, r.tolerance
+        );
+    }
+    anyhow::bail!("{} key figure(s) moved beyond tolerance", regressions.len())
+}
+
+fn list_scenarios(dir: &std::path::Path) -> Result<()> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot list {}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    for f in files {
+        match discsim::scenario::Scenario::load(&f, &[]) {
+            Ok(s) => println!("{:<28} {}", f.display(), s.question),
+            Err(e) => println!("{:<28} (invalid: {e})", f.display()),
+        }
+    }
     Ok(())
 }

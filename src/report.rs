@@ -9,7 +9,7 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::engine::SimOutput;
 use crate::packet::PacketKind;
@@ -25,7 +25,7 @@ pub struct ReportError {
 }
 
 /// The key figures of a run (`summary.json`).
-#[derive(Clone, Debug, Serialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Summary {
     pub scenario: String,
     pub seed: u64,
@@ -81,8 +81,8 @@ impl Summary {
     }
 }
 
-/// Writes `scenario.toml`, `metrics.csv`, `probes.csv` and `summary.json` into `out/run_id`,
-/// atomically. Returns the folder.
+/// Writes `scenario.toml`, `metrics.csv`, `probes.csv`, `peers.csv` and `summary.json` into
+/// `out/run_id`, atomically. Returns the folder.
 pub fn write_run(
     out: &Path,
     run_id: &str,
@@ -171,6 +171,16 @@ pub fn write_run(
     })
     .map_err(err(&file))?;
 
+    let file = tmp.join("peers.csv");
+    write_csv(&file, |w| {
+        w.write_record(["slot", "event", "seconds_after_join"])?;
+        for (slot, secs) in &result.init_times {
+            w.write_record([slot.to_string(), "init-done".to_string(), secs.to_string()])?;
+        }
+        Ok(())
+    })
+    .map_err(err(&file))?;
+
     let file = tmp.join("summary.json");
     let json = serde_json::to_string_pretty(&Summary::new(scenario, result)).expect("serialises");
     fs::write(&file, json + "\n").map_err(err(&file))?;
@@ -206,4 +216,86 @@ pub fn check_writable(out: &Path) -> Result<(), ReportError> {
         .and_then(|mut f| f.write_all(b"ok"))
         .map_err(err)?;
     fs::remove_file(&probe).map_err(err)
+}
+
+/// A key figure that moved beyond its tolerance.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Regression {
+    pub figure: &'static str,
+    pub baseline: f64,
+    pub now: f64,
+    pub tolerance: String,
+}
+
+/// Tolerances of `discsim check`: absolute for shares and seconds, relative for counts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tolerances {
+    pub convergence_seconds: f64,
+    pub recall: f64,
+    pub probe_success: f64,
+    pub table_size: f64,
+    /// Relative, e.g. 0.1 for ±10 %.
+    pub packets: f64,
+}
+
+impl Default for Tolerances {
+    fn default() -> Self {
+        Tolerances {
+            convergence_seconds: 120.0,
+            recall: 0.02,
+            probe_success: 0.05,
+            table_size: 5.0,
+            packets: 0.10,
+        }
+    }
+}
+
+/// Compares a run's summary with a baseline: the figures that moved too far.
+pub fn compare(baseline: &Summary, now: &Summary, tol: &Tolerances) -> Vec<Regression> {
+    let mut out = Vec::new();
+    let mut abs = |figure: &'static str, b: f64, n: f64, t: f64| {
+        if (n - b).abs() > t {
+            out.push(Regression {
+                figure,
+                baseline: b,
+                now: n,
+                tolerance: format!("±{t}"),
+            });
+        }
+    };
+    let never = f64::INFINITY;
+    abs(
+        "convergence_seconds",
+        baseline.convergence_seconds.unwrap_or(never),
+        now.convergence_seconds.unwrap_or(never),
+        tol.convergence_seconds,
+    );
+    abs(
+        "final_mean_recall",
+        baseline.final_mean_recall,
+        now.final_mean_recall,
+        tol.recall,
+    );
+    abs(
+        "probe_success_share",
+        baseline.probe_success_share,
+        now.probe_success_share,
+        tol.probe_success,
+    );
+    abs(
+        "final_mean_table_size",
+        baseline.final_mean_table_size,
+        now.final_mean_table_size,
+        tol.table_size,
+    );
+    let (b, n) = (baseline.packets_sent as f64, now.packets_sent as f64);
+    if (n - b).abs() > tol.packets * b.max(1.0) {
+        out.push(Regression {
+            figure: "packets_sent",
+            baseline: b,
+            now: n,
+            tolerance: format!("±{} %", tol.packets * 100.0),
+        });
+    }
+    out
 }

@@ -94,7 +94,13 @@ fn run_writes_identical_results_whatever_the_threads() {
         out2.to_str().unwrap(),
     ]);
     assert_eq!(code, 0, "{err}");
-    for f in ["scenario.toml", "metrics.csv", "probes.csv", "summary.json"] {
+    for f in [
+        "scenario.toml",
+        "metrics.csv",
+        "probes.csv",
+        "peers.csv",
+        "summary.json",
+    ] {
         let a = std::fs::read(out1.join("seed-1").join(f)).unwrap();
         let b = std::fs::read(out2.join("seed-1").join(f)).unwrap();
         if f == "scenario.toml" {
@@ -212,4 +218,47 @@ fn the_shipped_bootstrap_scenario_is_valid() {
     assert_eq!(s.name, "bootstrap");
     assert!(!s.question.is_empty());
     s.to_config().unwrap();
+}
+
+#[test]
+fn check_passes_on_its_own_baseline_and_fails_when_a_figure_moves() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario_file(dir.path(), SMALL);
+    let out = dir.path().join("base");
+    let (code, _, err) = discsim(&["run", &file, "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let baseline = out.join("seed-1/summary.json");
+    let b = baseline.to_str().unwrap();
+    let (code, stdout, err) = discsim(&["check", &file, "--baseline", b]);
+    assert_eq!(code, 0, "{stdout}{err}");
+    assert!(stdout.contains("check passed"));
+    // A baseline that claims far more traffic and better recall than this code gives.
+    let mut summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
+    summary["packets_sent"] = serde_json::json!(summary["packets_sent"].as_u64().unwrap() * 2);
+    let moved = dir.path().join("moved.json");
+    std::fs::write(&moved, serde_json::to_string(&summary).unwrap()).unwrap();
+    let (code, stdout, _) = discsim(&["check", &file, "--baseline", moved.to_str().unwrap()]);
+    assert_eq!(code, 1);
+    assert!(stdout.contains("REGRESSION packets_sent"), "{stdout}");
+    // A file that is no summary is bad input.
+    let junk = dir.path().join("junk.json");
+    std::fs::write(&junk, "{\"hello\": 1}").unwrap();
+    let (code, _, err) = discsim(&["check", &file, "--baseline", junk.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("junk.json") && err.contains("summary.json"),
+        "{err}"
+    );
+}
+
+#[test]
+fn scenarios_lists_the_shipped_files_with_their_questions() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios");
+    let (code, stdout, err) = discsim(&["scenarios", "--dir", dir]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        stdout.contains("bootstrap.toml") && stdout.contains("bootstrap from 2 bootnodes"),
+        "{stdout}"
+    );
 }
