@@ -98,3 +98,24 @@ impl fmt::Display for SimTime {
         fmt::Debug::fmt(self, f)
     }
 }
+
+/// Serde for [`Duration`]s as people write them in scenario files: `"500ms"`, `"30s"`, `"5m"`,
+/// `"1h"`, `"5days"` (use with `#[serde(with = "crate::clock::human_duration")]`).
+pub mod human_duration {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&humantime::format_duration(*d).to_string())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        let s = String::deserialize(d)?;
+        humantime::parse_duration(&s).map_err(|e| {
+            serde::de::Error::custom(format!(
+                "`{s}` is not a duration ({e}); write one like \"500ms\", \"30s\", \"5m\", \"1h\""
+            ))
+        })
+    }
+}

@@ -17,7 +17,8 @@ use crate::table::TableConfig;
 use crate::truth::TruthIndex;
 
 /// When the network counts as converged.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct ConvergenceCriteria {
     /// A peer has converged when its recall reaches this (0.9).
     pub recall: f64,

@@ -98,7 +98,8 @@ fn nanos(d: Duration) -> u64 {
 }
 
 /// The one-way latency of a link, before per-packet jitter.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(from = "LatencySpec", into = "LatencySpec")]
 pub enum LatencyModel {
     /// Every link has the same latency.
     Constant(Duration),
@@ -111,6 +112,54 @@ pub enum LatencyModel {
         sigma: f64,
         min: Duration,
     },
+}
+
+/// How a latency model is written in a scenario file: `model = "constant" | "uniform" |
+/// "log-normal"` beside its parameters.
+#[derive(Clone, Copy, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "model", rename_all = "kebab-case", deny_unknown_fields)]
+enum LatencySpec {
+    Constant {
+        #[serde(with = "crate::clock::human_duration")]
+        value: Duration,
+    },
+    Uniform {
+        #[serde(with = "crate::clock::human_duration")]
+        min: Duration,
+        #[serde(with = "crate::clock::human_duration")]
+        max: Duration,
+    },
+    LogNormal {
+        #[serde(with = "crate::clock::human_duration")]
+        median: Duration,
+        sigma: f64,
+        #[serde(with = "crate::clock::human_duration")]
+        min: Duration,
+    },
+}
+
+impl From<LatencySpec> for LatencyModel {
+    fn from(s: LatencySpec) -> Self {
+        match s {
+            LatencySpec::Constant { value } => LatencyModel::Constant(value),
+            LatencySpec::Uniform { min, max } => LatencyModel::Uniform { min, max },
+            LatencySpec::LogNormal { median, sigma, min } => {
+                LatencyModel::LogNormal { median, sigma, min }
+            }
+        }
+    }
+}
+
+impl From<LatencyModel> for LatencySpec {
+    fn from(m: LatencyModel) -> Self {
+        match m {
+            LatencyModel::Constant(value) => LatencySpec::Constant { value },
+            LatencyModel::Uniform { min, max } => LatencySpec::Uniform { min, max },
+            LatencyModel::LogNormal { median, sigma, min } => {
+                LatencySpec::LogNormal { median, sigma, min }
+            }
+        }
+    }
 }
 
 impl LatencyModel {
@@ -222,7 +271,8 @@ impl LatencyModel {
 /// assert_eq!(l.index_of(Ipv4Addr::new(11, 0, 1, 2)), Some(4));
 /// assert_eq!(l.index_of(Ipv4Addr::new(11, 0, 1, 4)), None);
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct IpLayout {
     /// The first /24; its last octet must be 0. The default, 11.0.0.0, is public, so geth's IP
     /// limits apply (LAN addresses are exempt from them). Counting from 11.0.0.0 with one peer
@@ -299,17 +349,20 @@ impl IpLayout {
 }
 
 /// Everything about the simulated network that is not protocol.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct NetworkConfig {
     /// Per-link latency.
     pub latency: LatencyModel,
     /// Extra per-packet delay, uniform in `[0, jitter)`; reorders packets on one link.
+    #[serde(with = "crate::clock::human_duration")]
     pub jitter: Duration,
     /// The chance that any one packet is dropped.
     pub loss: f64,
     /// The share of peers behind a NAT (see [`NetworkConfig::behind_nat`]).
     pub nat_fraction: f64,
     /// How long a NAT keeps a mapping open after the last outbound packet on it.
+    #[serde(with = "crate::clock::human_duration")]
     pub nat_mapping_timeout: Duration,
     /// Which address each peer has.
     pub ip_layout: IpLayout,

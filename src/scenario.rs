@@ -19,12 +19,13 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::clock::human_duration as dur;
+
 use crate::engine::{Action, JoinSchedule, ScheduledAction, SimConfig};
 use crate::metrics::ConvergenceCriteria;
-use crate::network::{IpLayout, LatencyModel, NetworkConfig};
-use crate::nodedb::{DbTuning, NodeDbConfig};
-use crate::protocol::{ProtocolConfig, SeedStrategy};
-use crate::table::TableConfig;
+use crate::network::NetworkConfig;
+use crate::nodedb::NodeDbConfig;
+use crate::protocol::ProtocolConfig;
 
 /// A scenario that could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -43,27 +44,8 @@ pub enum ScenarioError {
     Override { assignment: String, message: String },
 }
 
-/// Durations in scenario files, as humans write them.
-mod dur {
-    use std::time::Duration;
-
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&humantime::format_duration(*d).to_string())
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-        let s = String::deserialize(d)?;
-        humantime::parse_duration(&s).map_err(|e| {
-            serde::de::Error::custom(format!(
-                "`{s}` is not a duration ({e}); write one like \"500ms\", \"30s\", \"5m\", \"1h\""
-            ))
-        })
-    }
-}
-
-/// A whole scenario file.
+/// A whole scenario file. Its sections are the library's own configuration types, so every knob
+/// the library has is a key here, with the library's default.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct Scenario {
@@ -83,140 +65,12 @@ pub struct Scenario {
     pub probe_interval: Duration,
     pub threads: usize,
     pub udp_port: u16,
-    pub join: JoinFile,
-    pub network: NetworkFile,
-    pub protocol: ProtocolFile,
-    pub table: TableFile,
-    pub nodedb: NodeDbFile,
-    pub convergence: ConvergenceFile,
+    pub join: JoinSchedule,
+    pub network: NetworkConfig,
+    pub protocol: ProtocolConfig,
+    pub nodedb: NodeDbConfig,
+    pub convergence: ConvergenceCriteria,
     pub actions: Vec<ActionFile>,
-}
-
-/// `[join]`: when the non-bootnode peers join.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct JoinFile {
-    /// `"all-at-once"` or `"ramp"`.
-    pub kind: JoinKind,
-    /// For a ramp: the time over which joins are spread.
-    #[serde(with = "dur")]
-    pub over: Duration,
-}
-
-#[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
-pub enum JoinKind {
-    AllAtOnce,
-    Ramp,
-}
-
-/// `[network]`.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct NetworkFile {
-    pub latency: LatencyFile,
-    #[serde(with = "dur")]
-    pub jitter: Duration,
-    pub loss: f64,
-    pub nat_fraction: f64,
-    #[serde(with = "dur")]
-    pub nat_mapping_timeout: Duration,
-    pub ip_base: std::net::Ipv4Addr,
-    pub peers_per_subnet: u32,
-}
-
-/// `[network.latency]`: `model = "constant" | "uniform" | "log-normal"` and its parameters.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, tag = "model", rename_all = "kebab-case")]
-pub enum LatencyFile {
-    Constant {
-        #[serde(with = "dur")]
-        value: Duration,
-    },
-    Uniform {
-        #[serde(with = "dur")]
-        min: Duration,
-        #[serde(with = "dur")]
-        max: Duration,
-    },
-    LogNormal {
-        #[serde(with = "dur")]
-        median: Duration,
-        sigma: f64,
-        #[serde(with = "dur")]
-        min: Duration,
-    },
-}
-
-/// `[protocol]`: geth's transport and table-loop constants.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct ProtocolFile {
-    pub alpha: usize,
-    #[serde(with = "dur")]
-    pub resp_timeout: Duration,
-    #[serde(with = "dur")]
-    pub expiration: Duration,
-    #[serde(with = "dur")]
-    pub bond_expiration: Duration,
-    pub max_findnode_failures: i64,
-    #[serde(with = "dur")]
-    pub refresh_interval: Duration,
-    #[serde(with = "dur")]
-    pub revalidate_interval: Duration,
-    #[serde(with = "dur")]
-    pub copy_nodes_interval: Duration,
-    #[serde(with = "dur")]
-    pub seed_min_table_time: Duration,
-    /// `"geth"`, `"most-recent"`, `"uniform-fresh"` or `"none"`.
-    pub seed_strategy: SeedStrategy,
-    pub seed_count: usize,
-    #[serde(with = "dur")]
-    pub seed_max_age: Duration,
-    pub random_lookups: usize,
-    pub max_neighbors: usize,
-    pub min_udp_port: u16,
-}
-
-/// `[table]`: the Kademlia table's layout and limits.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct TableFile {
-    pub bucket_size: usize,
-    pub n_buckets: usize,
-    pub bucket_min_distance: u32,
-    pub max_replacements: usize,
-    pub ip_limits: bool,
-    pub bucket_ip_limit: usize,
-    pub bucket_subnet: u8,
-    pub table_ip_limit: usize,
-    pub table_subnet: u8,
-    pub guard_self: bool,
-}
-
-/// `[nodedb]`: the node database's constants and rusty-leveldb tuning.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct NodeDbFile {
-    pub version: i64,
-    #[serde(with = "dur")]
-    pub node_expiration: Duration,
-    #[serde(with = "dur")]
-    pub cleanup_cycle: Duration,
-    #[serde(with = "dur")]
-    pub write_behind: Duration,
-    pub write_buffer_size: usize,
-    pub block_cache_bytes: usize,
-    pub block_size: usize,
-    pub max_open_files: usize,
-}
-
-/// `[convergence]`.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields, default)]
-pub struct ConvergenceFile {
-    pub recall: f64,
-    pub share: f64,
 }
 
 /// `[[actions]]`: something done to a set of peers at a time.
@@ -251,31 +105,9 @@ impl Default for Scenario {
     }
 }
 
-/// Each section's defaults are the library's, taken from the default scenario.
-macro_rules! defaults_from {
-    ($file:ty, $field:ident) => {
-        impl Default for $file {
-            fn default() -> Self {
-                Scenario::default().$field
-            }
-        }
-    };
-}
-
-defaults_from!(JoinFile, join);
-defaults_from!(NetworkFile, network);
-defaults_from!(ProtocolFile, protocol);
-defaults_from!(TableFile, table);
-defaults_from!(NodeDbFile, nodedb);
-defaults_from!(ConvergenceFile, convergence);
-
 impl Scenario {
     /// The scenario that describes `cfg` (the library's defaults are the file's defaults).
     pub fn from_config(name: &str, question: &str, cfg: &SimConfig) -> Scenario {
-        let p = &cfg.protocol;
-        let t = &p.table;
-        let n = &cfg.network;
-        let d = &cfg.nodedb;
         Scenario {
             name: name.to_string(),
             question: question.to_string(),
@@ -287,74 +119,11 @@ impl Scenario {
             probe_interval: cfg.probe_interval.unwrap_or(Duration::ZERO),
             threads: cfg.threads,
             udp_port: cfg.udp_port,
-            join: match cfg.join {
-                JoinSchedule::AllAtOnce => JoinFile {
-                    kind: JoinKind::AllAtOnce,
-                    over: Duration::ZERO,
-                },
-                JoinSchedule::Ramp { over } => JoinFile {
-                    kind: JoinKind::Ramp,
-                    over,
-                },
-            },
-            network: NetworkFile {
-                latency: match n.latency {
-                    LatencyModel::Constant(value) => LatencyFile::Constant { value },
-                    LatencyModel::Uniform { min, max } => LatencyFile::Uniform { min, max },
-                    LatencyModel::LogNormal { median, sigma, min } => {
-                        LatencyFile::LogNormal { median, sigma, min }
-                    }
-                },
-                jitter: n.jitter,
-                loss: n.loss,
-                nat_fraction: n.nat_fraction,
-                nat_mapping_timeout: n.nat_mapping_timeout,
-                ip_base: n.ip_layout.base,
-                peers_per_subnet: n.ip_layout.peers_per_subnet,
-            },
-            protocol: ProtocolFile {
-                alpha: p.alpha,
-                resp_timeout: p.resp_timeout,
-                expiration: p.expiration,
-                bond_expiration: p.bond_expiration,
-                max_findnode_failures: p.max_findnode_failures,
-                refresh_interval: p.refresh_interval,
-                revalidate_interval: p.revalidate_interval,
-                copy_nodes_interval: p.copy_nodes_interval,
-                seed_min_table_time: p.seed_min_table_time,
-                seed_strategy: p.seed_strategy,
-                seed_count: p.seed_count,
-                seed_max_age: p.seed_max_age,
-                random_lookups: p.random_lookups,
-                max_neighbors: p.max_neighbors,
-                min_udp_port: p.min_udp_port,
-            },
-            table: TableFile {
-                bucket_size: t.bucket_size,
-                n_buckets: t.n_buckets,
-                bucket_min_distance: t.bucket_min_distance,
-                max_replacements: t.max_replacements,
-                ip_limits: t.ip_limits,
-                bucket_ip_limit: t.bucket_ip_limit,
-                bucket_subnet: t.bucket_subnet,
-                table_ip_limit: t.table_ip_limit,
-                table_subnet: t.table_subnet,
-                guard_self: t.guard_self,
-            },
-            nodedb: NodeDbFile {
-                version: d.version,
-                node_expiration: d.node_expiration,
-                cleanup_cycle: d.cleanup_cycle,
-                write_behind: d.write_behind,
-                write_buffer_size: d.tuning.write_buffer_size,
-                block_cache_bytes: d.tuning.block_cache_bytes,
-                block_size: d.tuning.block_size,
-                max_open_files: d.tuning.max_open_files,
-            },
-            convergence: ConvergenceFile {
-                recall: cfg.convergence.recall,
-                share: cfg.convergence.share,
-            },
+            join: cfg.join.clone(),
+            network: cfg.network.clone(),
+            protocol: cfg.protocol.clone(),
+            nodedb: cfg.nodedb.clone(),
+            convergence: cfg.convergence.clone(),
             actions: cfg
                 .actions
                 .iter()
@@ -422,10 +191,6 @@ impl Scenario {
 
     /// The engine configuration, checked; the error names the key and what is allowed.
     pub fn to_config(&self) -> Result<SimConfig, String> {
-        let n = &self.network;
-        let p = &self.protocol;
-        let t = &self.table;
-        let d = &self.nodedb;
         let cfg = SimConfig {
             seed: self.seed,
             peers: self.peers,
@@ -436,12 +201,7 @@ impl Scenario {
             probe_interval: (!self.probe_interval.is_zero()).then_some(self.probe_interval),
             threads: self.threads,
             udp_port: self.udp_port,
-            join: match self.join.kind {
-                JoinKind::AllAtOnce => JoinSchedule::AllAtOnce,
-                JoinKind::Ramp => JoinSchedule::Ramp {
-                    over: self.join.over,
-                },
-            },
+            join: self.join.clone(),
             actions: self
                 .actions
                 .iter()
@@ -458,68 +218,10 @@ impl Scenario {
                     },
                 })
                 .collect(),
-            protocol: ProtocolConfig {
-                table: TableConfig {
-                    bucket_size: t.bucket_size,
-                    n_buckets: t.n_buckets,
-                    bucket_min_distance: t.bucket_min_distance,
-                    max_replacements: t.max_replacements,
-                    ip_limits: t.ip_limits,
-                    bucket_ip_limit: t.bucket_ip_limit,
-                    bucket_subnet: t.bucket_subnet,
-                    table_ip_limit: t.table_ip_limit,
-                    table_subnet: t.table_subnet,
-                    guard_self: t.guard_self,
-                },
-                alpha: p.alpha,
-                resp_timeout: p.resp_timeout,
-                expiration: p.expiration,
-                bond_expiration: p.bond_expiration,
-                max_findnode_failures: p.max_findnode_failures,
-                refresh_interval: p.refresh_interval,
-                revalidate_interval: p.revalidate_interval,
-                copy_nodes_interval: p.copy_nodes_interval,
-                seed_min_table_time: p.seed_min_table_time,
-                seed_strategy: p.seed_strategy,
-                seed_count: p.seed_count,
-                seed_max_age: p.seed_max_age,
-                random_lookups: p.random_lookups,
-                max_neighbors: p.max_neighbors,
-                min_udp_port: p.min_udp_port,
-            },
-            nodedb: NodeDbConfig {
-                version: d.version,
-                node_expiration: d.node_expiration,
-                cleanup_cycle: d.cleanup_cycle,
-                write_behind: d.write_behind,
-                tuning: DbTuning {
-                    write_buffer_size: d.write_buffer_size,
-                    block_cache_bytes: d.block_cache_bytes,
-                    block_size: d.block_size,
-                    max_open_files: d.max_open_files,
-                },
-            },
-            network: NetworkConfig {
-                latency: match n.latency {
-                    LatencyFile::Constant { value } => LatencyModel::Constant(value),
-                    LatencyFile::Uniform { min, max } => LatencyModel::Uniform { min, max },
-                    LatencyFile::LogNormal { median, sigma, min } => {
-                        LatencyModel::LogNormal { median, sigma, min }
-                    }
-                },
-                jitter: n.jitter,
-                loss: n.loss,
-                nat_fraction: n.nat_fraction,
-                nat_mapping_timeout: n.nat_mapping_timeout,
-                ip_layout: IpLayout {
-                    base: n.ip_base,
-                    peers_per_subnet: n.peers_per_subnet,
-                },
-            },
-            convergence: ConvergenceCriteria {
-                recall: self.convergence.recall,
-                share: self.convergence.share,
-            },
+            protocol: self.protocol.clone(),
+            nodedb: self.nodedb.clone(),
+            network: self.network.clone(),
+            convergence: self.convergence.clone(),
             trace: false,
         };
         self.check(&cfg)?;
@@ -547,7 +249,7 @@ impl Scenario {
             "1 to 257",
         )?;
         range(
-            "table.bucket_min_distance",
+            "protocol.table.bucket_min_distance",
             cfg.protocol.table.bucket_min_distance <= 256,
             "0 to 256",
         )?;
@@ -588,22 +290,22 @@ impl Scenario {
             "more than 0",
         )?;
         range(
-            "nodedb.write_buffer_size",
+            "nodedb.tuning.write_buffer_size",
             cfg.nodedb.tuning.write_buffer_size >= 4096,
             "at least 4096 bytes",
         )?;
         range(
-            "nodedb.block_size",
+            "nodedb.tuning.block_size",
             cfg.nodedb.tuning.block_size >= 256,
             "at least 256 bytes",
         )?;
         range(
-            "nodedb.block_cache_bytes",
+            "nodedb.tuning.block_cache_bytes",
             cfg.nodedb.tuning.block_cache_bytes >= cfg.nodedb.tuning.block_size,
-            "at least one block (nodedb.block_size)",
+            "at least one block (nodedb.tuning.block_size)",
         )?;
         range(
-            "nodedb.max_open_files",
+            "nodedb.tuning.max_open_files",
             cfg.nodedb.tuning.max_open_files >= 11,
             "at least 11 (rusty-leveldb keeps 10 for itself)",
         )?;
@@ -619,7 +321,10 @@ impl Scenario {
         )?;
         range(
             "join.over",
-            self.join.kind == JoinKind::AllAtOnce || self.join.over <= cfg.duration,
+            match cfg.join {
+                JoinSchedule::AllAtOnce => true,
+                JoinSchedule::Ramp { over } => over <= cfg.duration,
+            },
             "at most `duration`",
         )?;
         Ok(())
@@ -679,7 +384,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("a.toml:") && e.contains("peerz"), "{e}");
-        let e = Scenario::from_toml_str("[table]\nbucket_sise = 3\n", "a.toml")
+        let e = Scenario::from_toml_str("[protocol.table]\nbucket_sise = 3\n", "a.toml")
             .unwrap_err()
             .to_string();
         assert!(
@@ -707,8 +412,8 @@ mod tests {
             ("peers = 0\n", "peers"),
             ("[convergence]\nrecall = 1.5\n", "convergence.recall"),
             (
-                "[nodedb]\nwrite_buffer_size = 10\n",
-                "nodedb.write_buffer_size",
+                "[nodedb.tuning]\nwrite_buffer_size = 10\n",
+                "nodedb.tuning.write_buffer_size",
             ),
             ("bootnodes = 500\npeers = 10\n", "bootnodes"),
         ] {
@@ -723,11 +428,11 @@ mod tests {
         let mut t: toml::Table = toml::from_str("peers = 10\n").unwrap();
         apply_override(&mut t, "network.loss=0.25").unwrap();
         apply_override(&mut t, "duration=5m").unwrap();
-        apply_override(&mut t, "table.ip_limits=false").unwrap();
+        apply_override(&mut t, "protocol.table.ip_limits=false").unwrap();
         let s = Scenario::from_toml_str(&toml::to_string(&t).unwrap(), "o").unwrap();
         assert_eq!(s.network.loss, 0.25);
         assert_eq!(s.duration, Duration::from_secs(300));
-        assert!(!s.table.ip_limits);
+        assert!(!s.protocol.table.ip_limits);
         assert!(apply_override(&mut t, "noequals").is_err());
         assert!(apply_override(&mut t, "peers.x=1").is_err());
     }

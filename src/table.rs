@@ -20,7 +20,8 @@ use crate::network::{is_lan, DistinctNetSet};
 use crate::node::{Node, NodeHash, NodeId, HASH_BITS};
 
 /// The table's knobs, with geth's 2018 defaults.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct TableConfig {
     /// Kademlia `k`: entries per bucket (16).
     pub bucket_size: usize,

@@ -43,13 +43,18 @@ use crate::rng::{stream, Purpose};
 use runner::{identity, Outgoing, SlotStats, Snapshot};
 use shard::{ShardCmd, ShardReply};
 
-/// When the non-bootnode peers join.
-#[derive(Clone, Debug, PartialEq)]
+/// When the non-bootnode peers join (in a scenario file: `kind = "all-at-once"`, or
+/// `kind = "ramp"` and `over`).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum JoinSchedule {
     /// Every peer at the start.
     AllAtOnce,
     /// Evenly spread over the first `over` of the run.
-    Ramp { over: Duration },
+    Ramp {
+        #[serde(with = "crate::clock::human_duration")]
+        over: Duration,
+    },
 }
 
 /// Something the scenario does to a set of peers at a given time.

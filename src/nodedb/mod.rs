@@ -57,13 +57,16 @@ use keys::{
 pub const DEFAULT_VERSION: i64 = 5;
 
 /// The node database's knobs, with geth's defaults.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct NodeDbConfig {
     /// Version written under the `version` key; a database holding another one is flushed.
     pub version: i64,
     /// `nodeDBNodeExpiration`: records whose last pong is older are expired (24 h).
+    #[serde(with = "crate::clock::human_duration")]
     pub node_expiration: Duration,
     /// `nodeDBCleanupCycle`: how often the expirer runs once started (1 h).
+    #[serde(with = "crate::clock::human_duration")]
     pub cleanup_cycle: Duration,
     /// rusty-leveldb memory knobs.
     pub tuning: DbTuning,
@@ -72,6 +75,7 @@ pub struct NodeDbConfig {
     /// in-memory mirror, and every scan, seek, delete and close writes the pending batch first.
     /// Rewrites of a key within the period reach rusty-leveldb once, which is what keeps a
     /// simulation of thousands of databases affordable.
+    #[serde(with = "crate::clock::human_duration")]
     pub write_behind: Duration,
 }
 

@@ -34,7 +34,8 @@ pub struct Storage {
 /// The defaults are sized for a peer's database (hundreds of ~100-byte records), not for
 /// rusty-leveldb's general defaults (4 MiB write buffer, 4 MiB block cache), which would cost
 /// several hundred KB per peer and make 10,000 peers expensive. See the README for measurements.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct DbTuning {
     /// Memtable size before it is written out as a table (bytes).
     pub write_buffer_size: usize,
