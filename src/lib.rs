@@ -8,6 +8,7 @@
 //! - [`table`], [`lookup`]: geth 2018's Kademlia table and iterative lookup.
 //! - [`protocol`]: a discv4 peer as a sans-IO state machine (transport and table loop).
 //! - [`network`]: latency, loss, NAT, addresses, subnets.
+//! - [`churn`]: session and downtime distributions, fresh installs.
 //! - [`engine`]: virtual-time discrete-event engine with peers as actix actors on shards.
 //! - [`truth`], [`metrics`]: the observer's ground truth and the metrics measured against it.
 //! - [`rng`]: seeded random streams.
@@ -15,6 +16,7 @@
 //! - [`benchmark`]: wall-clock and memory measurement for the `bench` commands.
 
 pub mod benchmark;
+pub mod churn;
 pub mod clock;
 pub mod engine;
 pub mod lookup;

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::clock::human_duration as dur;
 
+use crate::churn::ChurnConfig;
 use crate::engine::{Action, JoinSchedule, ScheduledAction, SimConfig};
 use crate::metrics::ConvergenceCriteria;
 use crate::network::NetworkConfig;
@@ -70,6 +71,7 @@ pub struct Scenario {
     pub protocol: ProtocolConfig,
     pub nodedb: NodeDbConfig,
     pub convergence: ConvergenceCriteria,
+    pub churn: ChurnConfig,
     pub actions: Vec<ActionFile>,
 }
 
@@ -124,6 +126,7 @@ impl Scenario {
             protocol: cfg.protocol.clone(),
             nodedb: cfg.nodedb.clone(),
             convergence: cfg.convergence.clone(),
+            churn: cfg.churn.clone(),
             actions: cfg
                 .actions
                 .iter()
@@ -222,6 +225,7 @@ impl Scenario {
             nodedb: self.nodedb.clone(),
             network: self.network.clone(),
             convergence: self.convergence.clone(),
+            churn: self.churn.clone(),
             trace: false,
         };
         self.check(&cfg)?;
@@ -322,7 +326,7 @@ impl Scenario {
         range(
             "join.over",
             match cfg.join {
-                JoinSchedule::AllAtOnce => true,
+                JoinSchedule::AllAtOnce | JoinSchedule::Poisson { .. } => true,
                 JoinSchedule::Ramp { over } => over <= cfg.duration,
             },
             "at most `duration`",

@@ -184,3 +184,47 @@ fn a_harsher_network_still_bootstraps_and_its_model_is_exercised() {
         free_last.mean_table_size
     );
 }
+
+#[test]
+fn churn_and_poisson_arrivals_keep_the_network_alive_and_deterministic() {
+    use discsim::churn::{ChurnConfig, DurationDist};
+    let cfg = SimConfig {
+        seed: 21,
+        peers: 100,
+        duration: Duration::from_secs(40 * 60),
+        join: JoinSchedule::Poisson {
+            mean_interval: Duration::from_secs(3),
+        },
+        churn: ChurnConfig {
+            share: 0.5,
+            session: DurationDist::Weibull {
+                scale: Duration::from_secs(600),
+                shape: 0.5,
+            },
+            downtime: DurationDist::Exponential {
+                mean: Duration::from_secs(300),
+            },
+            fresh_share: 0.3,
+            start_after: Duration::from_secs(5 * 60),
+        },
+        trace: true,
+        ..SimConfig::default()
+    };
+    let one = run(&cfg).unwrap();
+    let two = run(&SimConfig {
+        threads: 2,
+        ..cfg.clone()
+    })
+    .unwrap();
+    assert_eq!(one.digest, two.digest);
+    assert_eq!(one.samples, two.samples);
+    // Peers came and went.
+    let live: Vec<usize> = one.samples.iter().map(|s| s.live_peers).collect();
+    assert!(live.iter().any(|l| *l < 95), "{live:?}");
+    assert!(live[10..].iter().all(|l| *l >= 50), "{live:?}");
+    // Returning peers bootstrap again: more first-refresh events than peers.
+    assert!(one.init_times.len() > 100, "{}", one.init_times.len());
+    // Tables keep up: most live peers know most of their true neighbours despite the churn.
+    let last = one.samples.last().unwrap();
+    assert!(last.mean_recall > 0.7, "{last:?}");
+}

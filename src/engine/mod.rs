@@ -32,6 +32,7 @@ use std::time::Duration;
 
 use tiny_keccak::{Hasher, Keccak};
 
+use crate::churn::{ChurnConfig, ChurnEvent, DurationDist};
 use crate::clock::SimTime;
 use crate::metrics::{ConvergenceCriteria, Observer, ProbeOutcome, Sample};
 use crate::network::NetworkConfig;
@@ -54,6 +55,11 @@ pub enum JoinSchedule {
     Ramp {
         #[serde(with = "crate::clock::human_duration")]
         over: Duration,
+    },
+    /// A Poisson process: exponential gaps with this mean between arrivals.
+    Poisson {
+        #[serde(with = "crate::clock::human_duration")]
+        mean_interval: Duration,
     },
 }
 
@@ -100,6 +106,8 @@ pub struct SimConfig {
     pub udp_port: u16,
     pub join: JoinSchedule,
     pub actions: Vec<ScheduledAction>,
+    /// Peers leaving and coming back (none by default).
+    pub churn: ChurnConfig,
     pub protocol: ProtocolConfig,
     pub nodedb: NodeDbConfig,
     pub network: NetworkConfig,
@@ -122,6 +130,7 @@ impl Default for SimConfig {
             udp_port: 30303,
             join: JoinSchedule::AllAtOnce,
             actions: Vec::new(),
+            churn: ChurnConfig::default(),
             protocol: ProtocolConfig::default(),
             nodedb: NodeDbConfig::default(),
             network: NetworkConfig::default(),
@@ -193,6 +202,15 @@ impl SimConfig {
                 ),
             ));
         }
+        if let JoinSchedule::Poisson { mean_interval } = self.join {
+            if mean_interval.is_zero() {
+                return Err(invalid("join.mean_interval", "more than 0"));
+            }
+        }
+        self.churn.validate().map_err(|e| SimError::Invalid {
+            field: "churn".into(),
+            allowed: e,
+        })?;
         for a in &self.actions {
             if let Some(p) = a.peers.iter().find(|p| **p >= self.peers) {
                 return Err(invalid(
@@ -435,19 +453,43 @@ impl<'a> Coordinator<'a> {
     fn schedule_joins(&mut self) {
         let cfg = self.cfg;
         let others = cfg.peers - cfg.bootnodes;
+        let mut arrivals = stream(cfg.seed, Purpose::Schedule, u64::MAX, 0);
+        let mut poisson_clock = Duration::ZERO;
         for slot in 0..cfg.peers {
-            let at = match &cfg.join {
-                _ if slot < cfg.bootnodes => cfg.start,
-                JoinSchedule::AllAtOnce => cfg.start,
+            let offset = match &cfg.join {
+                _ if slot < cfg.bootnodes => Duration::ZERO,
+                JoinSchedule::AllAtOnce => Duration::ZERO,
                 JoinSchedule::Ramp { over } => {
                     let k = (slot - cfg.bootnodes) as u128;
-                    cfg.start
-                        + Duration::from_micros(
-                            (over.as_micros() * k / others.max(1) as u128) as u64,
-                        )
+                    Duration::from_micros((over.as_micros() * k / others.max(1) as u128) as u64)
+                }
+                JoinSchedule::Poisson { mean_interval } => {
+                    let gap = DurationDist::Exponential {
+                        mean: *mean_interval,
+                    };
+                    poisson_clock += gap.sample(&mut arrivals);
+                    poisson_clock
                 }
             };
-            self.schedule(at, slot, Control::Join);
+            if offset >= cfg.duration {
+                continue; // arrives after the end
+            }
+            self.schedule(cfg.start + offset, slot, Control::Join);
+            if slot >= cfg.bootnodes {
+                // Each peer's churn comes from its own schedule stream.
+                let mut rng = stream(cfg.seed, Purpose::Schedule, slot as u64, 0);
+                for (at, e) in cfg.churn.schedule(offset, cfg.duration, &mut rng) {
+                    let control = match e {
+                        ChurnEvent::Leave => Control::Leave,
+                        ChurnEvent::Return => Control::Join,
+                        ChurnEvent::FreshReturn => Control::Restart {
+                            fresh: true,
+                            db_version: None,
+                        },
+                    };
+                    self.schedule(cfg.start + at, slot, control);
+                }
+            }
         }
         for a in &cfg.actions {
             let control = match &a.action {
