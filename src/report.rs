@@ -46,6 +46,11 @@ pub struct Summary {
     pub packets_by_kind: [u64; 4],
     pub malformed_packets: u64,
     pub lost_packets: u64,
+    /// Node databases flushed by a version change, and rebuilt after damage, at joins.
+    #[serde(default)]
+    pub version_flushes: u64,
+    #[serde(default)]
+    pub db_recoveries: u64,
 }
 
 impl Summary {
@@ -77,6 +82,8 @@ impl Summary {
             packets_by_kind: out.totals.sent,
             malformed_packets: out.totals.malformed,
             lost_packets: out.link.lost,
+            version_flushes: out.link.version_flushes,
+            db_recoveries: out.link.db_recoveries,
         }
     }
 }

@@ -82,7 +82,15 @@ pub struct ActionFile {
     #[serde(with = "dur")]
     pub at: Duration,
     /// Peer slots.
+    #[serde(default)]
     pub peers: Vec<u32>,
+    /// Instead of `peers`: this share of the non-bootnode peers, picked at random (from the
+    /// scenario's seed).
+    #[serde(default)]
+    pub share: Option<f64>,
+    /// Spread the action over this long, peer by peer (a rolling upgrade); 0: all at once.
+    #[serde(default = "zero", with = "dur")]
+    pub over: Duration,
     /// `"leave"`, `"join"` or `"restart"`.
     pub action: ActionKind,
     /// For a restart: wipe the database and draw a new identity.
@@ -141,6 +149,8 @@ impl Scenario {
                     ActionFile {
                         at: a.at,
                         peers: a.peers.clone(),
+                        share: None,
+                        over: a.over,
                         action,
                         fresh,
                         db_version,
@@ -208,9 +218,14 @@ impl Scenario {
             actions: self
                 .actions
                 .iter()
-                .map(|a| ScheduledAction {
+                .enumerate()
+                .map(|(i, a)| ScheduledAction {
                     at: a.at,
-                    peers: a.peers.clone(),
+                    peers: match a.share {
+                        None => a.peers.clone(),
+                        Some(share) => pick_share(self.seed, i, self.bootnodes, self.peers, share),
+                    },
+                    over: a.over,
                     action: match a.action {
                         ActionKind::Leave => Action::Leave,
                         ActionKind::Join => Action::Join,
@@ -235,6 +250,19 @@ impl Scenario {
 
     /// Bounds the engine does not check itself, named by their keys in the file.
     fn check(&self, cfg: &SimConfig) -> Result<(), String> {
+        for a in &self.actions {
+            match a.share {
+                Some(s) if !(0.0..=1.0).contains(&s) => {
+                    return Err(format!(
+                        "invalid `actions.share`: a fraction in [0, 1] (got {s})"
+                    ))
+                }
+                Some(_) if !a.peers.is_empty() => {
+                    return Err("invalid `actions`: give `peers` or `share`, not both".into())
+                }
+                _ => {}
+            }
+        }
         let range = |key: &str, ok: bool, allowed: &str| {
             if ok {
                 Ok(())
@@ -333,6 +361,22 @@ impl Scenario {
         )?;
         Ok(())
     }
+}
+
+fn zero() -> Duration {
+    Duration::ZERO
+}
+
+/// The non-bootnode slots an action with a `share` applies to: each slot independently with that
+/// chance, from a stream of its own (action `index`, slot), in slot order.
+fn pick_share(seed: u64, index: usize, bootnodes: u32, peers: u32, share: f64) -> Vec<u32> {
+    use crate::rng::{stream, Purpose};
+    (bootnodes..peers)
+        .filter(|slot| {
+            let mut rng = stream(seed, Purpose::Schedule, *slot as u64, 1 + index as u64);
+            rand::RngExt::random::<f64>(&mut rng) < share
+        })
+        .collect()
 }
 
 /// `a.b.c=value`: the value is read as TOML (`42`, `0.5`, `true`, `"5m"`, `[1, 2]`), or as a

@@ -18,6 +18,7 @@ fn bootstrap_config() -> SimConfig {
         // Ten peers die 20 minutes in.
         actions: vec![ScheduledAction {
             at: Duration::from_secs(20 * 60),
+            over: Duration::ZERO,
             peers: (190..200).collect(),
             action: Action::Leave,
         }],
@@ -88,6 +89,7 @@ fn same_seed_same_run_whatever_the_threads() {
         trace: true,
         actions: vec![ScheduledAction {
             at: Duration::from_secs(300),
+            over: Duration::ZERO,
             peers: vec![5, 6, 7],
             action: Action::Restart {
                 fresh: true,
@@ -227,4 +229,49 @@ fn churn_and_poisson_arrivals_keep_the_network_alive_and_deterministic() {
     // Tables keep up: most live peers know most of their true neighbours despite the churn.
     let last = one.samples.last().unwrap();
     assert!(last.mean_recall > 0.7, "{last:?}");
+}
+
+#[test]
+fn a_rolling_upgrade_flushes_databases_and_peers_recover() {
+    let upgraded: Vec<u32> = (50..100).collect();
+    let cfg = SimConfig {
+        seed: 5,
+        peers: 100,
+        duration: Duration::from_secs(60 * 60),
+        join: JoinSchedule::Ramp {
+            over: Duration::from_secs(5 * 60),
+        },
+        actions: vec![ScheduledAction {
+            at: Duration::from_secs(20 * 60),
+            over: Duration::from_secs(10 * 60),
+            peers: upgraded.clone(),
+            action: Action::Restart {
+                fresh: false,
+                db_version: Some(6),
+            },
+        }],
+        ..SimConfig::default()
+    };
+    let out = run(&cfg).unwrap();
+    // Every upgraded peer bootstrapped a second time, spread over the window.
+    let restarts: Vec<_> = out
+        .init_times
+        .iter()
+        .filter(|(s, _)| upgraded.contains(s))
+        .collect();
+    assert_eq!(restarts.len(), 100, "two first refreshes per upgraded peer");
+    // The network stays whole, and recovers its recall after the window.
+    let last = out.samples.last().unwrap();
+    assert_eq!(last.live_peers, 100);
+    assert!(last.mean_recall > 0.9, "{last:?}");
+    // The version check flushed exactly the upgraded databases, which have filled up again.
+    assert_eq!(out.link.version_flushes, 50);
+    assert_eq!(out.link.db_recoveries, 0);
+    for s in out
+        .final_snapshots
+        .iter()
+        .filter(|s| upgraded.contains(&s.index))
+    {
+        assert!(s.db_records > 0, "peer {} has an empty database", s.index);
+    }
 }

@@ -78,12 +78,15 @@ pub enum Action {
     },
 }
 
-/// An [`Action`] applied to `peers` at `at` (an offset from the start of the run).
+/// An [`Action`] applied to `peers` at `at` (an offset from the start of the run), or, with a
+/// non-zero `over`, spread evenly over `[at, at + over)` in the order of `peers` (a rolling
+/// upgrade).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ScheduledAction {
     pub at: Duration,
     pub peers: Vec<u32>,
     pub action: Action,
+    pub over: Duration,
 }
 
 /// Everything a run depends on.
@@ -500,8 +503,10 @@ impl<'a> Coordinator<'a> {
                     db_version: *db_version,
                 },
             };
-            for p in &a.peers {
-                self.schedule(cfg.start + a.at, *p, control.clone());
+            let n = a.peers.len().max(1) as u128;
+            for (k, p) in a.peers.iter().enumerate() {
+                let spread = Duration::from_micros((a.over.as_micros() * k as u128 / n) as u64);
+                self.schedule(cfg.start + a.at + spread, *p, control.clone());
             }
         }
     }

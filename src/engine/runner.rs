@@ -34,6 +34,10 @@ pub struct SlotStats {
     pub dropped_nat: u64,
     /// Node databases that could not be opened at a join (the peer stays offline).
     pub open_failures: u64,
+    /// Node databases flushed at a join because their version differed (upgrades).
+    pub version_flushes: u64,
+    /// Node databases found damaged at a join and rebuilt from what was readable.
+    pub db_recoveries: u64,
     /// Inputs handled (packets delivered and scenario actions).
     pub inputs: u64,
     /// Timer wake-ups of the peer.
@@ -48,6 +52,8 @@ impl SlotStats {
         self.dropped_offline += other.dropped_offline;
         self.dropped_nat += other.dropped_nat;
         self.open_failures += other.open_failures;
+        self.version_flushes += other.version_flushes;
+        self.db_recoveries += other.db_recoveries;
         self.inputs += other.inputs;
         self.timer_wakes += other.timer_wakes;
     }
@@ -235,6 +241,8 @@ impl PeerRunner {
                 return;
             }
         };
+        self.link.version_flushes += db.stats().version_flushes;
+        self.link.db_recoveries += db.stats().recoveries;
         let bootnodes = s.bootnodes.iter().filter(|b| b.id != id).copied().collect();
         let rng = stream(
             s.seed,
