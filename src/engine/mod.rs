@@ -38,7 +38,6 @@ use crate::metrics::{ConvergenceCriteria, Observer, ProbeOutcome, Sample};
 use crate::network::NetworkConfig;
 use crate::node::{Node, NodeId};
 use crate::nodedb::NodeDbConfig;
-use crate::packet::PacketKind;
 use crate::protocol::{PeerEvent, PeerStats, ProtocolConfig};
 use crate::rng::{stream, Purpose};
 use runner::{identity, Outgoing, SlotStats, Snapshot};
@@ -258,12 +257,7 @@ pub(crate) enum Control {
 
 #[derive(Clone, Debug)]
 pub(crate) enum InputKind {
-    Packet {
-        src: SocketAddr,
-        #[allow(dead_code)]
-        kind: PacketKind,
-        bytes: Vec<u8>,
-    },
+    Packet { src: SocketAddr, bytes: Vec<u8> },
     Control(Control),
 }
 

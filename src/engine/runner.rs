@@ -171,7 +171,7 @@ impl PeerRunner {
             d.update(&input.seq.to_le_bytes());
         }
         match input.kind {
-            InputKind::Packet { src, bytes, .. } => {
+            InputKind::Packet { src, bytes } => {
                 let Some(peer) = self.peer.as_mut() else {
                     self.link.dropped_offline += 1;
                     return;
@@ -303,7 +303,6 @@ impl PeerRunner {
                     seq: self.seq,
                     kind: InputKind::Packet {
                         src,
-                        kind: t.kind,
                         bytes: t.bytes,
                     },
                 },
