@@ -33,6 +33,22 @@ enum Command {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Run every variant of the scenario's [sweep] grid times its replicates, in parallel; each
+    /// run goes to <out>/<variant>/seed-<seed>/, and sweep.csv lists their key figures.
+    Sweep {
+        #[command(flatten)]
+        scenario: ScenarioArgs,
+        /// Results folder (default: results/<scenario name>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Runs at once (default: the number of cores); each run uses one shard thread.
+        #[arg(long)]
+        jobs: Option<usize>,
+        /// Only the runs i, i+N, i+2N, ... of the plan ("I/N", counted from 0), for running
+        /// slices on several machines.
+        #[arg(long, value_name = "I/N")]
+        shard: Option<String>,
+    },
     /// Run a scenario and compare its key figures with a baseline summary.json; exits 1 when a
     /// figure moved beyond its tolerance (the regression-testing workflow).
     Check {
@@ -162,6 +178,12 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Run { scenario, out } => run_scenario(&scenario, out),
         Command::Check { scenario, baseline } => check(&scenario, &baseline),
+        Command::Sweep {
+            scenario,
+            out,
+            jobs,
+            shard,
+        } => sweep(&scenario, out, jobs, shard.as_deref()),
         Command::Scenarios { dir } => list_scenarios(&dir),
         Command::Demo { nodes, seed, dir } => demo(nodes, seed, dir),
         Command::Bench(args) => bench(&args),
@@ -444,5 +466,180 @@ fn list_scenarios(dir: &std::path::Path) -> Result<()> {
             Err(e) => println!("{:<28} (invalid: {e})", f.display()),
         }
     }
+    Ok(())
+}
+
+fn sweep(
+    args: &ScenarioArgs,
+    out: Option<PathBuf>,
+    jobs: Option<usize>,
+    shard: Option<&str>,
+) -> Result<()> {
+    use discsim::report::{check_writable, write_run, Summary};
+    use discsim::scenario::{Scenario, ScenarioError};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+
+    let bad = |message: String| ScenarioError::Override {
+        assignment: format!("--shard {}", shard.unwrap_or("")),
+        message,
+    };
+    let (index, count) = match shard {
+        None => (0, 1),
+        Some(s) => {
+            let (i, n) = s
+                .split_once('/')
+                .ok_or_else(|| bad("expected I/N, for example 0/4".into()))?;
+            let (i, n): (usize, usize) = (
+                i.trim()
+                    .parse()
+                    .map_err(|_| bad("I is not a number".into()))?,
+                n.trim()
+                    .parse()
+                    .map_err(|_| bad("N is not a number".into()))?,
+            );
+            if n == 0 || i >= n {
+                return Err(bad("I must be below N, and N at least 1".into()).into());
+            }
+            (i, n)
+        }
+    };
+    let base = args.load()?;
+    let plan: Vec<_> = base
+        .sweep_plan()
+        .into_iter()
+        .enumerate()
+        .filter(|(k, _)| k % count == index)
+        .map(|(_, r)| r)
+        .collect();
+    // Every run's scenario is read and checked before anything runs or is written.
+    let mut runs = Vec::with_capacity(plan.len());
+    for r in &plan {
+        let mut sets = args.set.clone();
+        if let Some(t) = args.threads {
+            sets.push(format!("threads={t}"));
+        }
+        sets.extend(r.sets.iter().cloned());
+        sets.push(format!("seed={}", r.seed));
+        let mut s = Scenario::load(&args.scenario, &sets)?;
+        s.sweep.clear();
+        s.replicates = 1;
+        runs.push((r.clone(), s));
+    }
+    let out = out.unwrap_or_else(|| PathBuf::from("results").join(&base.name));
+    check_writable(&out)?;
+    let jobs = jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .max(1);
+    eprintln!("sweep {}: {} runs, {jobs} at once", base.name, runs.len());
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<Summary>>> = Mutex::new(vec![None; runs.len()]);
+    let failure: Mutex<Option<anyhow::Error>> = Mutex::new(None);
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.min(runs.len().max(1)) {
+            scope.spawn(|| loop {
+                let k = next.fetch_add(1, Ordering::SeqCst);
+                let Some((r, s)) = runs.get(k) else {
+                    break;
+                };
+                let outcome = s
+                    .to_config()
+                    .map_err(anyhow::Error::msg)
+                    .and_then(|cfg| Ok(discsim::engine::run(&cfg)?))
+                    .and_then(|result| {
+                        write_run(
+                            &out.join(&r.variant),
+                            &format!("seed-{}", r.seed),
+                            s,
+                            &result,
+                        )?;
+                        Ok(Summary::new(s, &result))
+                    });
+                match outcome {
+                    Ok(summary) => {
+                        eprintln!("  done {} seed {}", r.variant, r.seed);
+                        results.lock().expect("not poisoned")[k] = Some(summary);
+                    }
+                    Err(e) => {
+                        failure.lock().expect("not poisoned").get_or_insert(e);
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    if let Some(e) = failure.into_inner().expect("not poisoned") {
+        return Err(e);
+    }
+    let results = results.into_inner().expect("not poisoned");
+    let name = if count == 1 {
+        "sweep.csv".to_string()
+    } else {
+        format!("sweep-{index}-of-{count}.csv")
+    };
+    let tmp = out.join(format!(".tmp-{name}"));
+    {
+        let mut w = csv::Writer::from_path(&tmp)?;
+        w.write_record([
+            "variant",
+            "assignments",
+            "seed",
+            "convergence_seconds",
+            "final_mean_recall",
+            "final_mean_table_size",
+            "final_dead_entry_share",
+            "final_mean_db_records",
+            "probe_success_share",
+            "mean_init_seconds",
+            "packets_sent",
+        ])?;
+        for ((r, _), s) in runs.iter().zip(&results) {
+            let s = s.as_ref().expect("every run finished");
+            let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+            w.write_record([
+                r.variant.clone(),
+                r.sets.join(" "),
+                r.seed.to_string(),
+                opt(s.convergence_seconds),
+                s.final_mean_recall.to_string(),
+                s.final_mean_table_size.to_string(),
+                s.final_dead_entry_share.to_string(),
+                s.final_mean_db_records.to_string(),
+                s.probe_success_share.to_string(),
+                opt(s.mean_init_seconds),
+                s.packets_sent.to_string(),
+            ])?;
+        }
+        w.flush()?;
+    }
+    std::fs::rename(&tmp, out.join(&name))?;
+    println!(
+        "{:<40} {:>6} {:>12} {:>8} {:>8}",
+        "variant", "runs", "converged s", "recall", "probes"
+    );
+    let mut k = 0;
+    while k < runs.len() {
+        let v = &runs[k].0.variant;
+        let group: Vec<&Summary> = (k..runs.len())
+            .take_while(|j| &runs[*j].0.variant == v)
+            .filter_map(|j| results[j].as_ref())
+            .collect();
+        let n = group.len() as f64;
+        let conv: Vec<f64> = group.iter().filter_map(|s| s.convergence_seconds).collect();
+        println!(
+            "{:<40} {:>6} {:>12} {:>8.3} {:>8.3}",
+            v,
+            group.len(),
+            if conv.is_empty() {
+                "never".to_string()
+            } else {
+                format!("{:.0}", conv.iter().sum::<f64>() / conv.len() as f64)
+            },
+            group.iter().map(|s| s.final_mean_recall).sum::<f64>() / n,
+            group.iter().map(|s| s.probe_success_share).sum::<f64>() / n,
+        );
+        k += group.len().max(1);
+    }
+    println!("results in {}", out.join(&name).display());
     Ok(())
 }

@@ -14,6 +14,7 @@
 //! assert_eq!(cfg.protocol.table.bucket_size, 16); // geth's default
 //! ```
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Duration;
 
@@ -73,6 +74,11 @@ pub struct Scenario {
     pub convergence: ConvergenceCriteria,
     pub churn: ChurnConfig,
     pub actions: Vec<ActionFile>,
+    /// Runs per variant in `discsim sweep`, with seeds `seed`, `seed + 1`, ...
+    pub replicates: u32,
+    /// A grid for `discsim sweep`: each key (any path, as for `--set`) lists its values; every
+    /// combination is a variant.
+    pub sweep: BTreeMap<String, Vec<toml::Value>>,
 }
 
 /// `[[actions]]`: something done to a set of peers at a time.
@@ -135,6 +141,8 @@ impl Scenario {
             nodedb: cfg.nodedb.clone(),
             convergence: cfg.convergence.clone(),
             churn: cfg.churn.clone(),
+            replicates: 1,
+            sweep: BTreeMap::new(),
             actions: cfg
                 .actions
                 .iter()
@@ -248,6 +256,57 @@ impl Scenario {
         Ok(cfg)
     }
 
+    /// Every run of `discsim sweep`, in a fixed order: variants (the grid's combinations, keys in
+    /// name order) by replicates. Each run is the overrides that make it.
+    pub fn sweep_plan(&self) -> Vec<SweepRun> {
+        // (override, folder-name part) per chosen value
+        let mut variants: Vec<Vec<(String, String)>> = vec![Vec::new()];
+        for (key, values) in &self.sweep {
+            variants = variants
+                .into_iter()
+                .flat_map(|v| {
+                    values.iter().map(move |value| {
+                        let shown = match value {
+                            toml::Value::String(s) => s.clone(),
+                            other => other.to_string(),
+                        };
+                        let mut v = v.clone();
+                        v.push((format!("{key}={value}"), format!("{key}={shown}")));
+                        v
+                    })
+                })
+                .collect();
+        }
+        let mut runs = Vec::new();
+        for chosen in variants {
+            let variant = if chosen.is_empty() {
+                "base".to_string()
+            } else {
+                let names: Vec<&str> = chosen.iter().map(|(_, n)| n.as_str()).collect();
+                names
+                    .join(",")
+                    .chars()
+                    .map(|c| {
+                        if c.is_ascii_alphanumeric() || "=.,_-".contains(c) {
+                            c
+                        } else {
+                            '_'
+                        }
+                    })
+                    .collect()
+            };
+            let sets: Vec<String> = chosen.into_iter().map(|(s, _)| s).collect();
+            for r in 0..self.replicates.max(1) {
+                runs.push(SweepRun {
+                    variant: variant.clone(),
+                    sets: sets.clone(),
+                    seed: self.seed + r as u64,
+                });
+            }
+        }
+        runs
+    }
+
     /// Bounds the engine does not check itself, named by their keys in the file.
     fn check(&self, cfg: &SimConfig) -> Result<(), String> {
         for a in &self.actions {
@@ -341,6 +400,13 @@ impl Scenario {
             cfg.nodedb.tuning.max_open_files >= 11,
             "at least 11 (rusty-leveldb keeps 10 for itself)",
         )?;
+        for key in self.sweep.keys() {
+            if key == "seed" || key == "replicates" || key.starts_with("sweep") {
+                return Err(format!(
+                    "invalid `sweep.{key}`: sweep any knob but `seed`, `replicates` and `sweep` (use `replicates` for seeds)"
+                ));
+            }
+        }
         range(
             "convergence.recall",
             (0.0..=1.0).contains(&cfg.convergence.recall),
@@ -361,6 +427,16 @@ impl Scenario {
         )?;
         Ok(())
     }
+}
+
+/// One run of a sweep.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SweepRun {
+    /// A folder-safe name of the variant (`base` without a grid).
+    pub variant: String,
+    /// The `--set` overrides that make the variant.
+    pub sets: Vec<String>,
+    pub seed: u64,
 }
 
 fn zero() -> Duration {
@@ -469,6 +545,36 @@ mod tests {
             let e = s.to_config().unwrap_err();
             assert!(e.contains(key), "{text}: {e}");
         }
+    }
+
+    #[test]
+    fn sweep_plans_every_combination_times_replicates() {
+        let s = Scenario::from_toml_str(
+            "seed = 10\nreplicates = 2\n[sweep]\n\"protocol.alpha\" = [1, 3]\n\"nodedb.node_expiration\" = [\"1h\", \"1day\"]\n",
+            "s",
+        )
+        .unwrap();
+        let plan = s.sweep_plan();
+        assert_eq!(plan.len(), 8);
+        assert_eq!(
+            plan[0].variant,
+            "nodedb.node_expiration=1h,protocol.alpha=1"
+        );
+        assert_eq!(
+            plan[0].sets,
+            vec![
+                "nodedb.node_expiration=\"1h\"".to_string(),
+                "protocol.alpha=1".to_string()
+            ]
+        );
+        assert_eq!((plan[0].seed, plan[1].seed), (10, 11));
+        assert_eq!(
+            plan[7].variant,
+            "nodedb.node_expiration=1day,protocol.alpha=3"
+        );
+        assert_eq!(Scenario::default().sweep_plan().len(), 1);
+        let bad = Scenario::from_toml_str("[sweep]\nseed = [1, 2]\n", "s").unwrap();
+        assert!(bad.to_config().unwrap_err().contains("sweep.seed"));
     }
 
     #[test]

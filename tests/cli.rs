@@ -262,3 +262,76 @@ fn scenarios_lists_the_shipped_files_with_their_questions() {
         "{stdout}"
     );
 }
+
+#[test]
+fn sweep_runs_the_grid_times_replicates_identically_whatever_the_jobs() {
+    let dir = tempfile::tempdir().unwrap();
+    let text =
+        format!("replicates = 2\n{SMALL}[sweep]\n\"protocol.table.bucket_size\" = [8, 16]\n");
+    let file = scenario_file(dir.path(), &text);
+    let a = dir.path().join("a");
+    let b = dir.path().join("b");
+    let (code, stdout, err) =
+        discsim(&["sweep", &file, "--jobs", "1", "--out", a.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(stdout.contains("protocol.table.bucket_size=8"), "{stdout}");
+    let (code, _, err) = discsim(&["sweep", &file, "--jobs", "2", "--out", b.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let csv_a = std::fs::read_to_string(a.join("sweep.csv")).unwrap();
+    assert_eq!(csv_a, std::fs::read_to_string(b.join("sweep.csv")).unwrap());
+    assert_eq!(csv_a.lines().count(), 5, "{csv_a}");
+    for size in [8, 16] {
+        for seed in [1, 2] {
+            let run = a
+                .join(format!("protocol.table.bucket_size={size}"))
+                .join(format!("seed-{seed}"));
+            let resolved = std::fs::read_to_string(run.join("scenario.toml")).unwrap();
+            assert!(
+                resolved.contains(&format!("\nseed = {seed}\n")),
+                "{resolved}"
+            );
+            assert!(
+                resolved.contains(&format!("\nbucket_size = {size}\n")),
+                "{resolved}"
+            );
+            assert!(resolved.contains("replicates = 1"), "{resolved}");
+        }
+    }
+    // Shards partition the plan: together they give the same rows.
+    let c = dir.path().join("c");
+    for i in 0..2 {
+        let (code, _, err) = discsim(&[
+            "sweep",
+            &file,
+            "--shard",
+            &format!("{i}/2"),
+            "--out",
+            c.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{err}");
+    }
+    let mut rows: Vec<String> = (0..2)
+        .flat_map(|i| {
+            std::fs::read_to_string(c.join(format!("sweep-{i}-of-2.csv")))
+                .unwrap()
+                .lines()
+                .skip(1)
+                .map(String::from)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    rows.sort();
+    let mut all: Vec<String> = csv_a.lines().skip(1).map(String::from).collect();
+    all.sort();
+    assert_eq!(rows, all);
+    // A bad value in the grid is bad input, found before anything runs.
+    let bad = scenario_file(
+        dir.path(),
+        &format!("{SMALL}[sweep]\n\"network.loss\" = [0.1, 7.0]\n"),
+    );
+    let d = dir.path().join("d");
+    let (code, _, err) = discsim(&["sweep", &bad, "--out", d.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("loss"), "{err}");
+    assert!(!d.exists());
+}
