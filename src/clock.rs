@@ -56,6 +56,19 @@ impl SimTime {
     pub fn saturating_since(self, earlier: SimTime) -> Duration {
         Duration::from_micros(self.0.saturating_sub(earlier.0))
     }
+
+    /// Seconds elapsed since `earlier` (zero if later), as the double nearest the exact
+    /// microsecond count, so that results print as `1.853708` rather than `1.8537080000000001`.
+    ///
+    /// ```
+    /// use discsim::clock::SimTime;
+    /// use std::time::Duration;
+    /// let t = SimTime::DEFAULT_EPOCH;
+    /// assert_eq!((t + Duration::from_micros(1_853_708)).secs_since(t), 1.853708);
+    /// ```
+    pub fn secs_since(self, earlier: SimTime) -> f64 {
+        self.0.saturating_sub(earlier.0) as f64 / 1e6
+    }
 }
 
 impl Add<Duration> for SimTime {

@@ -49,6 +49,12 @@ enum Command {
         #[arg(long, value_name = "I/N")]
         shard: Option<String>,
     },
+    /// Combine the slices sweep-I-of-N.csv of a sharded sweep (copied into one folder) into
+    /// sweep.csv, in plan order: the file one unsharded sweep would have written.
+    Merge {
+        /// The sweep's results folder, holding every slice.
+        dir: PathBuf,
+    },
     /// Run a scenario and compare its key figures with a baseline summary.json; exits 1 when a
     /// figure moved beyond its tolerance (the regression-testing workflow).
     Check {
@@ -184,6 +190,9 @@ fn main() -> std::process::ExitCode {
             jobs,
             shard,
         } => sweep(&scenario, out, jobs, shard.as_deref()),
+        Command::Merge { dir } => discsim::report::merge_sweep(&dir)
+            .map(|n| println!("merged {n} runs into {}", dir.join("sweep.csv").display()))
+            .map_err(Into::into),
         Command::Scenarios { dir } => list_scenarios(&dir),
         Command::Demo { nodes, seed, dir } => demo(nodes, seed, dir),
         Command::Bench(args) => bench(&args),
@@ -210,10 +219,18 @@ fn main() -> std::process::ExitCode {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            // Bad input (a scenario that cannot be read or is invalid) exits with 2.
+            // Bad input (a scenario, baseline, trace or slice that cannot be read or is
+            // invalid) exits with 2.
             let bad_input = e
                 .downcast_ref::<discsim::scenario::ScenarioError>()
-                .is_some();
+                .is_some()
+                || matches!(
+                    e.downcast_ref::<discsim::report::MergeError>(),
+                    Some(
+                        discsim::report::MergeError::Bad { .. }
+                            | discsim::report::MergeError::NoSlices { .. }
+                    )
+                );
             std::process::ExitCode::from(if bad_input { 2 } else { 1 })
         }
     }
@@ -475,7 +492,7 @@ fn sweep(
     jobs: Option<usize>,
     shard: Option<&str>,
 ) -> Result<()> {
-    use discsim::report::{check_writable, write_run, Summary};
+    use discsim::report::{check_writable, write_run, write_sweep_csv, Summary, SweepRow};
     use discsim::scenario::{Scenario, ScenarioError};
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Mutex;
@@ -508,9 +525,7 @@ fn sweep(
     let plan: Vec<_> = base
         .sweep_plan()
         .into_iter()
-        .enumerate()
-        .filter(|(k, _)| k % count == index)
-        .map(|(_, r)| r)
+        .filter(|r| r.run % count == index)
         .collect();
     // Every run's scenario is read and checked before anything runs or is written.
     let mut runs = Vec::with_capacity(plan.len());
@@ -577,42 +592,17 @@ fn sweep(
     } else {
         format!("sweep-{index}-of-{count}.csv")
     };
-    let tmp = out.join(format!(".tmp-{name}"));
-    {
-        let mut w = csv::Writer::from_path(&tmp)?;
-        w.write_record([
-            "variant",
-            "assignments",
-            "seed",
-            "convergence_seconds",
-            "final_mean_recall",
-            "final_mean_table_size",
-            "final_dead_entry_share",
-            "final_mean_db_records",
-            "probe_success_share",
-            "mean_init_seconds",
-            "packets_sent",
-        ])?;
-        for ((r, _), s) in runs.iter().zip(&results) {
-            let s = s.as_ref().expect("every run finished");
-            let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
-            w.write_record([
-                r.variant.clone(),
-                r.sets.join(" "),
-                r.seed.to_string(),
-                opt(s.convergence_seconds),
-                s.final_mean_recall.to_string(),
-                s.final_mean_table_size.to_string(),
-                s.final_dead_entry_share.to_string(),
-                s.final_mean_db_records.to_string(),
-                s.probe_success_share.to_string(),
-                opt(s.mean_init_seconds),
-                s.packets_sent.to_string(),
-            ])?;
-        }
-        w.flush()?;
-    }
-    std::fs::rename(&tmp, out.join(&name))?;
+    let rows: Vec<SweepRow> = runs
+        .iter()
+        .zip(&results)
+        .map(|((r, _), s)| SweepRow {
+            run: r.run,
+            variant: &r.variant,
+            assignments: r.sets.join(" "),
+            summary: s.as_ref().expect("every run finished"),
+        })
+        .collect();
+    write_sweep_csv(&out.join(&name), &rows)?;
     println!(
         "{:<40} {:>6} {:>12} {:>8} {:>8}",
         "variant", "runs", "converged s", "recall", "probes"

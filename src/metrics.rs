@@ -6,17 +6,18 @@
 //! it could ideally fill it has filled. Network-wide traffic is the difference of the peers'
 //! cumulative counters between samples.
 
+use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
 use crate::clock::SimTime;
 use crate::engine::runner::{id_prefix, Snapshot};
-use crate::node::{NodeHash, NodeId};
+use crate::node::{Node, NodeHash, NodeId};
 use crate::packet::PacketKind;
 use crate::protocol::{PeerStats, ProbeResult};
 use crate::table::TableConfig;
 use crate::truth::TruthIndex;
 
-/// When the network counts as converged.
+/// When a peer has bootstrapped and when the network counts as converged.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ConvergenceCriteria {
@@ -24,6 +25,16 @@ pub struct ConvergenceCriteria {
     pub recall: f64,
     /// The network has converged when this share of live peers has (0.95).
     pub share: f64,
+    /// A peer's table is full enough when this share of its ideal table is filled (0.75; a
+    /// settled geth-2018 network sits around 0.8 to 0.9).
+    pub fill: f64,
+    /// Peers still bootstrapping are checked for recall and fill between samples, at a gap
+    /// of `check_growth` times the time since their start but at least `check_interval`, on a
+    /// grid of `check_interval` (1 s and 0.1): bootstrap times are exact to 10 % or 1 s, with a
+    /// few dozen checks per episode however long it takes.
+    #[serde(with = "crate::clock::human_duration")]
+    pub check_interval: Duration,
+    pub check_growth: f64,
 }
 
 impl Default for ConvergenceCriteria {
@@ -31,8 +42,70 @@ impl Default for ConvergenceCriteria {
         ConvergenceCriteria {
             recall: 0.9,
             share: 0.95,
+            fill: 0.75,
+            check_interval: Duration::from_secs(1),
+            check_growth: 0.1,
         }
     }
+}
+
+/// How a bootstrap episode began.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum EpisodeKind {
+    /// The slot's first start.
+    Join,
+    /// Back after leaving, database kept.
+    Return,
+    /// Stopped and started at once, database kept.
+    Restart,
+    /// A new identity with an empty database.
+    Fresh,
+    /// A restart onto another node-database version.
+    Upgrade,
+}
+
+impl EpisodeKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            EpisodeKind::Join => "join",
+            EpisodeKind::Return => "return",
+            EpisodeKind::Restart => "restart",
+            EpisodeKind::Fresh => "fresh",
+            EpisodeKind::Upgrade => "upgrade",
+        }
+    }
+}
+
+/// One peer's (re)bootstrap: from a join or restart until it left or the run ended. Times are
+/// virtual seconds; the `*_seconds` are measured from `at` and are `None` when never reached.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Episode {
+    pub slot: u32,
+    pub kind: EpisodeKind,
+    /// Seconds since the start of the run.
+    pub at: f64,
+    /// Seconds offline before this episode (for returns and restarts of stopped peers).
+    pub downtime: Option<f64>,
+    /// Records in the node database when the peer started (after any version flush).
+    pub db_records: Option<usize>,
+    pub version_flushed: bool,
+    /// Seeds the node database gave at the start, and how many of them were alive then.
+    pub seeds_tried: usize,
+    pub seeds_alive: usize,
+    /// Until the first refresh ended.
+    pub init_seconds: Option<f64>,
+    /// Until recall reached [`ConvergenceCriteria::recall`].
+    pub recall_seconds: Option<f64>,
+    /// Until the ideal fill reached [`ConvergenceCriteria::fill`].
+    pub fill_seconds: Option<f64>,
+    /// Packets the peer had sent when recall, and fill, were first seen reached.
+    pub packets_to_recall: Option<u64>,
+    pub packets_to_fill: Option<u64>,
+    /// When the episode ended (the peer left, restarted, or the run ended).
+    pub ended: Option<f64>,
+    /// Records the expirer deleted during the episode, and packets the peer sent in it.
+    pub records_expired: u64,
+    pub packets_sent: u64,
 }
 
 /// One row of the time series.
@@ -52,6 +125,10 @@ pub struct Sample {
     /// Mean share of the ideal table (what the live peers would allow) that is filled.
     pub mean_ideal_fill: f64,
     pub mean_db_records: f64,
+    /// Share of the live peers' database records that point at a node no longer alive.
+    pub db_stale_share: f64,
+    /// Records deleted by the expirers since the previous sample.
+    pub records_expired: u64,
     /// Packets and bytes sent since the previous sample, by kind (ping, pong, findnode, neighbors).
     pub packets: [u64; 4],
     pub bytes: [u64; 4],
@@ -80,9 +157,32 @@ pub struct Observer {
     /// Per slot: whether it runs, and its current identity.
     online: Vec<bool>,
     ids: Vec<(NodeId, NodeHash)>,
+    /// Current identities by their first 8 bytes (the form tables and databases report).
+    slot_of_prefix: HashMap<u64, u32>,
+    /// The truth index of the live peers, rebuilt only after the live set changed.
+    truth: Option<TruthIndex>,
     last_totals: PeerStats,
+    last_expired: u64,
     samples: Vec<Sample>,
     probes: Vec<ProbeOutcome>,
+    episodes: Vec<Episode>,
+    /// Per slot: its running episode, its last finished one, and when it last left.
+    open: Vec<Option<usize>>,
+    closed: Vec<Option<usize>>,
+    left_at: Vec<Option<SimTime>>,
+    /// When each episode began.
+    began: Vec<SimTime>,
+    /// Bootstrap checks due, and each slot's next one (entries that differ are stale).
+    checks: BTreeSet<(SimTime, u32)>,
+    next_check: Vec<Option<SimTime>>,
+}
+
+/// How one live peer's table compares with the truth.
+struct Judgement {
+    recall: f64,
+    fill: f64,
+    entries: usize,
+    dead: usize,
 }
 
 impl Observer {
@@ -92,26 +192,54 @@ impl Observer {
         criteria: ConvergenceCriteria,
         ids: Vec<NodeId>,
     ) -> Observer {
+        let n = ids.len();
         Observer {
             start,
             table_cfg,
             criteria,
-            online: vec![false; ids.len()],
+            online: vec![false; n],
+            slot_of_prefix: ids
+                .iter()
+                .enumerate()
+                .map(|(s, id)| (id_prefix(id), s as u32))
+                .collect(),
             ids: ids.into_iter().map(|id| (id, id.hash())).collect(),
+            truth: None,
             last_totals: PeerStats::default(),
+            last_expired: 0,
             samples: Vec::new(),
             probes: Vec::new(),
+            episodes: Vec::new(),
+            open: vec![None; n],
+            closed: vec![None; n],
+            left_at: vec![None; n],
+            began: Vec::new(),
+            checks: BTreeSet::new(),
+            next_check: vec![None; n],
         }
+    }
+
+    fn secs(&self, t: SimTime) -> f64 {
+        t.secs_since(self.start)
     }
 
     /// A slot went online or offline.
     pub fn set_online(&mut self, slot: u32, online: bool) {
-        self.online[slot as usize] = online;
+        if self.online[slot as usize] != online {
+            self.online[slot as usize] = online;
+            self.truth = None;
+        }
     }
 
     /// A slot has a new identity (a fresh install).
     pub fn set_identity(&mut self, slot: u32, id: NodeId) {
+        let old = id_prefix(&self.ids[slot as usize].0);
+        if self.slot_of_prefix.get(&old) == Some(&slot) {
+            self.slot_of_prefix.remove(&old);
+        }
+        self.slot_of_prefix.insert(id_prefix(&id), slot);
         self.ids[slot as usize] = (id, id.hash());
+        self.truth = None;
     }
 
     pub fn is_online(&self, slot: u32) -> bool {
@@ -125,8 +253,13 @@ impl Observer {
             .collect()
     }
 
-    fn truth(&self) -> TruthIndex {
-        TruthIndex::new(self.live().into_iter().map(|s| (self.ids[s as usize].1, s)))
+    fn truth(&mut self) -> &TruthIndex {
+        if self.truth.is_none() {
+            let live = self.live().into_iter();
+            let ids = &self.ids;
+            self.truth = Some(TruthIndex::new(live.map(|s| (ids[s as usize].1, s))));
+        }
+        self.truth.as_ref().expect("just built")
     }
 
     fn entry_alive(&self, slot: u32, prefix: u64) -> bool {
@@ -135,17 +268,217 @@ impl Observer {
             && id_prefix(&self.ids[slot as usize].0) == prefix
     }
 
-    /// Computes a sample from every slot's snapshot (sorted by slot).
-    pub fn sample(&mut self, now: SimTime, snaps: &[Snapshot]) -> &Sample {
-        let truth = self.truth();
+    /// Whether the node with this ID prefix is a live peer's current identity.
+    fn prefix_alive(&self, prefix: u64) -> bool {
+        self.slot_of_prefix
+            .get(&prefix)
+            .is_some_and(|s| self.online[*s as usize])
+    }
+
+    /// A peer (re)starts at `at`: a bootstrap episode begins.
+    pub fn begin_episode(&mut self, slot: u32, at: SimTime, kind: EpisodeKind) {
+        self.end_episode(slot, at);
+        let downtime = if self.online[slot as usize] {
+            None
+        } else {
+            self.left_at[slot as usize].map(|l| at.secs_since(l))
+        };
+        self.open[slot as usize] = Some(self.episodes.len());
+        self.began.push(at);
+        self.episodes.push(Episode {
+            slot,
+            kind,
+            at: self.secs(at),
+            downtime,
+            db_records: None,
+            version_flushed: false,
+            seeds_tried: 0,
+            seeds_alive: 0,
+            init_seconds: None,
+            recall_seconds: None,
+            fill_seconds: None,
+            packets_to_recall: None,
+            packets_to_fill: None,
+            ended: None,
+            records_expired: 0,
+            packets_sent: 0,
+        });
+        self.schedule_check(slot, at);
+    }
+
+    /// A peer stops at `at` (it leaves, or is about to restart).
+    pub fn end_episode(&mut self, slot: u32, at: SimTime) {
+        self.next_check[slot as usize] = None;
+        if let Some(e) = self.open[slot as usize].take() {
+            self.episodes[e].ended = Some(self.secs(at));
+            self.closed[slot as usize] = Some(e);
+            self.left_at[slot as usize] = Some(at);
+        }
+    }
+
+    /// The peer's start report: its database and the seeds it gave, judged alive now.
+    pub fn peer_started(&mut self, slot: u32, db_records: usize, flushed: bool, seeds: &[Node]) {
+        let alive = seeds
+            .iter()
+            .filter(|n| self.prefix_alive(id_prefix(&n.id)))
+            .count();
+        if let Some(e) = self.open[slot as usize] {
+            let e = &mut self.episodes[e];
+            e.db_records = Some(db_records);
+            e.version_flushed = flushed;
+            e.seeds_tried = seeds.len();
+            e.seeds_alive = alive;
+        }
+    }
+
+    /// The peer's first refresh ended at `at`.
+    pub fn init_done(&mut self, slot: u32, at: SimTime) {
+        if let Some(e) = self.open[slot as usize] {
+            let t = at.secs_since(self.began[e]);
+            self.episodes[e].init_seconds.get_or_insert(t);
+        }
+    }
+
+    /// The peer stopped: what its last episode's expirer deleted, and what it sent.
+    pub fn peer_stopped(&mut self, slot: u32, records_expired: u64, packets_sent: u64) {
+        if let Some(e) = self.closed[slot as usize] {
+            self.episodes[e].records_expired = records_expired;
+            self.episodes[e].packets_sent = packets_sent;
+        }
+    }
+
+    /// Plans the next bootstrap check of `slot` after `now` (see
+    /// [`ConvergenceCriteria::check_growth`]), unless its episode has reached both thresholds.
+    fn schedule_check(&mut self, slot: u32, now: SimTime) {
+        let Some(e) = self.open[slot as usize] else {
+            return;
+        };
+        let ep = &self.episodes[e];
+        if ep.recall_seconds.is_some() && ep.fill_seconds.is_some() {
+            self.next_check[slot as usize] = None;
+            return;
+        }
+        let step = self.criteria.check_interval.as_micros().max(1) as u64;
+        let age = now.saturating_since(self.began[e]).as_micros() as u64;
+        let gap = step.max((age as f64 * self.criteria.check_growth) as u64);
+        // On the grid, so that peers due about the same time are checked together.
+        let since = now.saturating_since(self.start).as_micros() as u64 + gap;
+        let at = self.start + Duration::from_micros(since.div_ceil(step) * step);
+        self.next_check[slot as usize] = Some(at);
+        self.checks.insert((at, slot));
+    }
+
+    /// When the next bootstrap check is due.
+    pub fn next_check(&mut self) -> Option<SimTime> {
+        while let Some(&(t, slot)) = self.checks.first() {
+            if self.next_check[slot as usize] == Some(t) && self.online[slot as usize] {
+                return Some(t);
+            }
+            self.checks.pop_first();
+        }
+        None
+    }
+
+    /// The slots whose bootstrap check is due at or before `now`, in order.
+    pub fn due_checks(&mut self, now: SimTime) -> Vec<u32> {
+        let mut due = Vec::new();
+        while let Some(&(t, slot)) = self.checks.first() {
+            if t > now {
+                break;
+            }
+            self.checks.pop_first();
+            if self.next_check[slot as usize] == Some(t) && self.online[slot as usize] {
+                self.next_check[slot as usize] = None;
+                due.push(slot);
+            }
+        }
+        due.sort_unstable();
+        due.dedup();
+        due
+    }
+
+    /// Compares a live peer's table with the truth.
+    fn judge(&mut self, s: &Snapshot) -> Judgement {
         let k = self.table_cfg.bucket_size;
+        let (bmin, nb) = (self.table_cfg.bucket_min_distance, self.table_cfg.n_buckets);
+        let mine = self.ids[s.index as usize].1;
+        let mut alive_slots = Vec::with_capacity(s.table.len());
+        let mut dead = 0;
+        for &(slot, prefix) in &s.table {
+            if self.entry_alive(slot, prefix) {
+                if slot != s.index {
+                    alive_slots.push(slot);
+                }
+            } else {
+                dead += 1;
+            }
+        }
+        alive_slots.sort_unstable();
+        let truth = self.truth();
+        let closest = truth.closest(&mine, k, Some(s.index));
+        let recall = if closest.is_empty() {
+            1.0
+        } else {
+            let hits = closest
+                .iter()
+                .filter(|c| alive_slots.binary_search(c).is_ok())
+                .count();
+            hits as f64 / closest.len() as f64
+        };
+        let ideal = truth.ideal_table_size(&mine, Some(s.index), k, bmin, nb);
+        let fill = if ideal == 0 {
+            1.0
+        } else {
+            (alive_slots.len() as f64 / ideal as f64).min(1.0)
+        };
+        Judgement {
+            recall,
+            fill,
+            entries: s.table.len(),
+            dead,
+        }
+    }
+
+    /// Records the first time a bootstrapping peer is seen past each threshold.
+    fn note_progress(&mut self, now: SimTime, s: &Snapshot, j: &Judgement) {
+        let Some(e) = self.open[s.index as usize] else {
+            return;
+        };
+        let t = now.secs_since(self.began[e]);
+        let (recall, fill) = (self.criteria.recall, self.criteria.fill);
+        let e = &mut self.episodes[e];
+        if e.recall_seconds.is_none() && j.recall >= recall {
+            e.recall_seconds = Some(t);
+            e.packets_to_recall = Some(s.session_sent);
+        }
+        if e.fill_seconds.is_none() && j.fill >= fill {
+            e.fill_seconds = Some(t);
+            e.packets_to_fill = Some(s.session_sent);
+        }
+    }
+
+    /// A bootstrap check of the slots [`Observer::due_checks`] gave, from their snapshots.
+    pub fn check(&mut self, now: SimTime, snaps: &[Snapshot]) {
+        for s in snaps {
+            if s.online && self.online[s.index as usize] {
+                let j = self.judge(s);
+                self.note_progress(now, s, &j);
+            }
+            self.schedule_check(s.index, now);
+        }
+    }
+
+    /// Computes a sample from every slot's full snapshot (sorted by slot).
+    pub fn sample(&mut self, now: SimTime, snaps: &[Snapshot]) -> &Sample {
         let (mut live, mut init_done, mut table_total, mut dead, mut entries) =
             (0usize, 0usize, 0usize, 0usize, 0usize);
         let (mut recall_sum, mut converged, mut fill_sum, mut db_sum) =
             (0.0f64, 0usize, 0.0f64, 0usize);
+        let (mut db_ids, mut db_stale, mut expired) = (0usize, 0usize, 0u64);
         let mut totals = PeerStats::default();
         for s in snaps {
             totals.accumulate(&s.protocol);
+            expired += s.expired_total;
             if !s.online || !self.online[s.index as usize] {
                 continue;
             }
@@ -153,45 +486,15 @@ impl Observer {
             init_done += s.init_done as usize;
             db_sum += s.db_records;
             table_total += s.table.len();
-            let mine = self.ids[s.index as usize].1;
-            let mut alive_slots = Vec::with_capacity(s.table.len());
-            for &(slot, prefix) in &s.table {
-                entries += 1;
-                if self.entry_alive(slot, prefix) {
-                    if slot != s.index {
-                        alive_slots.push(slot);
-                    }
-                } else {
-                    dead += 1;
-                }
-            }
-            alive_slots.sort_unstable();
-            let closest = truth.closest(&mine, k, Some(s.index));
-            let recall = if closest.is_empty() {
-                1.0
-            } else {
-                let hits = closest
-                    .iter()
-                    .filter(|c| alive_slots.binary_search(c).is_ok())
-                    .count();
-                hits as f64 / closest.len() as f64
-            };
-            recall_sum += recall;
-            if recall >= self.criteria.recall {
-                converged += 1;
-            }
-            let ideal = truth.ideal_table_size(
-                &mine,
-                Some(s.index),
-                k,
-                self.table_cfg.bucket_min_distance,
-                self.table_cfg.n_buckets,
-            );
-            fill_sum += if ideal == 0 {
-                1.0
-            } else {
-                (alive_slots.len() as f64 / ideal as f64).min(1.0)
-            };
+            db_ids += s.db_ids.len();
+            db_stale += s.db_ids.iter().filter(|p| !self.prefix_alive(**p)).count();
+            let j = self.judge(s);
+            self.note_progress(now, s, &j);
+            entries += j.entries;
+            dead += j.dead;
+            recall_sum += j.recall;
+            converged += (j.recall >= self.criteria.recall) as usize;
+            fill_sum += j.fill;
         }
         let mut packets = [0u64; 4];
         let mut bytes = [0u64; 4];
@@ -201,21 +504,30 @@ impl Observer {
             bytes[i] = totals.sent_bytes[i] - self.last_totals.sent_bytes[i];
         }
         self.last_totals = totals;
+        // Expiry counts of databases discarded by fresh installs are kept by their runners, so
+        // the total never decreases.
+        let records_expired = expired.saturating_sub(self.last_expired);
+        self.last_expired = expired;
+        let share = |part: usize, whole: usize| {
+            if whole == 0 {
+                0.0
+            } else {
+                part as f64 / whole as f64
+            }
+        };
         let per = |x: f64| if live == 0 { 0.0 } else { x / live as f64 };
         self.samples.push(Sample {
-            t: now.saturating_since(self.start).as_secs_f64(),
+            t: self.secs(now),
             live_peers: live,
             init_done,
             mean_table_size: per(table_total as f64),
-            dead_entry_share: if entries == 0 {
-                0.0
-            } else {
-                dead as f64 / entries as f64
-            },
+            dead_entry_share: share(dead, entries),
             mean_recall: per(recall_sum),
             converged_share: per(converged as f64),
             mean_ideal_fill: per(fill_sum),
             mean_db_records: per(db_sum as f64),
+            db_stale_share: share(db_stale, db_ids),
+            records_expired,
             packets,
             bytes,
         });
@@ -225,8 +537,7 @@ impl Observer {
     /// Judges a finished probe against the live peers now.
     pub fn probe_done(&mut self, origin: u32, r: &ProbeResult) {
         let target = r.target.hash();
-        let truth = self.truth();
-        let best = truth.closest(&target, 1, None).first().copied();
+        let best = self.truth().closest(&target, 1, None).first().copied();
         let found = best.and_then(|b| {
             let id = self.ids[b as usize].0;
             r.result.iter().find(|(n, _)| n.id == id).map(|(_, h)| *h)
@@ -234,12 +545,23 @@ impl Observer {
         self.probes.push(ProbeOutcome {
             id: r.id,
             origin,
-            started: r.started.saturating_since(self.start).as_secs_f64(),
+            started: self.secs(r.started),
             duration: r.finished.saturating_since(r.started),
             success: found.is_some(),
             hops: found,
             queries: r.queries,
         });
+    }
+
+    /// Closes the episodes still running at the end of the run, with their final snapshots.
+    pub fn finish(&mut self, end: SimTime, snaps: &[Snapshot]) {
+        for s in snaps {
+            if let Some(e) = self.open[s.index as usize].take() {
+                self.episodes[e].ended = Some(self.secs(end));
+                self.episodes[e].records_expired = s.session_expired;
+                self.episodes[e].packets_sent = s.session_sent;
+            }
+        }
     }
 
     /// The first sample at which the network had converged, as seconds since the start.
@@ -258,7 +580,11 @@ impl Observer {
         &self.probes
     }
 
-    pub fn into_parts(self) -> (Vec<Sample>, Vec<ProbeOutcome>) {
-        (self.samples, self.probes)
+    pub fn episodes(&self) -> &[Episode] {
+        &self.episodes
+    }
+
+    pub fn into_parts(self) -> (Vec<Sample>, Vec<ProbeOutcome>, Vec<Episode>) {
+        (self.samples, self.probes, self.episodes)
     }
 }

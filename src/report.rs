@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::SimOutput;
+use crate::metrics::{Episode, EpisodeKind};
 use crate::packet::PacketKind;
 use crate::scenario::Scenario;
 
@@ -51,13 +52,61 @@ pub struct Summary {
     pub version_flushes: u64,
     #[serde(default)]
     pub db_recoveries: u64,
+    /// Bootstrap episodes (joins, returns, restarts) and the medians of their times to recall
+    /// (`convergence.recall`): first joins, and every later (re)start. An episode that never got
+    /// there counts as infinitely slow, so a median is `None` when most never did.
+    #[serde(default)]
+    pub bootstrap_episodes: usize,
+    #[serde(default)]
+    pub median_recall_seconds: Option<f64>,
+    #[serde(default)]
+    pub median_rebootstrap_seconds: Option<f64>,
+    /// Share of episodes that never reached the recall threshold before they ended.
+    #[serde(default)]
+    pub never_bootstrapped_share: f64,
+    /// Median packets a peer sent from its (re)start until it reached the recall threshold.
+    #[serde(default)]
+    pub median_packets_to_recall: Option<f64>,
+    /// Mean share of database seeds alive at the (re)starts that had any.
+    #[serde(default)]
+    pub mean_seed_alive_share: Option<f64>,
+    /// Records deleted by every expirer over the run.
+    #[serde(default)]
+    pub records_expired: u64,
+}
+
+/// The median of values where `None` means "never" (infinitely large): `None` when more than
+/// half never happened, or there are no values.
+pub fn median_or_never(values: impl IntoIterator<Item = Option<f64>>) -> Option<f64> {
+    let mut v: Vec<f64> = values
+        .into_iter()
+        .map(|x| x.unwrap_or(f64::INFINITY))
+        .collect();
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    let m = if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    };
+    m.is_finite().then_some(m)
 }
 
 impl Summary {
     pub fn new(s: &Scenario, out: &SimOutput) -> Summary {
         let last = out.samples.last();
         let ok = out.probes.iter().filter(|p| p.success).count();
-        let inits: Vec<f64> = out.init_times.iter().map(|(_, t)| *t).collect();
+        let inits: Vec<f64> = out.episodes.iter().filter_map(|e| e.init_seconds).collect();
+        let ep = &out.episodes;
+        let first = |e: &&Episode| e.kind == EpisodeKind::Join;
+        let seeded: Vec<f64> = ep
+            .iter()
+            .filter(|e| e.seeds_tried > 0)
+            .map(|e| e.seeds_alive as f64 / e.seeds_tried as f64)
+            .collect();
         Summary {
             scenario: s.name.clone(),
             seed: s.seed,
@@ -84,6 +133,26 @@ impl Summary {
             lost_packets: out.link.lost,
             version_flushes: out.link.version_flushes,
             db_recoveries: out.link.db_recoveries,
+            bootstrap_episodes: ep.len(),
+            median_recall_seconds: median_or_never(
+                ep.iter().filter(first).map(|e| e.recall_seconds),
+            ),
+            median_rebootstrap_seconds: median_or_never(
+                ep.iter().filter(|e| !first(e)).map(|e| e.recall_seconds),
+            ),
+            never_bootstrapped_share: if ep.is_empty() {
+                0.0
+            } else {
+                ep.iter().filter(|e| e.recall_seconds.is_none()).count() as f64 / ep.len() as f64
+            },
+            median_packets_to_recall: median_or_never(
+                ep.iter()
+                    .filter(|e| e.recall_seconds.is_some())
+                    .map(|e| e.packets_to_recall.map(|p| p as f64)),
+            ),
+            mean_seed_alive_share: (!seeded.is_empty())
+                .then(|| seeded.iter().sum::<f64>() / seeded.len() as f64),
+            records_expired: out.episodes.iter().map(|e| e.records_expired).sum(),
         }
     }
 }
@@ -125,6 +194,8 @@ pub fn write_run(
             "converged_share",
             "mean_ideal_fill",
             "mean_db_records",
+            "db_stale_share",
+            "records_expired",
         ]
         .into_iter()
         .map(String::from)
@@ -149,6 +220,8 @@ pub fn write_run(
                 s.converged_share.to_string(),
                 s.mean_ideal_fill.to_string(),
                 s.mean_db_records.to_string(),
+                s.db_stale_share.to_string(),
+                s.records_expired.to_string(),
             ];
             row.extend(s.packets.iter().map(|p| p.to_string()));
             row.extend(s.bytes.iter().map(|b| b.to_string()));
@@ -180,9 +253,49 @@ pub fn write_run(
 
     let file = tmp.join("peers.csv");
     write_csv(&file, |w| {
-        w.write_record(["slot", "event", "seconds_after_join"])?;
-        for (slot, secs) in &result.init_times {
-            w.write_record([slot.to_string(), "init-done".to_string(), secs.to_string()])?;
+        w.write_record([
+            "scenario",
+            "seed",
+            "slot",
+            "kind",
+            "at",
+            "downtime",
+            "db_records",
+            "version_flushed",
+            "seeds_tried",
+            "seeds_alive",
+            "init_seconds",
+            "recall_seconds",
+            "fill_seconds",
+            "packets_to_recall",
+            "packets_to_fill",
+            "ended",
+            "records_expired",
+            "packets_sent",
+        ])?;
+        let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+        let opt_n = |v: Option<u64>| v.map(|x| x.to_string()).unwrap_or_default();
+        for e in &result.episodes {
+            w.write_record([
+                scenario.name.clone(),
+                scenario.seed.to_string(),
+                e.slot.to_string(),
+                e.kind.name().to_string(),
+                e.at.to_string(),
+                opt(e.downtime),
+                opt_n(e.db_records.map(|r| r as u64)),
+                e.version_flushed.to_string(),
+                e.seeds_tried.to_string(),
+                e.seeds_alive.to_string(),
+                opt(e.init_seconds),
+                opt(e.recall_seconds),
+                opt(e.fill_seconds),
+                opt_n(e.packets_to_recall),
+                opt_n(e.packets_to_fill),
+                opt(e.ended),
+                e.records_expired.to_string(),
+                e.packets_sent.to_string(),
+            ])?;
         }
         Ok(())
     })
@@ -209,6 +322,198 @@ fn write_csv(
     w.into_inner()
         .map_err(|e| std::io::Error::other(e.to_string()))?
         .flush()
+}
+
+/// The key figures of one sweep run, as `sweep.csv` lists them.
+pub struct SweepRow<'a> {
+    /// Position in the sweep's plan (what `merge` orders slices by).
+    pub run: usize,
+    pub variant: &'a str,
+    pub assignments: String,
+    pub summary: &'a Summary,
+}
+
+const SWEEP_COLUMNS: [&str; 17] = [
+    "run",
+    "variant",
+    "assignments",
+    "seed",
+    "convergence_seconds",
+    "final_mean_recall",
+    "final_mean_table_size",
+    "final_dead_entry_share",
+    "final_mean_db_records",
+    "probe_success_share",
+    "mean_init_seconds",
+    "median_recall_seconds",
+    "median_rebootstrap_seconds",
+    "never_bootstrapped_share",
+    "mean_seed_alive_share",
+    "records_expired",
+    "packets_sent",
+];
+
+/// Writes a sweep's table to `path` atomically (through a hidden temporary file).
+pub fn write_sweep_csv(path: &Path, rows: &[SweepRow]) -> Result<(), ReportError> {
+    let tmp = hidden_tmp(path);
+    let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+    write_csv(&tmp, |w| {
+        w.write_record(SWEEP_COLUMNS)?;
+        for r in rows {
+            let s = r.summary;
+            w.write_record([
+                r.run.to_string(),
+                r.variant.to_string(),
+                r.assignments.clone(),
+                s.seed.to_string(),
+                opt(s.convergence_seconds),
+                s.final_mean_recall.to_string(),
+                s.final_mean_table_size.to_string(),
+                s.final_dead_entry_share.to_string(),
+                s.final_mean_db_records.to_string(),
+                s.probe_success_share.to_string(),
+                opt(s.mean_init_seconds),
+                opt(s.median_recall_seconds),
+                opt(s.median_rebootstrap_seconds),
+                s.never_bootstrapped_share.to_string(),
+                opt(s.mean_seed_alive_share),
+                s.records_expired.to_string(),
+                s.packets_sent.to_string(),
+            ])?;
+        }
+        Ok(())
+    })
+    .and_then(|()| fs::rename(&tmp, path))
+    .map_err(|source| ReportError {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+fn hidden_tmp(path: &Path) -> PathBuf {
+    let name = path
+        .file_name()
+        .map_or_else(|| "out".to_string(), |n| n.to_string_lossy().into_owned());
+    path.with_file_name(format!(".tmp-{name}"))
+}
+
+/// Slices of a sharded sweep that cannot be merged.
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    #[error("no sweep slices (sweep-I-of-N.csv) in {dir}")]
+    NoSlices { dir: String },
+    #[error("{file}: {message}")]
+    Bad { file: String, message: String },
+    #[error(transparent)]
+    Write(#[from] ReportError),
+}
+
+/// Combines the slices `sweep-I-of-N.csv` that `discsim sweep --shard I/N` wrote into `dir`
+/// (copied there from every machine) into `dir/sweep.csv`, in plan order: the file one
+/// unsharded sweep would have written. Every slice of one `N` must be present, with the same
+/// columns, and no run twice. Returns the rows merged.
+pub fn merge_sweep(dir: &Path) -> Result<usize, MergeError> {
+    let bad = |file: &Path, message: String| MergeError::Bad {
+        file: file.display().to_string(),
+        message,
+    };
+    let entries = fs::read_dir(dir).map_err(|e| MergeError::Bad {
+        file: dir.display().to_string(),
+        message: format!("cannot list: {e}"),
+    })?;
+    let mut slices: Vec<(usize, usize, PathBuf)> = Vec::new();
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name
+            .strip_prefix("sweep-")
+            .and_then(|r| r.strip_suffix(".csv"))
+        else {
+            continue;
+        };
+        let parsed = rest
+            .split_once("-of-")
+            .and_then(|(i, n)| Some((i.parse().ok()?, n.parse().ok()?)));
+        match parsed {
+            Some((i, n)) => slices.push((i, n, e.path())),
+            None => return Err(bad(&e.path(), "expected a name sweep-I-of-N.csv".into())),
+        }
+    }
+    slices.sort();
+    let Some(&(_, n, _)) = slices.first() else {
+        return Err(MergeError::NoSlices {
+            dir: dir.display().to_string(),
+        });
+    };
+    if let Some((_, other, f)) = slices.iter().find(|(_, m, _)| *m != n) {
+        return Err(bad(
+            f,
+            format!("a slice of {other}, but other slices are of {n}: merge one sweep at a time"),
+        ));
+    }
+    let have: Vec<usize> = slices.iter().map(|(i, _, _)| *i).collect();
+    let missing: Vec<String> = (0..n)
+        .filter(|i| !have.contains(i))
+        .map(|i| format!("sweep-{i}-of-{n}.csv"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(MergeError::Bad {
+            file: dir.display().to_string(),
+            message: format!("missing slices: {}", missing.join(", ")),
+        });
+    }
+    let mut header: Option<csv::StringRecord> = None;
+    let mut rows: Vec<(usize, csv::StringRecord)> = Vec::new();
+    for (_, _, file) in &slices {
+        let mut r = csv::Reader::from_path(file).map_err(|e| bad(file, e.to_string()))?;
+        let h = r.headers().map_err(|e| bad(file, e.to_string()))?.clone();
+        match &header {
+            None => header = Some(h.clone()),
+            Some(first) if *first != h => {
+                return Err(bad(
+                    file,
+                    "its columns differ from the other slices' (made by another discsim?)".into(),
+                ))
+            }
+            Some(_) => {}
+        }
+        let col = h.iter().position(|c| c == "run").ok_or_else(|| {
+            bad(
+                file,
+                "no `run` column: not a sweep slice of this discsim".into(),
+            )
+        })?;
+        for rec in r.records() {
+            let rec = rec.map_err(|e| bad(file, e.to_string()))?;
+            let line = rec.position().map_or(0, |p| p.line());
+            let run = rec
+                .get(col)
+                .and_then(|v| v.parse::<usize>().ok())
+                .ok_or_else(|| bad(file, format!("line {line}: `run` is not a number")))?;
+            rows.push((run, rec));
+        }
+    }
+    rows.sort_by_key(|(run, _)| *run);
+    if let Some(w) = rows.windows(2).find(|w| w[0].0 == w[1].0) {
+        return Err(MergeError::Bad {
+            file: dir.display().to_string(),
+            message: format!("run {} appears in two slices", w[0].0),
+        });
+    }
+    let path = dir.join("sweep.csv");
+    let tmp = hidden_tmp(&path);
+    write_csv(&tmp, |w| {
+        w.write_record(header.as_ref().expect("at least one slice"))?;
+        for (_, rec) in &rows {
+            w.write_record(rec)?;
+        }
+        Ok(())
+    })
+    .and_then(|()| fs::rename(&tmp, &path))
+    .map_err(|source| ReportError {
+        path: path.display().to_string(),
+        source,
+    })?;
+    Ok(rows.len())
 }
 
 /// A quiet `Write` check that the folder is writable before a long run starts.
@@ -305,4 +610,24 @@ pub fn compare(baseline: &Summary, now: &Summary, tol: &Tolerances) -> Vec<Regre
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::median_or_never;
+
+    #[test]
+    fn a_median_counts_never_as_infinitely_slow() {
+        assert_eq!(
+            median_or_never([Some(3.0), Some(1.0), Some(2.0)]),
+            Some(2.0)
+        );
+        assert_eq!(median_or_never([Some(1.0), Some(2.0), None, None]), None);
+        assert_eq!(
+            median_or_never([Some(1.0), Some(4.0), Some(2.0), None]),
+            Some(3.0)
+        );
+        assert_eq!(median_or_never([Some(1.0), None, Some(5.0)]), Some(5.0));
+        assert_eq!(median_or_never(std::iter::empty()), None);
+    }
 }

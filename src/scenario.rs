@@ -298,6 +298,7 @@ impl Scenario {
             let sets: Vec<String> = chosen.into_iter().map(|(s, _)| s).collect();
             for r in 0..self.replicates.max(1) {
                 runs.push(SweepRun {
+                    run: runs.len(),
                     variant: variant.clone(),
                     sets: sets.clone(),
                     seed: self.seed + r as u64,
@@ -418,6 +419,11 @@ impl Scenario {
             "a fraction in [0, 1]",
         )?;
         range(
+            "convergence.fill",
+            (0.0..=1.0).contains(&cfg.convergence.fill),
+            "a fraction in [0, 1]",
+        )?;
+        range(
             "join.over",
             match cfg.join {
                 JoinSchedule::AllAtOnce | JoinSchedule::Poisson { .. } => true,
@@ -432,6 +438,8 @@ impl Scenario {
 /// One run of a sweep.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SweepRun {
+    /// Position in the plan.
+    pub run: usize,
     /// A folder-safe name of the variant (`base` without a grid).
     pub variant: String,
     /// The `--set` overrides that make the variant.

@@ -310,20 +310,38 @@ fn sweep_runs_the_grid_times_replicates_identically_whatever_the_jobs() {
         ]);
         assert_eq!(code, 0, "{err}");
     }
-    let mut rows: Vec<String> = (0..2)
-        .flat_map(|i| {
-            std::fs::read_to_string(c.join(format!("sweep-{i}-of-2.csv")))
-                .unwrap()
-                .lines()
-                .skip(1)
-                .map(String::from)
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    rows.sort();
-    let mut all: Vec<String> = csv_a.lines().skip(1).map(String::from).collect();
-    all.sort();
-    assert_eq!(rows, all);
+    // Merging the slices gives exactly what the unsharded sweep wrote.
+    let c_dir = c.to_str().unwrap();
+    let (code, stdout, err) = discsim(&["merge", c_dir]);
+    assert_eq!(code, 0, "{err}");
+    assert!(stdout.contains("merged 4 runs"), "{stdout}");
+    assert_eq!(std::fs::read_to_string(c.join("sweep.csv")).unwrap(), csv_a);
+    // A missing slice, or a slice twice, is refused and names the problem.
+    let slice1 = std::fs::read_to_string(c.join("sweep-1-of-2.csv")).unwrap();
+    std::fs::remove_file(c.join("sweep-1-of-2.csv")).unwrap();
+    let (code, _, err) = discsim(&["merge", c_dir]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("missing slices: sweep-1-of-2.csv"), "{err}");
+    std::fs::write(c.join("sweep-1-of-2.csv"), &slice1).unwrap();
+    std::fs::write(c.join("sweep-0-of-3.csv"), &slice1).unwrap();
+    let (code, _, err) = discsim(&["merge", c_dir]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("sweep-0-of-3.csv") && err.contains("of 2"),
+        "{err}"
+    );
+    std::fs::remove_file(c.join("sweep-0-of-3.csv")).unwrap();
+    let garbled = slice1.replacen("\n1,", "\nx,", 1);
+    std::fs::write(c.join("sweep-1-of-2.csv"), garbled).unwrap();
+    let (code, _, err) = discsim(&["merge", c_dir]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("sweep-1-of-2.csv: line 2: `run` is not a number"),
+        "{err}"
+    );
+    let (code, _, err) = discsim(&["merge", dir.path().to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no sweep slices"), "{err}");
     // A bad value in the grid is bad input, found before anything runs.
     let bad = scenario_file(
         dir.path(),

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use discsim::engine::{run, Action, JoinSchedule, ScheduledAction, SimConfig};
+use discsim::metrics::EpisodeKind;
 
 fn bootstrap_config() -> SimConfig {
     SimConfig {
@@ -224,8 +225,29 @@ fn churn_and_poisson_arrivals_keep_the_network_alive_and_deterministic() {
     let live: Vec<usize> = one.samples.iter().map(|s| s.live_peers).collect();
     assert!(live.iter().any(|l| *l < 95), "{live:?}");
     assert!(live[10..].iter().all(|l| *l >= 50), "{live:?}");
-    // Returning peers bootstrap again: more first-refresh events than peers.
-    assert!(one.init_times.len() > 100, "{}", one.init_times.len());
+    assert_eq!(one.episodes, two.episodes);
+    // Returning peers bootstrap again: more episodes than peers, of every churn kind, and the
+    // returns (database kept) start from seeds of their database.
+    assert!(one.episodes.len() > 100, "{}", one.episodes.len());
+    let kinds: Vec<EpisodeKind> = one.episodes.iter().map(|e| e.kind).collect();
+    for k in [EpisodeKind::Join, EpisodeKind::Return, EpisodeKind::Fresh] {
+        assert!(kinds.contains(&k), "no {k:?} in {kinds:?}");
+    }
+    for e in &one.episodes {
+        assert!(e.seeds_alive <= e.seeds_tried, "{e:?}");
+        match e.kind {
+            EpisodeKind::Join => assert!(e.downtime.is_none() && e.seeds_tried == 0, "{e:?}"),
+            EpisodeKind::Fresh => assert_eq!(e.db_records, Some(0), "{e:?}"),
+            _ => assert!(e.downtime.is_some_and(|d| d > 0.0), "{e:?}"),
+        }
+        if let (Some(r), Some(end)) = (e.recall_seconds, e.ended) {
+            assert!(e.at + r <= end + 1e-6, "{e:?}");
+        }
+    }
+    assert!(one
+        .episodes
+        .iter()
+        .any(|e| e.kind == EpisodeKind::Return && e.seeds_tried > 0));
     // Tables keep up: most live peers know most of their true neighbours despite the churn.
     let last = one.samples.last().unwrap();
     assert!(last.mean_recall > 0.7, "{last:?}");
@@ -254,12 +276,22 @@ fn a_rolling_upgrade_flushes_databases_and_peers_recover() {
     };
     let out = run(&cfg).unwrap();
     // Every upgraded peer bootstrapped a second time, spread over the window.
-    let restarts: Vec<_> = out
-        .init_times
+    let upgrades: Vec<_> = out
+        .episodes
         .iter()
-        .filter(|(s, _)| upgraded.contains(s))
+        .filter(|e| e.kind == EpisodeKind::Upgrade)
         .collect();
-    assert_eq!(restarts.len(), 100, "two first refreshes per upgraded peer");
+    assert_eq!(upgrades.len(), 50);
+    for e in upgrades {
+        assert!(upgraded.contains(&e.slot), "{e:?}");
+        assert!((20.0 * 60.0..30.0 * 60.0).contains(&e.at), "{e:?}");
+        // The flush leaves only bootnodes to start from, and they bring the peer back.
+        assert!(e.version_flushed && e.db_records == Some(0) && e.seeds_tried == 0);
+        assert!(
+            e.init_seconds.is_some() && e.recall_seconds.is_some(),
+            "{e:?}"
+        );
+    }
     // The network stays whole, and recovers its recall after the window.
     let last = out.samples.last().unwrap();
     assert_eq!(last.live_peers, 100);
@@ -274,4 +306,79 @@ fn a_rolling_upgrade_flushes_databases_and_peers_recover() {
     {
         assert!(s.db_records > 0, "peer {} has an empty database", s.index);
     }
+}
+
+/// A peer that comes back after everyone else was replaced by fresh installs finds its
+/// database's seeds dead (all but the bootnodes), while one that comes back to an unchanged
+/// network finds them alive; the observer tells the two apart.
+#[test]
+fn seeds_of_a_returning_peer_are_judged_against_who_is_alive() {
+    let others: Vec<u32> = (2..40).filter(|s| *s != 10 && *s != 11).collect();
+    let cfg = SimConfig {
+        seed: 3,
+        peers: 40,
+        duration: Duration::from_secs(40 * 60),
+        probe_interval: None,
+        join: JoinSchedule::Ramp {
+            over: Duration::from_secs(2 * 60),
+        },
+        actions: vec![
+            ScheduledAction {
+                at: Duration::from_secs(12 * 60),
+                over: Duration::ZERO,
+                peers: vec![10, 11],
+                action: Action::Leave,
+            },
+            // Everyone else is reinstalled while 10 is away (11 stays away).
+            ScheduledAction {
+                at: Duration::from_secs(15 * 60),
+                over: Duration::ZERO,
+                peers: others,
+                action: Action::Restart {
+                    fresh: true,
+                    db_version: None,
+                },
+            },
+            ScheduledAction {
+                at: Duration::from_secs(20 * 60),
+                over: Duration::ZERO,
+                peers: vec![10],
+                action: Action::Join,
+            },
+        ],
+        ..SimConfig::default()
+    };
+    let out = run(&cfg).unwrap();
+    let back = out
+        .episodes
+        .iter()
+        .find(|e| e.slot == 10 && e.kind == EpisodeKind::Return)
+        .expect("slot 10 returned");
+    assert_eq!(back.downtime, Some(480.0));
+    assert!(back.seeds_tried > 2, "{back:?}");
+    // Only the two bootnodes kept their identities.
+    assert!(back.seeds_alive <= 2, "{back:?}");
+    assert!(
+        back.recall_seconds.is_some(),
+        "it bootstraps through the bootnodes: {back:?}"
+    );
+
+    // Control: nobody changes while 10 is away.
+    let control = SimConfig {
+        actions: vec![cfg.actions[0].clone(), cfg.actions[2].clone()],
+        ..cfg.clone()
+    };
+    let out = run(&control).unwrap();
+    let back = out
+        .episodes
+        .iter()
+        .find(|e| e.slot == 10 && e.kind == EpisodeKind::Return)
+        .expect("slot 10 returned");
+    assert!(back.seeds_tried > 2, "{back:?}");
+    // Slot 11 is still away, so at most one seed is dead.
+    assert!(back.seeds_alive + 1 >= back.seeds_tried, "{back:?}");
+    // Episodes that never ended are closed at the end of the run.
+    assert!(out.episodes.iter().all(|e| e.ended.is_some()));
+    let away = out.episodes.iter().find(|e| e.slot == 11).unwrap();
+    assert_eq!(away.ended, Some(720.0));
 }

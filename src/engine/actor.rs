@@ -7,10 +7,9 @@ use std::sync::{Arc, Mutex};
 
 use actix::{Actor, Context, Handler, Message, MessageResult};
 
-use super::runner::{Outgoing, PeerRunner, Snapshot};
+use super::runner::{Outgoing, PeerRunner, SlotEvent, Snapshot};
 use super::Input;
 use crate::clock::SimTime;
-use crate::protocol::PeerEvent;
 
 pub(crate) struct PeerActor {
     runner: PeerRunner,
@@ -38,7 +37,7 @@ pub(crate) struct RunWindow {
 
 pub(crate) struct WindowOut {
     pub outgoing: Vec<Outgoing>,
-    pub events: Vec<(SimTime, PeerEvent)>,
+    pub events: Vec<(SimTime, SlotEvent)>,
     pub next_wake: Option<SimTime>,
 }
 
@@ -90,8 +89,10 @@ impl Handler<RunWindow> for PeerActor {
     }
 }
 
-/// Report the slot's state for a metrics sample.
-pub(crate) struct TakeSnapshot;
+/// Report the slot's state for a metrics sample (`full`) or a bootstrap check.
+pub(crate) struct TakeSnapshot {
+    pub full: bool,
+}
 
 impl Message for TakeSnapshot {
     type Result = Snapshot;
@@ -100,8 +101,8 @@ impl Message for TakeSnapshot {
 impl Handler<TakeSnapshot> for PeerActor {
     type Result = MessageResult<TakeSnapshot>;
 
-    fn handle(&mut self, _: TakeSnapshot, _: &mut Context<Self>) -> Self::Result {
-        MessageResult(self.runner.snapshot())
+    fn handle(&mut self, msg: TakeSnapshot, _: &mut Context<Self>) -> Self::Result {
+        MessageResult(self.runner.snapshot(msg.full))
     }
 }
 

@@ -34,13 +34,13 @@ use tiny_keccak::{Hasher, Keccak};
 
 use crate::churn::{ChurnConfig, ChurnEvent, DurationDist};
 use crate::clock::SimTime;
-use crate::metrics::{ConvergenceCriteria, Observer, ProbeOutcome, Sample};
+use crate::metrics::{ConvergenceCriteria, Episode, EpisodeKind, Observer, ProbeOutcome, Sample};
 use crate::network::NetworkConfig;
 use crate::node::{Node, NodeId};
 use crate::nodedb::NodeDbConfig;
 use crate::protocol::{PeerEvent, PeerStats, ProtocolConfig};
 use crate::rng::{stream, Purpose};
-use runner::{identity, Outgoing, SlotStats, Snapshot};
+use runner::{identity, Outgoing, SlotEvent, SlotStats, Snapshot};
 use shard::{ShardCmd, ShardReply};
 
 /// When the non-bootnode peers join (in a scenario file: `kind = "all-at-once"`, or
@@ -189,6 +189,9 @@ impl SimConfig {
         if self.sample_interval.is_zero() {
             return Err(invalid("sample_interval", "more than 0"));
         }
+        if self.convergence.check_interval.is_zero() {
+            return Err(invalid("convergence.check_interval", "more than 0"));
+        }
         if self.probe_interval.is_some_and(|p| p.is_zero()) {
             return Err(invalid("probe_interval", "more than 0, or none"));
         }
@@ -317,8 +320,8 @@ pub struct SimOutput {
     pub totals: PeerStats,
     /// Slot counters (network losses, engine work) summed over all slots.
     pub link: SlotStats,
-    /// Per (slot, incarnation-independent) join-to-first-refresh times in seconds, in event order.
-    pub init_times: Vec<(u32, f64)>,
+    /// Every bootstrap episode (a join, return or restart), in the order they began.
+    pub episodes: Vec<Episode>,
     pub counters: RunCounters,
     /// Digest over every slot's input digest, in slot order (with `trace`).
     pub digest: Option<[u8; 32]>,
@@ -358,8 +361,8 @@ struct Coordinator<'a> {
     incarnation: Vec<u64>,
     observer: Observer,
     obs_rng: rand_chacha::ChaCha8Rng,
-    joined_at: Vec<Option<SimTime>>,
-    init_times: Vec<(u32, f64)>,
+    /// Whether each slot has ever started (its next join is a return).
+    started: Vec<bool>,
     next_probe_id: u64,
     counters: RunCounters,
     shard_wake: Vec<Option<SimTime>>,
@@ -431,8 +434,7 @@ impl<'a> Coordinator<'a> {
             incarnation: vec![0; cfg.peers as usize],
             observer,
             obs_rng: stream(cfg.seed, Purpose::Observer, 0, 0),
-            joined_at: vec![None; cfg.peers as usize],
-            init_times: Vec::new(),
+            started: vec![false; cfg.peers as usize],
             next_probe_id: 0,
             counters: RunCounters::default(),
             shard_wake: vec![None; shards],
@@ -510,18 +512,33 @@ impl<'a> Coordinator<'a> {
         match &control {
             Control::Join => {
                 if !self.observer.is_online(slot) {
-                    self.joined_at[slot as usize] = Some(at);
+                    let kind = if self.started[slot as usize] {
+                        EpisodeKind::Return
+                    } else {
+                        EpisodeKind::Join
+                    };
+                    self.started[slot as usize] = true;
+                    self.observer.begin_episode(slot, at, kind);
                 }
                 self.observer.set_online(slot, true);
             }
-            Control::Leave => self.observer.set_online(slot, false),
-            Control::Restart { fresh, .. } => {
+            Control::Leave => {
+                self.observer.end_episode(slot, at);
+                self.observer.set_online(slot, false);
+            }
+            Control::Restart { fresh, db_version } => {
                 if *fresh {
                     self.incarnation[slot as usize] += 1;
                     let id = identity(self.cfg.seed, slot, self.incarnation[slot as usize]);
                     self.observer.set_identity(slot, id);
                 }
-                self.joined_at[slot as usize] = Some(at);
+                let kind = match (fresh, db_version) {
+                    (true, _) => EpisodeKind::Fresh,
+                    (false, Some(_)) => EpisodeKind::Upgrade,
+                    (false, None) => EpisodeKind::Restart,
+                };
+                self.started[slot as usize] = true;
+                self.observer.begin_episode(slot, at, kind);
                 self.observer.set_online(slot, true);
             }
             Control::Probe { .. } => {}
@@ -550,8 +567,25 @@ impl<'a> Coordinator<'a> {
             .map_err(|_| SimError::Runtime("a shard thread exited".into()))
     }
 
-    fn snapshots(&mut self) -> Result<Vec<Snapshot>, SimError> {
-        self.send_all(|| ShardCmd::Snapshot)?;
+    /// Snapshots of every slot (`slots` = `None`) or of some, sorted by slot; `full` ones carry
+    /// database contents.
+    fn snapshots(
+        &mut self,
+        slots: Option<Vec<u32>>,
+        full: bool,
+    ) -> Result<Vec<Snapshot>, SimError> {
+        let mut per_shard: Vec<Option<Vec<u32>>> = vec![None; self.shards];
+        if let Some(slots) = slots {
+            let mut split = vec![Vec::new(); self.shards];
+            for s in slots {
+                split[s as usize % self.shards].push(s);
+            }
+            per_shard = split.into_iter().map(Some).collect();
+        }
+        for (tx, slots) in self.to_shards.iter().zip(per_shard) {
+            tx.send(ShardCmd::Snapshot { slots, full })
+                .map_err(|_| SimError::Runtime("a shard thread exited".into()))?;
+        }
         let mut all = Vec::with_capacity(self.cfg.peers as usize);
         for _ in 0..self.shards {
             match self.recv()? {
@@ -575,18 +609,27 @@ impl<'a> Coordinator<'a> {
         self.dispatch(at, origin, Control::Probe { id, target });
     }
 
-    fn handle_events(&mut self, mut events: Vec<(SimTime, u32, PeerEvent)>) {
+    fn handle_events(&mut self, mut events: Vec<(SimTime, u32, SlotEvent)>) {
+        // Stable: one slot's events keep their order.
         events.sort_by_key(|(t, slot, _)| (*t, *slot));
         for (t, slot, e) in events {
             match e {
-                PeerEvent::InitDone { .. } => {
-                    if let Some(j) = self.joined_at[slot as usize] {
-                        self.init_times
-                            .push((slot, t.saturating_since(j).as_secs_f64()));
-                    }
-                }
-                PeerEvent::RefreshDone { .. } => {}
-                PeerEvent::ProbeDone(r) => self.observer.probe_done(slot, &r),
+                SlotEvent::Peer(PeerEvent::Started {
+                    db_records,
+                    version_flushed,
+                    seeds,
+                }) => self
+                    .observer
+                    .peer_started(slot, db_records, version_flushed, &seeds),
+                SlotEvent::Peer(PeerEvent::InitDone { .. }) => self.observer.init_done(slot, t),
+                SlotEvent::Peer(PeerEvent::RefreshDone { .. }) => {}
+                SlotEvent::Peer(PeerEvent::ProbeDone(r)) => self.observer.probe_done(slot, &r),
+                SlotEvent::Stopped {
+                    records_expired,
+                    packets_sent,
+                } => self
+                    .observer
+                    .peer_stopped(slot, records_expired, packets_sent),
             }
         }
     }
@@ -598,10 +641,17 @@ impl<'a> Coordinator<'a> {
         let mut next_sample = cfg.start + cfg.sample_interval;
         let mut next_probe = cfg.probe_interval.map(|p| cfg.start + p);
         loop {
+            let next_check = self.observer.next_check().unwrap_or(end);
             if t >= next_sample {
-                let snaps = self.snapshots()?;
+                let snaps = self.snapshots(None, true)?;
                 self.observer.sample(t, &snaps);
                 next_sample += cfg.sample_interval;
+            }
+            if t >= next_check && t < end {
+                let due = self.observer.due_checks(t);
+                let snaps = self.snapshots(Some(due), false)?;
+                self.observer.check(t, &snaps);
+                continue;
             }
             if t >= end {
                 break;
@@ -611,7 +661,7 @@ impl<'a> Coordinator<'a> {
                 next_probe = Some(p + cfg.probe_interval.expect("set"));
             }
             // Jump to the next instant with work.
-            let mut next = end.min(next_sample);
+            let mut next = end.min(next_sample).min(next_check);
             if let Some(p) = next_probe {
                 next = next.min(p);
             }
@@ -625,10 +675,11 @@ impl<'a> Coordinator<'a> {
                 next = next.min(o.1.at);
             }
             t = t.max(next);
-            if t >= next_sample || t >= end || next_probe.is_some_and(|p| p <= t) {
+            if t >= next_sample || t >= next_check || t >= end || next_probe.is_some_and(|p| p <= t)
+            {
                 continue;
             }
-            let mut until = (t + self.window).min(next_sample).min(end);
+            let mut until = (t + self.window).min(next_sample).min(next_check).min(end);
             if let Some(p) = next_probe {
                 until = until.min(p);
             }
@@ -642,7 +693,8 @@ impl<'a> Coordinator<'a> {
             self.run_window(until)?;
             t = until;
         }
-        let final_snapshots = self.snapshots()?;
+        let final_snapshots = self.snapshots(None, false)?;
+        self.observer.finish(end, &final_snapshots);
         let digest = if cfg.trace {
             Some(self.digests()?)
         } else {
@@ -663,7 +715,7 @@ impl<'a> Coordinator<'a> {
         self.counters.bytes_sent = totals.sent_bytes.iter().sum();
         self.counters.packets_received = totals.received.iter().sum::<u64>() + totals.malformed;
         let convergence = self.observer.convergence_time();
-        let (samples, probes) = self.observer.into_parts();
+        let (samples, probes, episodes) = self.observer.into_parts();
         Ok(SimOutput {
             samples,
             probes,
@@ -671,7 +723,7 @@ impl<'a> Coordinator<'a> {
             final_snapshots,
             totals,
             link,
-            init_times: self.init_times,
+            episodes,
             counters: self.counters,
             digest,
         })

@@ -66,7 +66,18 @@ pub(crate) struct Outgoing {
     pub input: Input,
 }
 
-/// What a runner reports at a metrics sample.
+/// Something a slot reports to the coordinator: a protocol event, or the end of a session.
+#[derive(Clone, Debug)]
+pub(crate) enum SlotEvent {
+    Peer(PeerEvent),
+    /// The peer stopped (it left, or restarts): what its session cost and expired.
+    Stopped {
+        packets_sent: u64,
+        records_expired: u64,
+    },
+}
+
+/// What a runner reports at a metrics sample or a bootstrap check.
 #[derive(Clone, Debug)]
 pub struct Snapshot {
     pub index: u32,
@@ -76,6 +87,14 @@ pub struct Snapshot {
     /// belongs to no slot.
     pub table: Vec<(u32, u64)>,
     pub db_records: usize,
+    /// The first 8 bytes of the ID of every node the database holds a record of (self excluded);
+    /// only in full snapshots, for the staleness of databases.
+    pub db_ids: Vec<u64>,
+    /// Packets sent and records expired by the running incarnation, since it started.
+    pub session_sent: u64,
+    pub session_expired: u64,
+    /// Records expired over every incarnation of this slot.
+    pub expired_total: u64,
     /// Protocol counters summed over every incarnation of this slot.
     pub protocol: PeerStats,
     pub link: SlotStats,
@@ -94,8 +113,9 @@ pub(crate) struct PeerRunner {
     digest: Option<Keccak>,
     /// Counters of finished incarnations, so that totals survive restarts.
     past: PeerStats,
+    past_expired: u64,
     link: SlotStats,
-    events: Vec<(SimTime, PeerEvent)>,
+    events: Vec<(SimTime, SlotEvent)>,
 }
 
 /// The identity a slot has in a given incarnation.
@@ -122,6 +142,7 @@ impl PeerRunner {
             seq: 0,
             digest: shared.trace.then(Keccak::v256),
             past: PeerStats::default(),
+            past_expired: 0,
             link: SlotStats::default(),
             events: Vec::new(),
             shared,
@@ -196,9 +217,9 @@ impl PeerRunner {
     fn on_control(&mut self, now: SimTime, control: Control) {
         match control {
             Control::Join => self.join(now),
-            Control::Leave => self.leave(),
+            Control::Leave => self.leave(now),
             Control::Restart { fresh, db_version } => {
-                self.leave();
+                self.leave(now);
                 if fresh {
                     self.storage = None;
                     self.incarnation += 1;
@@ -255,9 +276,18 @@ impl PeerRunner {
         self.peer = Some(peer);
     }
 
-    fn leave(&mut self) {
-        if let Some(p) = self.peer.take() {
+    fn leave(&mut self, now: SimTime) {
+        if let Some(mut p) = self.peer.take() {
             self.past.accumulate(p.stats());
+            let records_expired = p.db().stats().expired_nodes;
+            self.past_expired += records_expired;
+            self.events.push((
+                now,
+                SlotEvent::Stopped {
+                    packets_sent: p.stats().sent.iter().sum(),
+                    records_expired,
+                },
+            ));
             self.storage = Some(p.shutdown());
         }
         if let Some(nat) = self.nat.as_mut() {
@@ -271,7 +301,7 @@ impl PeerRunner {
             return;
         };
         for e in peer.drain_events() {
-            self.events.push((now, e));
+            self.events.push((now, SlotEvent::Peer(e)));
         }
         let s = &self.shared;
         let src = SocketAddr::new(peer.node().ip, peer.node().udp);
@@ -310,16 +340,25 @@ impl PeerRunner {
         }
     }
 
-    pub fn take_events(&mut self) -> Vec<(SimTime, PeerEvent)> {
+    pub fn take_events(&mut self) -> Vec<(SimTime, SlotEvent)> {
         std::mem::take(&mut self.events)
     }
 
-    pub fn snapshot(&mut self) -> Snapshot {
+    /// The slot's state; `full` adds the IDs its database holds.
+    pub fn snapshot(&mut self, full: bool) -> Snapshot {
         let layout = &self.shared.layout;
         let mut protocol = self.past.clone();
+        let (mut session_sent, mut session_expired, mut db_ids) = (0, 0, Vec::new());
         let (online, init_done, table, db_records) = match self.peer.as_mut() {
             None => (false, false, Vec::new(), 0),
             Some(p) => {
+                session_sent = p.stats().sent.iter().sum();
+                session_expired = p.db().stats().expired_nodes;
+                if full {
+                    db_ids = p.db().record_ids().map(id_prefix).collect();
+                    // The mirror's order is a hash map's: sort so nothing downstream sees it.
+                    db_ids.sort_unstable();
+                }
                 protocol.accumulate(p.stats());
                 let table = p
                     .table()
@@ -341,6 +380,10 @@ impl PeerRunner {
             init_done,
             table,
             db_records,
+            db_ids,
+            session_sent,
+            session_expired,
+            expired_total: self.past_expired + session_expired,
             protocol,
             link: self.link.clone(),
         }

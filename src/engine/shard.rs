@@ -12,10 +12,9 @@ use actix::{Actor, Addr};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::actor::{Collector, PeerActor, RunWindow, TakeDigest, TakeSnapshot};
-use super::runner::{Outgoing, PeerRunner, Snapshot};
+use super::runner::{Outgoing, PeerRunner, SlotEvent, Snapshot};
 use super::{Input, Shared};
 use crate::clock::SimTime;
-use crate::protocol::PeerEvent;
 
 pub(crate) enum ShardCmd {
     /// Deliver these inputs (to this shard's slots) and run every slot up to `until`.
@@ -23,7 +22,11 @@ pub(crate) enum ShardCmd {
         until: SimTime,
         inputs: Vec<(u32, Input)>,
     },
-    Snapshot,
+    /// Snapshots of these slots (all of the shard's if `None`); `full` ones for samples.
+    Snapshot {
+        slots: Option<Vec<u32>>,
+        full: bool,
+    },
     Digests,
     Stop,
 }
@@ -33,7 +36,7 @@ pub(crate) enum ShardReply {
         shard: usize,
         /// Packets for slots of other shards.
         outgoing: Vec<Outgoing>,
-        events: Vec<(SimTime, u32, PeerEvent)>,
+        events: Vec<(SimTime, u32, SlotEvent)>,
         next_wake: Option<SimTime>,
         /// Slot runs in this window (for the benchmark's event count).
         runs: u64,
@@ -205,10 +208,15 @@ pub(crate) fn run_shard(
         while let Some(cmd) = cmds.recv().await {
             let reply = match cmd {
                 ShardCmd::Window { until, inputs } => driver.window(until, inputs).await,
-                ShardCmd::Snapshot => {
-                    let mut snaps = Vec::with_capacity(driver.slots.len());
-                    for s in &driver.slots {
-                        snaps.push(s.addr.send(TakeSnapshot).await.expect("actor alive"));
+                ShardCmd::Snapshot { slots, full } => {
+                    let locals: Vec<usize> = match slots {
+                        None => (0..driver.slots.len()).collect(),
+                        Some(s) => s.iter().map(|slot| driver.local(*slot)).collect(),
+                    };
+                    let mut snaps = Vec::with_capacity(locals.len());
+                    for l in locals {
+                        let msg = TakeSnapshot { full };
+                        snaps.push(driver.slots[l].addr.send(msg).await.expect("actor alive"));
                     }
                     ShardReply::Snapshot(snaps)
                 }

@@ -463,6 +463,15 @@ impl NodeDb {
         self.records
     }
 
+    /// The IDs of every node with a record, self excluded, in no particular order: for observers
+    /// that count (how many records point at dead nodes) without needing the records themselves.
+    pub fn record_ids(&self) -> impl Iterator<Item = &NodeId> + '_ {
+        self.known
+            .iter()
+            .filter(|(id, k)| k.record.is_some() && **id != self.self_id)
+            .map(|(id, _)| id)
+    }
+
     /// Every decodable node record, in key order.
     pub fn all_nodes(&mut self) -> Vec<Node> {
         let mut out = Vec::new();

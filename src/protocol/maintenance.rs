@@ -18,9 +18,10 @@ use crate::packet::{FindNode, Packet, PacketKind};
 impl Peer {
     /// geth's `loadSeedNodes`: seeds from the database plus the bootnodes, added like any node.
     /// Which seeds the database gives is the configured [`SeedStrategy`] (geth's by default).
-    pub(super) fn load_seed_nodes(&mut self, now: SimTime) {
+    /// Returns the database's seeds.
+    pub(super) fn load_seed_nodes(&mut self, now: SimTime) -> Vec<Node> {
         let (n, max_age) = (self.cfg.seed_count, self.cfg.seed_max_age);
-        let mut seeds = match self.cfg.seed_strategy {
+        let seeds = match self.cfg.seed_strategy {
             SeedStrategy::Geth => self.db.query_seeds(n, max_age, now, &mut self.rng),
             SeedStrategy::MostRecent => {
                 let mut fresh = self.db.fresh_records(max_age, now);
@@ -40,15 +41,15 @@ impl Peer {
             SeedStrategy::None => Vec::new(),
         };
         self.stats.seeds_loaded += seeds.len() as u64;
-        seeds.extend(self.bootnodes.iter().copied());
-        for s in seeds {
-            self.table.add(s, now);
+        for s in seeds.iter().chain(&self.bootnodes) {
+            self.table.add(*s, now);
         }
+        seeds
     }
 
     pub(super) fn start_refresh(&mut self, now: SimTime) {
         self.refresh = Some(RefreshRun { step: 0 });
-        self.load_seed_nodes(now);
+        let _ = self.load_seed_nodes(now);
         self.start_lookup(now, self.me.id, LookupPurpose::Refresh, false);
     }
 

@@ -43,6 +43,13 @@ pub struct Transmit {
 /// Something a researcher may want to know about, reported by the peer.
 #[derive(Clone, Debug, PartialEq)]
 pub enum PeerEvent {
+    /// The peer started: what its node database held, and the seeds it gave (bootnodes not
+    /// included), so that an observer can tell how many of them were still alive.
+    Started {
+        db_records: usize,
+        version_flushed: bool,
+        seeds: Vec<Node>,
+    },
     /// The first refresh ended: from now on nodes that ping us are added to the table.
     InitDone { at: SimTime },
     /// A refresh (seeds, self lookup, random lookups) ended.
@@ -238,7 +245,14 @@ impl Peer {
     /// geth's `newTable` and the start of its loop: seeds are loaded, the expirer starts, the
     /// first refresh begins at once and the periodic timers are armed.
     pub fn start(&mut self, now: SimTime) {
-        self.load_seed_nodes(now);
+        let db_records = self.db.record_count();
+        let version_flushed = self.db.stats().version_flushes > 0;
+        let seeds = self.load_seed_nodes(now);
+        self.events.push(PeerEvent::Started {
+            db_records,
+            version_flushed,
+            seeds,
+        });
         self.db.ensure_expirer(now);
         self.arm_revalidation(now);
         self.set_timer(now + self.cfg.refresh_interval, Timer::Refresh);
