@@ -123,6 +123,159 @@ pub struct ChurnConfig {
     /// No peer leaves before this offset from the start (a warm-up).
     #[serde(with = "dur")]
     pub start_after: Duration,
+    /// A CSV trace of sessions (see [`read_trace`]), relative to the scenario file: the peers it
+    /// names join and leave as it says instead of by the join schedule and the distributions.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trace: Option<std::path::PathBuf>,
+    /// The sessions read from `trace` (filled in by [`crate::scenario::Scenario::load`]).
+    #[serde(skip)]
+    pub sessions: Vec<TraceSession>,
+}
+
+/// One session of a traced peer: online from `join` until `leave` (or the end of the run).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TraceSession {
+    pub peer: u32,
+    pub join: Duration,
+    pub leave: Option<Duration>,
+    /// Come back as a fresh install (empty database, new identity); ignored for a peer's first
+    /// session.
+    pub fresh: bool,
+}
+
+/// A trace that cannot be used: the line (1 is the header) and what is wrong.
+#[derive(Debug, thiserror::Error)]
+#[error("line {line}: {message}")]
+pub struct TraceError {
+    pub line: u64,
+    pub message: String,
+}
+
+/// Reads a churn trace: CSV with a header `peer,join,leave` and optionally `fresh`, one row per
+/// session. `peer` is a slot below `peers`; `join` and `leave` are offsets from the start, in
+/// seconds (`90`, `12.5`) or as durations (`"1h 30m"`); an empty `leave` means until the end.
+/// A peer's sessions must not overlap (their order in the file does not matter). A peer the
+/// trace names is offline until its first session.
+///
+/// ```
+/// let csv = "peer,join,leave,fresh\n5,0,1h,\n5,2h,,true\n7,30,600,\n";
+/// let s = discsim::churn::read_trace(csv.as_bytes(), 10).unwrap();
+/// assert_eq!(s.len(), 3);
+/// assert_eq!(s[1].join.as_secs(), 7200);
+/// assert!(s[1].fresh && s[1].leave.is_none());
+/// assert!(discsim::churn::read_trace("peer,join,leave\n12,0,5\n".as_bytes(), 10).is_err());
+/// ```
+pub fn read_trace(input: impl std::io::Read, peers: u32) -> Result<Vec<TraceSession>, TraceError> {
+    let err = |line: u64, message: String| TraceError { line, message };
+    let mut r = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(input);
+    let header = r
+        .headers()
+        .map_err(|e| err(1, format!("cannot read the header: {e}")))?
+        .clone();
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let (Some(c_peer), Some(c_join), Some(c_leave)) = (col("peer"), col("join"), col("leave"))
+    else {
+        return Err(err(
+            1,
+            format!(
+                "the header must name the columns peer, join, leave (and optionally fresh); found {:?}",
+                header.iter().collect::<Vec<_>>()
+            ),
+        ));
+    };
+    if let Some(other) = header
+        .iter()
+        .find(|h| !["peer", "join", "leave", "fresh"].contains(h))
+    {
+        return Err(err(
+            1,
+            format!("unknown column `{other}`: allowed are peer, join, leave, fresh"),
+        ));
+    }
+    let c_fresh = col("fresh");
+    let time = |line: u64, what: &str, v: &str| -> Result<Duration, TraceError> {
+        let parsed = match v.parse::<f64>() {
+            Ok(x) if x.is_finite() && x >= 0.0 => Some(Duration::from_secs_f64(x)),
+            Ok(_) => None,
+            Err(_) => humantime::parse_duration(v).ok(),
+        };
+        parsed.ok_or_else(|| {
+            err(
+                line,
+                format!("`{what}` = {v:?}: expected seconds (like 90 or 12.5) or a duration (like 1h 30m)"),
+            )
+        })
+    };
+    let mut out = Vec::new();
+    for rec in r.records() {
+        let rec = rec.map_err(|e| {
+            let line = e.position().map_or(0, |p| p.line());
+            err(line, e.to_string())
+        })?;
+        let line = rec.position().map_or(0, |p| p.line());
+        let field = |c: usize| rec.get(c).unwrap_or("");
+        let peer = field(c_peer)
+            .parse::<u32>()
+            .ok()
+            .filter(|p| *p < peers)
+            .ok_or_else(|| {
+                err(
+                    line,
+                    format!(
+                        "`peer` = {:?}: expected a peer slot from 0 to {}",
+                        field(c_peer),
+                        peers.saturating_sub(1)
+                    ),
+                )
+            })?;
+        let join = time(line, "join", field(c_join))?;
+        let leave = match field(c_leave) {
+            "" => None,
+            v => Some(time(line, "leave", v)?),
+        };
+        if leave.is_some_and(|l| l <= join) {
+            return Err(err(line, "`leave` must come after `join`".into()));
+        }
+        let fresh = match c_fresh.map(field).unwrap_or("") {
+            "" | "false" => false,
+            "true" => true,
+            v => {
+                return Err(err(
+                    line,
+                    format!("`fresh` = {v:?}: expected true, false or nothing"),
+                ))
+            }
+        };
+        out.push((
+            line,
+            TraceSession {
+                peer,
+                join,
+                leave,
+                fresh,
+            },
+        ));
+    }
+    if out.is_empty() {
+        return Err(err(1, "the trace has no sessions".into()));
+    }
+    // Stable by peer then join, so overlaps are neighbours.
+    out.sort_by_key(|(_, s)| (s.peer, s.join));
+    for w in out.windows(2) {
+        let ((_, a), (line, b)) = (&w[0], &w[1]);
+        if a.peer == b.peer && a.leave.is_none_or(|l| l > b.join) {
+            return Err(err(
+                *line,
+                format!(
+                    "peer {} is already online at {:?} (sessions overlap)",
+                    b.peer, b.join
+                ),
+            ));
+        }
+    }
+    Ok(out.into_iter().map(|(_, s)| s).collect())
 }
 
 impl Default for ChurnConfig {
@@ -138,6 +291,8 @@ impl Default for ChurnConfig {
             },
             fresh_share: 0.0,
             start_after: Duration::ZERO,
+            trace: None,
+            sessions: Vec::new(),
         }
     }
 }
@@ -161,6 +316,11 @@ impl ChurnConfig {
                     "invalid `churn.{key}`: a fraction in [0, 1] (got {v})"
                 ));
             }
+        }
+        if self.trace.is_some() && self.sessions.is_empty() {
+            return Err(
+                "`churn.trace` is set but was not read: load the scenario with Scenario::load, or fill `churn.sessions` with churn::read_trace".into(),
+            );
         }
         self.session
             .validate()
@@ -273,6 +433,7 @@ mod tests {
             },
             fresh_share: 0.5,
             start_after: Duration::from_secs(1000),
+            ..ChurnConfig::default()
         };
         let end = Duration::from_secs(2000);
         let mut churning = 0;

@@ -44,6 +44,14 @@ pub enum ScenarioError {
     Invalid { file: String, message: String },
     #[error("--set {assignment}: {message}")]
     Override { assignment: String, message: String },
+    /// A churn trace that cannot be used (`line` 1 is its header).
+    #[error("{file}: line {line}: {message} (the trace of `churn.trace` in {scenario})")]
+    Trace {
+        file: String,
+        scenario: String,
+        line: u64,
+        message: String,
+    },
 }
 
 /// A whole scenario file. Its sections are the library's own configuration types, so every knob
@@ -192,6 +200,24 @@ impl Scenario {
         }
         let merged = toml::to_string(&table).expect("a table serialises");
         let mut s = Scenario::from_toml_str(&merged, &file)?;
+        if let Some(trace) = &s.churn.trace {
+            // Relative to the scenario file, so that a scenario and its trace travel together.
+            let at = path.parent().unwrap_or(Path::new("")).join(trace);
+            let trace_file = at.display().to_string();
+            let input = std::fs::File::open(&at).map_err(|source| ScenarioError::Invalid {
+                file: file.clone(),
+                message: format!(
+                    "invalid `churn.trace`: cannot read {trace_file}: {source} (the path is relative to the scenario file)"
+                ),
+            })?;
+            s.churn.sessions = crate::churn::read_trace(std::io::BufReader::new(input), s.peers)
+                .map_err(|e| ScenarioError::Trace {
+                    file: trace_file,
+                    scenario: file.clone(),
+                    line: e.line,
+                    message: e.message,
+                })?;
+        }
         if s.name == "default" || s.name.is_empty() {
             s.name = path
                 .file_stem()

@@ -353,3 +353,105 @@ fn sweep_runs_the_grid_times_replicates_identically_whatever_the_jobs() {
     assert!(err.contains("loss"), "{err}");
     assert!(!d.exists());
 }
+
+#[test]
+fn a_churn_trace_drives_joins_and_leaves() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("trace.csv"),
+        "peer,join,leave,fresh\n30,2m,4m,\n30,5m,,true\n31,0,90,\n",
+    )
+    .unwrap();
+    let file = scenario_file(
+        dir.path(),
+        &format!("{SMALL}[churn]\ntrace = \"trace.csv\"\n"),
+    );
+    let out = dir.path().join("out");
+    let (code, _, err) = discsim(&["run", &file, "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let peers = std::fs::read_to_string(out.join("seed-1/peers.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = peers
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .filter(|r: &Vec<&str>| r[2] == "30" || r[2] == "31")
+        .collect();
+    // slot, kind, at, ended
+    let brief: Vec<(&str, &str, &str, &str)> =
+        rows.iter().map(|r| (r[2], r[3], r[4], r[15])).collect();
+    assert_eq!(
+        brief,
+        vec![
+            ("31", "join", "0", "90"),
+            ("30", "join", "120", "240"),
+            ("30", "fresh", "300", "360"),
+        ],
+        "{peers}"
+    );
+    // The resolved scenario keeps the trace's name.
+    let resolved = std::fs::read_to_string(out.join("seed-1/scenario.toml")).unwrap();
+    assert!(resolved.contains("trace = \"trace.csv\""), "{resolved}");
+}
+
+#[test]
+fn a_malformed_trace_exits_2_naming_the_file_and_line_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario_file(
+        dir.path(),
+        &format!("{SMALL}[churn]\ntrace = \"trace.csv\"\n"),
+    );
+    let cases = [
+        (
+            "peer,join,leave\n3,0,60\n40,0,60\n",
+            "line 3",
+            "peer slot from 0 to 39",
+        ),
+        ("peer,join,leave\n3,soon,60\n", "line 2", "expected seconds"),
+        (
+            "peer,join,leave\n3,60,30\n",
+            "line 2",
+            "`leave` must come after `join`",
+        ),
+        (
+            "peer,join,leave\n3,0,100\n3,50,200\n",
+            "line 3",
+            "sessions overlap",
+        ),
+        (
+            "peer,start,leave\n3,0,100\n",
+            "line 1",
+            "must name the columns",
+        ),
+        (
+            "peer,join,leave,when\n3,0,100,x\n",
+            "line 1",
+            "unknown column `when`",
+        ),
+        (
+            "peer,join,leave,fresh\n3,0,100,maybe\n",
+            "line 2",
+            "expected true, false",
+        ),
+        ("peer,join,leave\n3,0\n", "line 2", "fields"),
+        ("peer,join,leave\n", "line 1", "no sessions"),
+    ];
+    for (trace, line, what) in cases {
+        std::fs::write(dir.path().join("trace.csv"), trace).unwrap();
+        let out = dir.path().join("out");
+        let (code, stdout, err) = discsim(&["run", &file, "--out", out.to_str().unwrap()]);
+        assert_eq!(code, 2, "{trace:?}: {err}");
+        assert!(stdout.is_empty(), "{stdout}");
+        assert!(
+            err.contains("trace.csv: ") && err.contains(line) && err.contains(what),
+            "{trace:?}: {err}"
+        );
+        assert!(!out.exists(), "nothing written for {trace:?}");
+    }
+    std::fs::remove_file(dir.path().join("trace.csv")).unwrap();
+    let (code, _, err) = discsim(&["run", &file]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("churn.trace") && err.contains("trace.csv"),
+        "{err}"
+    );
+}

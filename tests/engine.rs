@@ -209,6 +209,7 @@ fn churn_and_poisson_arrivals_keep_the_network_alive_and_deterministic() {
             },
             fresh_share: 0.3,
             start_after: Duration::from_secs(5 * 60),
+            ..ChurnConfig::default()
         },
         trace: true,
         ..SimConfig::default()

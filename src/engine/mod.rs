@@ -216,6 +216,12 @@ impl SimConfig {
             field: "churn".into(),
             allowed: e,
         })?;
+        if let Some(s) = self.churn.sessions.iter().find(|s| s.peer >= self.peers) {
+            return Err(invalid(
+                "churn.sessions",
+                format!("peers below {} (got {})", self.peers, s.peer),
+            ));
+        }
         for a in &self.actions {
             if let Some(p) = a.peers.iter().find(|p| **p >= self.peers) {
                 return Err(invalid(
@@ -454,6 +460,8 @@ impl<'a> Coordinator<'a> {
         let others = cfg.peers - cfg.bootnodes;
         let mut arrivals = stream(cfg.seed, Purpose::Schedule, u64::MAX, 0);
         let mut poisson_clock = Duration::ZERO;
+        let traced: std::collections::BTreeSet<u32> =
+            cfg.churn.sessions.iter().map(|s| s.peer).collect();
         for slot in 0..cfg.peers {
             let offset = match &cfg.join {
                 _ if slot < cfg.bootnodes => Duration::ZERO,
@@ -470,8 +478,8 @@ impl<'a> Coordinator<'a> {
                     poisson_clock
                 }
             };
-            if offset >= cfg.duration {
-                continue; // arrives after the end
+            if offset >= cfg.duration || traced.contains(&slot) {
+                continue; // arrives after the end, or when its trace says
             }
             self.schedule(cfg.start + offset, slot, Control::Join);
             if slot >= cfg.bootnodes {
@@ -488,6 +496,27 @@ impl<'a> Coordinator<'a> {
                     };
                     self.schedule(cfg.start + at, slot, control);
                 }
+            }
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        let mut sessions: Vec<_> = cfg.churn.sessions.iter().collect();
+        sessions.sort_by_key(|s| (s.join, s.peer));
+        for s in sessions {
+            if s.join >= cfg.duration {
+                continue;
+            }
+            let first = seen.insert(s.peer);
+            let control = if s.fresh && !first {
+                Control::Restart {
+                    fresh: true,
+                    db_version: None,
+                }
+            } else {
+                Control::Join
+            };
+            self.schedule(cfg.start + s.join, s.peer, control);
+            if let Some(l) = s.leave.filter(|l| *l < cfg.duration) {
+                self.schedule(cfg.start + l, s.peer, Control::Leave);
             }
         }
         for a in &cfg.actions {
