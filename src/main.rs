@@ -384,28 +384,66 @@ fn bench(args: &BenchArgs) -> Result<()> {
 }
 
 fn run_scenario(args: &ScenarioArgs, out: Option<PathBuf>) -> Result<()> {
-    use discsim::report::{check_writable, write_run, Summary};
+    use discsim::report::{check_writable, write_run, Summary, Timing};
 
-    let scenario = args.load()?;
-    let cfg = scenario.to_config().expect("checked by load");
-    let out = out.unwrap_or_else(|| PathBuf::from("results").join(&scenario.name));
+    let base = args.load()?;
+    // Every replicate is read and checked before anything runs.
+    let mut runs = Vec::new();
+    for r in 0..base.replicates.max(1) as u64 {
+        let mut sets = args.set.clone();
+        if let Some(t) = args.threads {
+            sets.push(format!("threads={t}"));
+        }
+        sets.push(format!("seed={}", base.seed + r));
+        let s = discsim::scenario::Scenario::load(&args.scenario, &sets)?;
+        runs.push(s);
+    }
+    let out = out.unwrap_or_else(|| PathBuf::from("results").join(&base.name));
     check_writable(&out)?;
-    eprintln!(
-        "running {} ({} peers, {} virtual, seed {}) ...",
-        scenario.name,
-        cfg.peers,
-        humantime::format_duration(cfg.duration),
-        cfg.seed
-    );
-    let started = std::time::Instant::now();
-    let result = discsim::engine::run(&cfg)?;
-    let wall = started.elapsed();
-    let run_id = format!("seed-{}", cfg.seed);
-    let dir = write_run(&out, &run_id, &scenario, &result)?;
-    print_summary(&Summary::new(&scenario, &result));
-    println!("{:<28} {}", "results", dir.display());
-    eprintln!("wall time {:.1} s", wall.as_secs_f64());
+    for scenario in &runs {
+        let cfg = scenario.to_config().expect("checked by load");
+        eprintln!(
+            "running {} ({} peers, {} virtual, seed {}, {} threads)",
+            scenario.name,
+            cfg.peers,
+            humantime::format_duration(cfg.duration),
+            cfg.seed,
+            cfg.threads
+        );
+        let bar = progress_bar(cfg.duration);
+        let started = std::time::Instant::now();
+        let result =
+            discsim::engine::run_with_progress(&cfg, &mut |t| bar.set_position(t.as_secs()))?;
+        bar.finish_and_clear();
+        let wall = started.elapsed();
+        let timing = Timing::new(wall, cfg.threads, &result);
+        let dir = write_run(
+            &out,
+            &format!("seed-{}", cfg.seed),
+            scenario,
+            &result,
+            Some(&timing),
+        )?;
+        print_summary(&Summary::new(scenario, &result));
+        println!("{:<28} {}", "results", dir.display());
+        eprintln!(
+            "wall time {:.1} s ({:.0} events/s, {:.0} packets/s)",
+            timing.wall_seconds, timing.events_per_second, timing.packets_per_second
+        );
+    }
     Ok(())
+}
+
+/// A bar over virtual seconds on stderr; hidden when stderr is not a terminal.
+fn progress_bar(duration: Duration) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(duration.as_secs().max(1));
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} virtual s, {elapsed} elapsed, about {eta} left",
+        )
+        .expect("a valid template"),
+    );
+    bar
 }
 
 fn print_summary(s: &discsim::report::Summary) {
@@ -492,7 +530,7 @@ fn sweep(
     jobs: Option<usize>,
     shard: Option<&str>,
 ) -> Result<()> {
-    use discsim::report::{check_writable, write_run, write_sweep_csv, Summary, SweepRow};
+    use discsim::report::{check_writable, write_run, write_sweep_csv, Summary, SweepRow, Timing};
     use discsim::scenario::{Scenario, ScenarioError};
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Mutex;
@@ -557,16 +595,19 @@ fn sweep(
                 let Some((r, s)) = runs.get(k) else {
                     break;
                 };
+                let started = std::time::Instant::now();
                 let outcome = s
                     .to_config()
                     .map_err(anyhow::Error::msg)
-                    .and_then(|cfg| Ok(discsim::engine::run(&cfg)?))
-                    .and_then(|result| {
+                    .and_then(|cfg| Ok((discsim::engine::run(&cfg)?, cfg.threads)))
+                    .and_then(|(result, threads)| {
+                        let timing = Timing::new(started.elapsed(), threads, &result);
                         write_run(
                             &out.join(&r.variant),
                             &format!("seed-{}", r.seed),
                             s,
                             &result,
+                            Some(&timing),
                         )?;
                         Ok(Summary::new(s, &result))
                     });

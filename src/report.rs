@@ -157,13 +157,37 @@ impl Summary {
     }
 }
 
-/// Writes `scenario.toml`, `metrics.csv`, `probes.csv`, `peers.csv` and `summary.json` into
-/// `out/run_id`, atomically. Returns the folder.
+/// How long a run took on this machine: kept apart from the results (in `timing.json`) because
+/// it is the one thing that differs between two runs of one scenario and seed.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Timing {
+    pub wall_seconds: f64,
+    pub threads: usize,
+    /// Packets delivered, scenario actions and timer wake-ups per wall second.
+    pub events_per_second: f64,
+    pub packets_per_second: f64,
+}
+
+impl Timing {
+    pub fn new(wall: std::time::Duration, threads: usize, out: &SimOutput) -> Timing {
+        let secs = wall.as_secs_f64().max(1e-9);
+        Timing {
+            wall_seconds: wall.as_secs_f64(),
+            threads,
+            events_per_second: (out.link.inputs + out.link.timer_wakes) as f64 / secs,
+            packets_per_second: out.counters.packets_sent as f64 / secs,
+        }
+    }
+}
+
+/// Writes `scenario.toml`, `metrics.csv`, `probes.csv`, `peers.csv`, `summary.json` and, given a
+/// timing, `timing.json` into `out/run_id`, atomically. Returns the folder.
 pub fn write_run(
     out: &Path,
     run_id: &str,
     scenario: &Scenario,
     result: &SimOutput,
+    timing: Option<&Timing>,
 ) -> Result<PathBuf, ReportError> {
     let err = |path: &Path| {
         let path = path.display().to_string();
@@ -304,6 +328,12 @@ pub fn write_run(
     let file = tmp.join("summary.json");
     let json = serde_json::to_string_pretty(&Summary::new(scenario, result)).expect("serialises");
     fs::write(&file, json + "\n").map_err(err(&file))?;
+
+    if let Some(t) = timing {
+        let file = tmp.join("timing.json");
+        let json = serde_json::to_string_pretty(t).expect("serialises");
+        fs::write(&file, json + "\n").map_err(err(&file))?;
+    }
 
     if done.exists() {
         fs::remove_dir_all(&done).map_err(err(&done))?;

@@ -455,3 +455,27 @@ fn a_malformed_trace_exits_2_naming_the_file_and_line_and_writes_nothing() {
         "{err}"
     );
 }
+
+#[test]
+fn run_runs_every_replicate_and_keeps_wall_time_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario_file(dir.path(), &format!("replicates = 2\nseed = 5\n{SMALL}"));
+    let out = dir.path().join("out");
+    let (code, stdout, err) = discsim(&["run", &file, "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("wall time"), "{err}");
+    for seed in [5, 6] {
+        let run = out.join(format!("seed-{seed}"));
+        assert!(stdout.contains(&run.display().to_string()), "{stdout}");
+        let summary = std::fs::read_to_string(run.join("summary.json")).unwrap();
+        assert!(summary.contains(&format!("\"seed\": {seed}")), "{summary}");
+        assert!(!summary.contains("wall"), "{summary}");
+        let timing = std::fs::read_to_string(run.join("timing.json")).unwrap();
+        assert!(timing.contains("\"wall_seconds\""), "{timing}");
+    }
+    // Replicates differ: they are other seeds, not copies.
+    assert_ne!(
+        std::fs::read(out.join("seed-5/metrics.csv")).unwrap(),
+        std::fs::read(out.join("seed-6/metrics.csv")).unwrap()
+    );
+}

@@ -348,8 +348,17 @@ pub struct SimOutput {
 /// assert!(out.counters.packets_sent > 0);
 /// ```
 pub fn run(cfg: &SimConfig) -> Result<SimOutput, SimError> {
+    run_with_progress(cfg, &mut |_| {})
+}
+
+/// [`run`], calling `progress` with the virtual time elapsed at every sample (for a progress
+/// bar; it cannot change the run).
+pub fn run_with_progress(
+    cfg: &SimConfig,
+    progress: &mut dyn FnMut(Duration),
+) -> Result<SimOutput, SimError> {
     cfg.validate()?;
-    Coordinator::new(cfg).run()
+    Coordinator::new(cfg).run(progress)
 }
 
 struct Coordinator<'a> {
@@ -663,7 +672,7 @@ impl<'a> Coordinator<'a> {
         }
     }
 
-    fn run(mut self) -> Result<SimOutput, SimError> {
+    fn run(mut self, progress: &mut dyn FnMut(Duration)) -> Result<SimOutput, SimError> {
         let cfg = self.cfg;
         let end = cfg.start + cfg.duration;
         let mut t = cfg.start;
@@ -675,6 +684,7 @@ impl<'a> Coordinator<'a> {
                 let snaps = self.snapshots(None, true)?;
                 self.observer.sample(t, &snaps);
                 next_sample += cfg.sample_interval;
+                progress(t.saturating_since(cfg.start));
             }
             if t >= next_check && t < end {
                 let due = self.observer.due_checks(t);
