@@ -1,0 +1,55 @@
+//! The library API a regression test uses: a scenario built in code, run, judged on its summary.
+//! The README shows this file's first test.
+
+use std::time::Duration;
+
+use discsim::engine::{run, JoinSchedule};
+use discsim::protocol::SeedStrategy;
+use discsim::report::Summary;
+use discsim::scenario::Scenario;
+
+#[test]
+fn a_small_network_bootstraps_quickly_and_cheaply() {
+    let mut s = Scenario {
+        name: "regression".into(),
+        peers: 100,
+        duration: Duration::from_secs(20 * 60),
+        join: JoinSchedule::Ramp {
+            over: Duration::from_secs(120),
+        },
+        ..Scenario::default()
+    };
+    s.protocol.seed_strategy = SeedStrategy::Geth;
+    let out = run(&s.to_config().expect("a valid scenario")).expect("runs");
+    let summary = Summary::new(&s, &out);
+    assert!(
+        summary.convergence_seconds.is_some_and(|t| t <= 600.0),
+        "{summary:?}"
+    );
+    assert!(summary.final_mean_recall > 0.95, "{summary:?}");
+    assert!(
+        summary.median_recall_seconds.is_some_and(|t| t < 60.0),
+        "{summary:?}"
+    );
+    assert_eq!(summary.bootstrap_episodes, 100);
+    assert_eq!(summary.never_bootstrapped_share, 0.0);
+}
+
+#[test]
+fn scenario_text_and_code_are_the_same_scenario() {
+    let from_text = Scenario::from_toml_str(
+        "name = \"regression\"\npeers = 100\nduration = \"20m\"\n[join]\nkind = \"ramp\"\nover = \"2m\"\n",
+        "inline",
+    )
+    .unwrap();
+    let from_code = Scenario {
+        name: "regression".into(),
+        peers: 100,
+        duration: Duration::from_secs(20 * 60),
+        join: JoinSchedule::Ramp {
+            over: Duration::from_secs(120),
+        },
+        ..Scenario::default()
+    };
+    assert_eq!(from_text, from_code);
+}
