@@ -16,6 +16,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::data::{Group, Results, Sweep, Value};
+use super::text::CrispText;
 use super::PlotError;
 
 /// The family the embedded font is registered under.
@@ -111,9 +112,9 @@ fn percent(share: f64) -> String {
     }
 }
 
-/// A sweep variant's folder name without the sections of its keys
-/// (`nodedb.node_expiration=1h,protocol.alpha=3` → `node_expiration=1h, alpha=3`): legends stay
-/// narrow and the values are what tells the variants apart.
+/// A sweep variant's folder name for a legend: without the sections of its keys, one knob a
+/// line (`nodedb.node_expiration=1h,protocol.alpha=3` → `node_expiration=1h,` `alpha=3`), so
+/// legends stay narrow; the values are what tells the variants apart.
 fn short_variant(label: &str) -> String {
     label
         .split(',')
@@ -122,7 +123,7 @@ fn short_variant(label: &str) -> String {
             None => part.to_string(),
         })
         .collect::<Vec<_>>()
-        .join(", ")
+        .join(",\n")
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -238,7 +239,7 @@ pub(crate) fn render(
     }
     {
         let path = dir.join(&png);
-        let root = BitMapBackend::new(&path, size).into_drawing_area();
+        let root = CrispText(BitMapBackend::new(&path, size)).into_drawing_area();
         chart
             .draw(&root)
             .and_then(|()| Ok(root.present()?))
@@ -536,6 +537,16 @@ where
     Ok(String::new())
 }
 
+/// What a panel has at its right.
+#[derive(Clone, Copy, PartialEq)]
+enum Right {
+    None,
+    /// A secondary y axis.
+    Axis,
+    /// As much room as an axis takes, so that panels stacked under one with an axis align.
+    Room,
+}
+
 /// Axis descriptions and tick formats of a panel.
 struct Axes<'f> {
     x_desc: String,
@@ -543,8 +554,7 @@ struct Axes<'f> {
     x_fmt: &'f dyn Fn(&f64) -> String,
     y_fmt: &'f dyn Fn(&f64) -> String,
     x_labels: usize,
-    /// Room for a secondary axis at the right.
-    right: bool,
+    right: Right,
 }
 
 impl<'f> Axes<'f> {
@@ -555,7 +565,7 @@ impl<'f> Axes<'f> {
             x_fmt: &|v| fmt_num(*v),
             y_fmt: &|v| fmt_num(*v),
             x_labels: 8,
-            right: false,
+            right: Right::None,
         }
     }
 }
@@ -573,15 +583,50 @@ where
     X: AsRangedCoord<Value = f64>,
     X::CoordDescType: ValueFormatter<f64>,
 {
-    let mut chart = ChartBuilder::on(area)
+    let mut chart = build(area, x, y, axes)?;
+    mesh(&mut chart, axes)?;
+    Ok(chart)
+}
+
+/// The width of a y axis's tick labels and description.
+const Y_AXIS_ROOM: i32 = 96;
+
+/// A panel without its mesh: a secondary axis must be set before the mesh is drawn, or the
+/// primary axis's labels are drawn at the right too.
+fn build<'a, DB, X>(
+    area: &'a DrawingArea<DB, Shift>,
+    x: X,
+    y: Range<f64>,
+    axes: &Axes,
+) -> DResult<Ctx<'a, DB, X::CoordDescType>>
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+    X: AsRangedCoord<Value = f64>,
+    X::CoordDescType: ValueFormatter<f64>,
+{
+    let (right_margin, right_area) = match axes.right {
+        Right::Axis => (8, Y_AXIS_ROOM),
+        Right::Room => (8 + Y_AXIS_ROOM, 0),
+        Right::None => (24, 0),
+    };
+    Ok(ChartBuilder::on(area)
         .margin_top(12)
         .margin_left(8)
-        .margin_right(if axes.right { 8 } else { 24 })
+        .margin_right(right_margin)
         .margin_bottom(4)
         .x_label_area_size(if axes.x_desc.is_empty() { 36 } else { 68 })
-        .y_label_area_size(96)
-        .right_y_label_area_size(if axes.right { 96 } else { 0 })
-        .build_cartesian_2d(x, RangedCoordf64::from(y))?;
+        .y_label_area_size(Y_AXIS_ROOM)
+        .right_y_label_area_size(right_area)
+        .build_cartesian_2d(x, RangedCoordf64::from(y))?)
+}
+
+fn mesh<DB, X>(chart: &mut Ctx<'_, DB, X>, axes: &Axes) -> DResult
+where
+    DB: DrawingBackend,
+    DB::ErrorType: 'static,
+    X: Ranged<ValueType = f64> + ValueFormatter<f64>,
+{
     chart
         .configure_mesh()
         .x_desc(axes.x_desc.clone())
@@ -596,7 +641,7 @@ where
         .light_line_style(TRANSPARENT)
         .axis_style(BLACK.mix(0.7))
         .draw()?;
-    Ok(chart)
+    Ok(())
 }
 
 fn replicates_note(results: &Results) -> Option<String> {
@@ -822,15 +867,17 @@ where
         if !has_records {
             axes.y_fmt = &share_fmt;
         }
-        axes.right = has_records && has_stale;
-        let mut single_axis = panel(&top, 0.0..x_end, 0.0..y_max, &axes)?;
+        if has_records && has_stale {
+            axes.right = Right::Axis;
+        }
+        let mut single_axis = build(&top, 0.0..x_end, 0.0..y_max, &axes)?;
         let mut dual;
-        let chart: &mut Ctx<'_, DB, RangedCoordf64> = if axes.right {
+        let chart: &mut Ctx<'_, DB, RangedCoordf64> = if axes.right == Right::Axis {
             // The share is drawn in the left axis's units, scaled so that 1 is the top: one
             // coordinate system for both, and the right axis only labels it.
-            let mut chart = single_axis.set_secondary_coord(0.0..x_end, 0.0..1.0);
-            chart
-                .configure_secondary_axes()
+            dual = single_axis.set_secondary_coord(0.0..x_end, 0.0..1.0);
+            mesh(&mut dual, &axes)?;
+            dual.configure_secondary_axes()
                 .y_desc("stale share of records")
                 .label_style(font(TICK))
                 .axis_desc_style(font(DESC))
@@ -838,9 +885,9 @@ where
                 .y_label_formatter(&|v| fmt_num(*v))
                 .axis_style(BLACK.mix(0.7))
                 .draw()?;
-            dual = chart;
             &mut dual
         } else {
+            mesh(&mut single_axis, &axes)?;
             &mut single_axis
         };
         for (i, band) in records.iter().enumerate() {
@@ -870,7 +917,10 @@ where
                 .map(Band::y_max)
                 .fold(0.0, f64::max),
         );
-        let axes = Axes::new(x_desc.as_str(), "records expired per sample");
+        let mut axes = Axes::new(x_desc.as_str(), "expired per sample");
+        if has_records && has_stale {
+            axes.right = Right::Room;
+        }
         let mut chart = panel(&bottom, 0.0..x_end, 0.0..y_max, &axes)?;
         for (i, band) in expired.iter().enumerate() {
             let Some(band) = band else { continue };
@@ -1343,9 +1393,14 @@ where
     } else {
         format!("{}–{}", per_point.0, per_point.1)
     };
-    let note = format!(
-        "points: mean over {seeds} seeds; bars: min–max; runs where it is {never_word} are left out and counted in the legend"
-    );
+    let mut note = format!("points: mean over {seeds} seeds; bars: min–max over seeds");
+    if never_word == "never" {
+        note.push_str(
+            "; runs that never got there are left out of both, and counted in the legend",
+        );
+    } else if series.iter().any(|s| s.missing > 0) {
+        note.push_str("; runs without a value are left out of both, and counted in the legend");
+    }
     let x_name = x_key.unwrap_or("variant");
     let title = format!(
         "{}: {} by {}",

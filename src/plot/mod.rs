@@ -10,6 +10,7 @@ mod data;
 mod draw;
 #[cfg(test)]
 mod tests;
+mod text;
 
 use std::fs;
 use std::path::{Path, PathBuf};
