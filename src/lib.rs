@@ -25,6 +25,7 @@ pub mod network;
 pub mod node;
 pub mod nodedb;
 pub mod packet;
+pub mod plot;
 pub mod protocol;
 pub mod report;
 pub mod rng;

@@ -1,0 +1,545 @@
+//! Reading results folders: which run folders there are, and the columns the charts need.
+//!
+//! Columns are looked up by name in each file's header, so files with extra columns (a newer
+//! discsim) or without optional ones (an older discsim) both plot; only a cell that is present
+//! but cannot be read is an error, named by file, line and column.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::PlotError;
+
+/// Columns of `metrics.csv` the charts use; each may be absent.
+pub(crate) const METRIC_COLUMNS: [&str; 5] = [
+    "mean_recall",
+    "converged_share",
+    "mean_db_records",
+    "db_stale_share",
+    "records_expired",
+];
+
+/// Columns of `peers.csv` the charts use; each may be absent.
+pub(crate) const PEER_COLUMNS: [&str; 6] = [
+    "downtime",
+    "seeds_tried",
+    "seeds_alive",
+    "init_seconds",
+    "recall_seconds",
+    "fill_seconds",
+];
+
+/// Key figures of `sweep.csv` that get a chart, in chart order; `median_*_seconds` columns
+/// follow in header order.
+const SWEEP_METRICS: [&str; 4] = [
+    "convergence_seconds",
+    "final_mean_recall",
+    "mean_init_seconds",
+    "packets_sent",
+];
+
+/// A CSV file held as text records with their line numbers, so that a bad cell found later,
+/// when a column is read, can still be reported by line.
+pub(crate) struct Table {
+    path: PathBuf,
+    header: Vec<String>,
+    rows: Vec<(u64, csv::StringRecord)>,
+}
+
+impl Table {
+    pub(crate) fn read(path: &Path) -> Result<Table, PlotError> {
+        let csv_err = |source| PlotError::Csv {
+            path: path.to_path_buf(),
+            source,
+        };
+        let text = fs::read(path).map_err(|source| PlotError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut reader = csv::ReaderBuilder::new().from_reader(text.as_slice());
+        let header = reader
+            .headers()
+            .map_err(csv_err)?
+            .iter()
+            .map(|h| h.trim().to_string())
+            .collect();
+        let mut rows = Vec::new();
+        for record in reader.records() {
+            let record = record.map_err(csv_err)?;
+            let line = record.position().map_or(0, |p| p.line());
+            rows.push((line, record));
+        }
+        Ok(Table {
+            path: path.to_path_buf(),
+            header,
+            rows,
+        })
+    }
+
+    pub(crate) fn has(&self, column: &str) -> bool {
+        self.index(column).is_some()
+    }
+
+    fn index(&self, column: &str) -> Option<usize> {
+        self.header.iter().position(|h| h == column)
+    }
+
+    /// A column's cells as text, or None when the file has no such column.
+    pub(crate) fn strings(&self, column: &str) -> Option<Vec<String>> {
+        let i = self.index(column)?;
+        Some(
+            self.rows
+                .iter()
+                .map(|(_, r)| r.get(i).unwrap_or("").trim().to_string())
+                .collect(),
+        )
+    }
+
+    /// A column's numbers, NaN for an empty cell ("never" or "not measured"), or None when the
+    /// file has no such column.
+    pub(crate) fn numbers(&self, column: &str) -> Result<Option<Vec<f64>>, PlotError> {
+        self.parse(column, true)
+    }
+
+    /// Like [`Table::numbers`], but an empty cell is an error: for columns such as `t` that
+    /// every row must have.
+    pub(crate) fn required_numbers(&self, column: &str) -> Result<Option<Vec<f64>>, PlotError> {
+        self.parse(column, false)
+    }
+
+    fn parse(&self, column: &str, empty_ok: bool) -> Result<Option<Vec<f64>>, PlotError> {
+        let Some(i) = self.index(column) else {
+            return Ok(None);
+        };
+        let mut out = Vec::with_capacity(self.rows.len());
+        for (line, record) in &self.rows {
+            let cell = record.get(i).unwrap_or("").trim();
+            let value = if cell.is_empty() && empty_ok {
+                f64::NAN
+            } else {
+                match cell.parse::<f64>() {
+                    // "NaN" and "inf" are what Rust prints for undefined shares: not drawable.
+                    Ok(v) => v,
+                    Err(_) => return Err(self.not_a_number(*line, column, cell)),
+                }
+            };
+            out.push(if value.is_finite() { value } else { f64::NAN });
+        }
+        Ok(Some(out))
+    }
+
+    fn not_a_number(&self, line: u64, column: &str, value: &str) -> PlotError {
+        PlotError::NotANumber {
+            path: self.path.clone(),
+            line,
+            column: column.to_string(),
+            value: value.to_string(),
+        }
+    }
+}
+
+/// What the charts use of one run's `metrics.csv`.
+pub(crate) struct Metrics {
+    pub(crate) scenario: Option<String>,
+    /// Virtual seconds, or None when the file has no `t` column (no time charts then).
+    pub(crate) t: Option<Vec<f64>>,
+    pub(crate) columns: BTreeMap<&'static str, Vec<f64>>,
+}
+
+impl Metrics {
+    fn read(path: &Path) -> Result<Metrics, PlotError> {
+        let table = Table::read(path)?;
+        let mut columns = BTreeMap::new();
+        for c in METRIC_COLUMNS {
+            if let Some(v) = table.numbers(c)? {
+                columns.insert(c, v);
+            }
+        }
+        Ok(Metrics {
+            scenario: table
+                .strings("scenario")
+                .and_then(|s| s.into_iter().find(|s| !s.is_empty())),
+            t: table.required_numbers("t")?,
+            columns,
+        })
+    }
+}
+
+/// One run's bootstrap episodes from `peers.csv`.
+pub(crate) struct Peers {
+    pub(crate) kind: Vec<String>,
+    pub(crate) columns: BTreeMap<&'static str, Vec<f64>>,
+}
+
+impl Peers {
+    /// None when the file is absent or in the old format (no `kind` column), which has nothing
+    /// the peer charts can use.
+    fn read(path: &Path) -> Result<Option<Peers>, PlotError> {
+        if !path.is_file() {
+            return Ok(None);
+        }
+        let table = Table::read(path)?;
+        let Some(kind) = table.strings("kind") else {
+            return Ok(None);
+        };
+        let mut columns = BTreeMap::new();
+        for c in PEER_COLUMNS {
+            if let Some(v) = table.numbers(c)? {
+                columns.insert(c, v);
+            }
+        }
+        Ok(Some(Peers { kind, columns }))
+    }
+}
+
+/// One run folder (`seed-<N>`).
+pub(crate) struct Run {
+    pub(crate) metrics: Metrics,
+    pub(crate) peers: Option<Peers>,
+}
+
+/// Run folders with one parent: the replicates of one scenario or sweep variant.
+pub(crate) struct Group {
+    /// The parent's path below the plotted folder ("nodedb.node_expiration=1h"), or None when
+    /// the runs sit directly in (or are) the plotted folder.
+    pub(crate) label: Option<String>,
+    pub(crate) runs: Vec<Run>,
+}
+
+/// How a swept value is placed on an axis.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Value {
+    Number(f64),
+    /// A duration such as "1h", in hours.
+    Hours(f64),
+    Text,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Knob {
+    pub(crate) key: String,
+    /// The value as a person would write it ("1h", "3", "random").
+    pub(crate) shown: String,
+    pub(crate) value: Value,
+}
+
+pub(crate) struct SweepRow {
+    pub(crate) knobs: Vec<Knob>,
+    /// Metric column to value; NaN when the cell was empty (never reached).
+    pub(crate) values: BTreeMap<String, f64>,
+}
+
+/// The rows of `sweep.csv` (or of its shards taken together).
+pub(crate) struct Sweep {
+    pub(crate) rows: Vec<SweepRow>,
+    /// Metric columns present, in chart order.
+    pub(crate) metrics: Vec<String>,
+    /// Variants in order of first appearance, the order `discsim sweep` ran them in.
+    pub(crate) variants: Vec<String>,
+}
+
+/// Everything under a plotted folder.
+pub(crate) struct Results {
+    pub(crate) scenario: String,
+    pub(crate) groups: Vec<Group>,
+    pub(crate) sweep: Option<Sweep>,
+}
+
+pub(crate) fn load(dir: &Path) -> Result<Results, PlotError> {
+    let none = || PlotError::NoResults {
+        dir: dir.to_path_buf(),
+    };
+    if !dir.is_dir() {
+        return Err(none());
+    }
+    let runs = find_runs(dir)?;
+    if runs.is_empty() {
+        return Err(none());
+    }
+    let sweep = read_sweep(dir)?;
+
+    let mut by_parent: BTreeMap<Option<String>, Vec<PathBuf>> = BTreeMap::new();
+    for run in runs {
+        let parent = run.parent().filter(|p| *p != dir && run != dir);
+        let label = parent.map(|p| {
+            p.strip_prefix(dir)
+                .unwrap_or(p)
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/")
+        });
+        by_parent.entry(label).or_default().push(run);
+    }
+    let mut labels: Vec<Option<String>> = by_parent.keys().cloned().collect();
+    let rank = |l: &Option<String>| {
+        sweep.as_ref().and_then(|s| {
+            let l = l.as_ref()?;
+            s.variants.iter().position(|v| v == l)
+        })
+    };
+    labels.sort_by(|a, b| match (rank(a), rank(b)) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        (Some(_), None) => Ordering::Less,
+        (None, Some(_)) => Ordering::Greater,
+        (None, None) => natural(
+            a.as_deref().unwrap_or_default(),
+            b.as_deref().unwrap_or_default(),
+        ),
+    });
+
+    let mut groups = Vec::new();
+    for label in labels {
+        let mut folders = by_parent.remove(&label).unwrap_or_default();
+        folders.sort_by(|a, b| natural(&name_of(a), &name_of(b)));
+        let mut runs = Vec::new();
+        for f in folders {
+            runs.push(Run {
+                metrics: Metrics::read(&f.join("metrics.csv"))?,
+                peers: Peers::read(&f.join("peers.csv"))?,
+            });
+        }
+        groups.push(Group { label, runs });
+    }
+    let scenario = groups
+        .iter()
+        .flat_map(|g| &g.runs)
+        .find_map(|r| r.metrics.scenario.clone())
+        .unwrap_or_else(|| name_of(dir));
+    Ok(Results {
+        scenario,
+        groups,
+        sweep,
+    })
+}
+
+fn name_of(p: &Path) -> String {
+    p.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| p.display().to_string())
+}
+
+/// Run folders (those with a metrics.csv) at depth 0, 1 or 2, sorted.
+fn find_runs(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
+    if dir.join("metrics.csv").is_file() {
+        return Ok(vec![dir.to_path_buf()]);
+    }
+    let mut runs = Vec::new();
+    for child in subfolders(dir)? {
+        if child.join("metrics.csv").is_file() {
+            runs.push(child);
+            continue;
+        }
+        for grandchild in subfolders(&child)? {
+            if grandchild.join("metrics.csv").is_file() {
+                runs.push(grandchild);
+            }
+        }
+    }
+    Ok(runs)
+}
+
+/// Visible subfolders, sorted; `charts` and hidden folders (`.tmp-*`) hold no runs.
+fn subfolders(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
+    let err = |source| PlotError::Read {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut out = Vec::new();
+    for entry in fs::read_dir(dir).map_err(err)? {
+        let entry = entry.map_err(err)?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if name.starts_with('.') || name == "charts" || !entry.path().is_dir() {
+            continue;
+        }
+        out.push(entry.path());
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Orders "seed-2" before "seed-10": digit runs compare as numbers.
+pub(crate) fn natural(a: &str, b: &str) -> Ordering {
+    fn chunks(s: &str) -> Vec<(bool, &str)> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        let bytes = s.as_bytes();
+        for i in 1..=bytes.len() {
+            if i == bytes.len() || bytes[i].is_ascii_digit() != bytes[start].is_ascii_digit() {
+                out.push((bytes[start].is_ascii_digit(), &s[start..i]));
+                start = i;
+            }
+        }
+        out
+    }
+    let (ca, cb) = (chunks(a), chunks(b));
+    for (x, y) in ca.iter().zip(&cb) {
+        let o = match (x, y) {
+            ((true, x), (true, y)) => {
+                let (x, y) = (x.trim_start_matches('0'), y.trim_start_matches('0'));
+                x.len().cmp(&y.len()).then_with(|| x.cmp(y))
+            }
+            ((_, x), (_, y)) => x.cmp(y),
+        };
+        if o != Ordering::Equal {
+            return o;
+        }
+    }
+    ca.len().cmp(&cb.len()).then_with(|| a.cmp(b))
+}
+
+/// `sweep.csv`, or when only shards were written (`sweep-I-of-N.csv`), all of them.
+fn read_sweep(dir: &Path) -> Result<Option<Sweep>, PlotError> {
+    let whole = dir.join("sweep.csv");
+    let files = if whole.is_file() {
+        vec![whole]
+    } else {
+        let mut shards = Vec::new();
+        if let Ok(entries) = fs::read_dir(dir) {
+            for e in entries.flatten() {
+                let name = e.file_name().to_string_lossy().into_owned();
+                if name.starts_with("sweep-") && name.ends_with(".csv") && name.contains("-of-") {
+                    shards.push(e.path());
+                }
+            }
+        }
+        shards.sort_by(|a, b| natural(&name_of(a), &name_of(b)));
+        shards
+    };
+    if files.is_empty() {
+        return Ok(None);
+    }
+    let mut rows = Vec::new();
+    let mut metrics: Vec<String> = Vec::new();
+    let mut variants: Vec<String> = Vec::new();
+    for file in files {
+        let table = Table::read(&file)?;
+        let Some(names) = table.strings("variant") else {
+            continue;
+        };
+        let assignments = table.strings("assignments");
+        let mut columns: Vec<String> = SWEEP_METRICS
+            .iter()
+            .filter(|m| table.has(m))
+            .map(|m| m.to_string())
+            .collect();
+        columns.extend(
+            table
+                .header
+                .iter()
+                .filter(|h| h.starts_with("median_") && h.ends_with("_seconds"))
+                .cloned(),
+        );
+        let mut values: Vec<(String, Vec<f64>)> = Vec::new();
+        for c in &columns {
+            let v = table.numbers(c)?.unwrap_or_default();
+            values.push((c.clone(), v));
+            if !metrics.contains(c) {
+                metrics.push(c.clone());
+            }
+        }
+        for (i, variant) in names.iter().enumerate() {
+            let knobs = match &assignments {
+                Some(a) => parse_assignments(&a[i]),
+                None => parse_variant(variant),
+            };
+            if !variants.contains(variant) {
+                variants.push(variant.clone());
+            }
+            rows.push(SweepRow {
+                knobs,
+                values: values.iter().map(|(c, v)| (c.clone(), v[i])).collect(),
+            });
+        }
+    }
+    Ok(Some(Sweep {
+        rows,
+        metrics,
+        variants,
+    }))
+}
+
+/// Splits `a.b="1h" c=3` into knobs. Values are TOML, so a quoted string may hold spaces
+/// ("6h 30m") and arrays hold commas and spaces: split only outside quotes and brackets.
+pub(crate) fn parse_assignments(s: &str) -> Vec<Knob> {
+    let mut tokens = Vec::new();
+    let mut current = String::new();
+    let (mut quote, mut depth, mut escaped) = (None::<char>, 0i32, false);
+    for c in s.chars() {
+        if let Some(q) = quote {
+            current.push(c);
+            if escaped {
+                escaped = false;
+            } else if c == '\\' && q == '"' {
+                escaped = true;
+            } else if c == q {
+                quote = None;
+            }
+            continue;
+        }
+        match c {
+            '"' | '\'' => quote = Some(c),
+            '[' | '{' => depth += 1,
+            ']' | '}' => depth -= 1,
+            c if c.is_whitespace() && depth <= 0 => {
+                if !current.is_empty() {
+                    tokens.push(std::mem::take(&mut current));
+                }
+                continue;
+            }
+            _ => {}
+        }
+        current.push(c);
+    }
+    if !current.is_empty() {
+        tokens.push(current);
+    }
+    tokens
+        .iter()
+        .filter_map(|t| t.split_once('='))
+        .map(|(k, v)| knob(k.trim(), v.trim()))
+        .collect()
+}
+
+/// Knobs from a variant folder name (`a=1,b=1h`), for a sweep.csv without `assignments`.
+fn parse_variant(variant: &str) -> Vec<Knob> {
+    variant
+        .split(',')
+        .filter_map(|t| t.split_once('='))
+        .map(|(k, v)| knob(k, v))
+        .collect()
+}
+
+fn knob(key: &str, raw: &str) -> Knob {
+    let parsed = toml::from_str::<toml::Table>(&format!("v = {raw}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"));
+    let (shown, value) = match parsed {
+        Some(toml::Value::Integer(i)) => (i.to_string(), Value::Number(i as f64)),
+        Some(toml::Value::Float(f)) => (raw.to_string(), Value::Number(f)),
+        Some(toml::Value::String(s)) => {
+            let value = duration_hours(&s).map_or(Value::Text, Value::Hours);
+            (s, value)
+        }
+        Some(_) => (raw.to_string(), Value::Text),
+        None => {
+            let value = match raw.parse::<f64>() {
+                Ok(f) if f.is_finite() => Value::Number(f),
+                _ => duration_hours(raw).map_or(Value::Text, Value::Hours),
+            };
+            (raw.to_string(), value)
+        }
+    };
+    Knob {
+        key: key.to_string(),
+        shown,
+        value,
+    }
+}
+
+fn duration_hours(s: &str) -> Option<f64> {
+    humantime::parse_duration(s)
+        .ok()
+        .map(|d| d.as_secs_f64() / 3600.0)
+}
