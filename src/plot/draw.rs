@@ -194,11 +194,10 @@ pub(crate) fn charts(results: &Results) -> Vec<(String, Chart<'_>)> {
     if timed(&["mean_db_records", "db_stale_share", "records_expired"]) {
         out.push(("db".into(), Chart::Db(results, unit)));
     }
-    if !liveness_points(&results.groups[0]).is_empty()
-        || results
-            .groups
-            .iter()
-            .any(|g| !liveness_points(g).is_empty())
+    if results
+        .groups
+        .iter()
+        .any(|g| !liveness_points(g).is_empty())
     {
         out.push(("seed-liveness".into(), Chart::SeedLiveness(results)));
     }
@@ -1264,6 +1263,9 @@ fn liveness_points(group: &Group) -> Vec<(f64, f64, String)> {
     out
 }
 
+/// A legend label, a colour and its points.
+type ScatterSeries = (String, RGBColor, Vec<(f64, f64)>);
+
 /// Fewer points than this get a note, as shares of so few are no evidence.
 const FEW_POINTS: usize = 20;
 
@@ -1276,7 +1278,7 @@ where
     let total: usize = points.iter().map(Vec::len).sum();
     let kinds = sorted_kinds(points.iter().flatten().map(|(_, _, k)| k));
     // One group: colour by kind. Several: colour by variant, as that is what was varied.
-    let mut series: Vec<(String, RGBColor, Vec<(f64, f64)>)> = Vec::new();
+    let mut series: Vec<ScatterSeries> = Vec::new();
     if groups.len() == 1 {
         for kind in &kinds {
             let pts: Vec<(f64, f64)> = points[0]
@@ -1521,11 +1523,7 @@ where
     let title = format!(
         "{}: {} by {}",
         results.scenario,
-        y_desc_of(metric)
-            .split(" (")
-            .next()
-            .unwrap_or(metric)
-            .to_string(),
+        y_desc_of(metric).split(" (").next().unwrap_or(metric),
         x_name
     );
     let plot = frame(root, &title, &note, &legend)?;
