@@ -105,7 +105,7 @@ pub(crate) fn fmt_num(v: f64) -> String {
 
 fn percent(share: f64) -> String {
     let p = share * 100.0;
-    if p == 0.0 || p >= 10.0 {
+    if p == 0.0 || p >= 9.95 {
         format!("{p:.0} %")
     } else {
         format!("{p:.1} %")
@@ -194,11 +194,10 @@ pub(crate) fn charts(results: &Results) -> Vec<(String, Chart<'_>)> {
     if timed(&["mean_db_records", "db_stale_share", "records_expired"]) {
         out.push(("db".into(), Chart::Db(results, unit)));
     }
-    if !liveness_points(&results.groups[0]).is_empty()
-        || results
-            .groups
-            .iter()
-            .any(|g| !liveness_points(g).is_empty())
+    if results
+        .groups
+        .iter()
+        .any(|g| !liveness_points(g).is_empty())
     {
         out.push(("seed-liveness".into(), Chart::SeedLiveness(results)));
     }
@@ -555,6 +554,8 @@ struct Axes<'f> {
     y_fmt: &'f dyn Fn(&f64) -> String,
     x_labels: usize,
     right: Right,
+    /// A title above the panel, for one of several panels.
+    caption: Option<String>,
 }
 
 impl<'f> Axes<'f> {
@@ -566,6 +567,7 @@ impl<'f> Axes<'f> {
             y_fmt: &|v| fmt_num(*v),
             x_labels: 8,
             right: Right::None,
+            caption: None,
         }
     }
 }
@@ -610,7 +612,11 @@ where
         Right::Room => (8 + Y_AXIS_ROOM, 0),
         Right::None => (24, 0),
     };
-    Ok(ChartBuilder::on(area)
+    let mut builder = ChartBuilder::on(area);
+    if let Some(caption) = &axes.caption {
+        builder.caption(caption, font(DESC));
+    }
+    Ok(builder
         .margin_top(12)
         .margin_left(8)
         .margin_right(right_margin)
@@ -1022,47 +1028,23 @@ where
             .filter_map(|r| r.peers.as_ref())
             .flat_map(|p| &p.kind),
     );
-    let legend_label = |head: String, values: &[f64], n: usize| {
-        let never = n - values.len();
-        format!(
-            "{head}\nn={n}, never {}",
-            percent(never as f64 / n.max(1) as f64)
-        )
-    };
+    let title = format!("{}: time to bootstrap", results.scenario);
+    if groups.len() > 1 {
+        return bootstrap_cdf_by_kind(root, results, &kinds, &title);
+    }
     let mut curves = Vec::new();
-    if groups.len() == 1 {
-        for kind in &kinds {
-            for (k, (column, what)) in EPISODE_TIMES.iter().enumerate() {
-                let (values, n) = episode_times(&groups[0], kind, column);
-                if n > 0 {
-                    curves.push(Curve {
-                        label: legend_label(format!("{kind}: {what}"), &values, n),
-                        color: kind_colour(kind, &kinds),
-                        mark: LINE_MARKS[k],
-                        values,
-                        n,
-                    });
-                }
-            }
-        }
-    } else {
-        // Per variant and kind, recall only: three times per curve would be unreadable.
-        for (i, g) in groups.iter().enumerate() {
-            for (k, kind) in kinds.iter().enumerate() {
-                let (values, n) = episode_times(g, kind, "recall_seconds");
-                if n > 0 {
-                    curves.push(Curve {
-                        label: legend_label(
-                            format!("{}, {kind}", group_label(g, results)),
-                            &values,
-                            n,
-                        ),
-                        color: colour(i),
-                        mark: LINE_MARKS[k % LINE_MARKS.len()],
-                        values,
-                        n,
-                    });
-                }
+    for kind in &kinds {
+        for (k, (column, what)) in EPISODE_TIMES.iter().enumerate() {
+            let (values, n) = episode_times(&groups[0], kind, column);
+            if n > 0 {
+                let never = (n - values.len()) as f64 / n as f64;
+                curves.push(Curve {
+                    label: format!("{kind}: {what}\nn={n}, never {}", percent(never)),
+                    color: kind_colour(kind, &kinds),
+                    mark: LINE_MARKS[k],
+                    values,
+                    n,
+                });
             }
         }
     }
@@ -1070,20 +1052,156 @@ where
         .iter()
         .map(|c| Entry::new(c.label.clone(), c.color, c.mark))
         .collect();
-    let title = format!("{}: time to bootstrap", results.scenario);
-    let mut note = if groups.len() == 1 {
-        "solid: recall reached; dashed: ideal fill reached; dotted: first refresh done".to_string()
-    } else {
-        "time until recall reached the threshold; line style per episode kind".to_string()
-    };
-    note.push_str("; never reached counts in n");
-    let plot = frame(root, &title, &note, &legend)?;
+    let note = "solid: recall reached; dashed: ideal fill reached; dotted: first refresh done; \
+                never reached counts in n";
+    let plot = frame(root, &title, note, &legend)?;
+    let range = cdf_range(curves.iter());
+    cdf_panel(
+        &plot,
+        &curves,
+        range,
+        &Axes::new("", "share of episodes"),
+        true,
+    )?;
+    Ok(())
+}
 
-    let reached = || curves.iter().flat_map(|c| c.values.iter().copied());
+/// Several variants: a panel per episode kind, a colour per variant, recall only (with fill
+/// and first refresh too, a dozen or more curves would share one plot).
+fn bootstrap_cdf_by_kind<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    results: &Results,
+    kinds: &[String],
+    title: &str,
+) -> DResult
+where
+    DB::ErrorType: 'static,
+{
+    let groups = &results.groups;
+    let per_kind: Vec<Vec<Curve>> = kinds
+        .iter()
+        .map(|kind| {
+            groups
+                .iter()
+                .enumerate()
+                .map(|(i, g)| {
+                    let (values, n) = episode_times(g, kind, "recall_seconds");
+                    Curve {
+                        label: String::new(),
+                        color: colour(i),
+                        mark: c_mark(i),
+                        values,
+                        n,
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    // Never-reached shares go in the legend, one per panel: inside the panels they would
+    // cover curves.
+    let legend: Vec<Entry> = groups
+        .iter()
+        .enumerate()
+        .map(|(i, g)| {
+            let never: Vec<String> = per_kind
+                .iter()
+                .map(|curves| {
+                    let c = &curves[i];
+                    if c.n == 0 {
+                        "–".to_string()
+                    } else {
+                        percent((c.n - c.values.len()) as f64 / c.n as f64)
+                    }
+                })
+                .collect();
+            let label = format!("{}\nnever: {}", group_label(g, results), never.join(", "));
+            Entry::new(label, colour(i), c_mark(i))
+        })
+        .collect();
+    let note = format!(
+        "time until recall reached the threshold, a panel per episode kind; \
+         legend: share never reached, per panel ({})",
+        kinds.join(", ")
+    );
+    let plot = frame(root, title, &note, &legend)?;
+    let cols = if kinds.len() <= 2 {
+        kinds.len().max(1)
+    } else {
+        kinds.len().div_ceil(2).min(3)
+    };
+    let rows = kinds.len().div_ceil(cols).max(1);
+    let panels = plot.split_evenly((rows, cols));
+    // One time axis for all panels, so that kinds compare at a glance.
+    let range = cdf_range(per_kind.iter().flatten());
+    for (p, (kind, curves)) in kinds.iter().zip(&per_kind).enumerate() {
+        let n: Vec<usize> = curves.iter().map(|c| c.n).filter(|n| *n > 0).collect();
+        let (lo, hi) = (
+            n.iter().min().copied().unwrap_or(0),
+            n.iter().max().copied().unwrap_or(0),
+        );
+        let counts = if lo == hi {
+            format!("n={hi}")
+        } else {
+            format!("n={lo}–{hi}")
+        };
+        let mut axes = Axes::new(
+            "",
+            if p % cols == 0 {
+                "share of episodes"
+            } else {
+                ""
+            },
+        );
+        axes.caption = Some(format!("{kind} ({counts} per variant)"));
+        let last_row = p / cols + 1 == rows || p + cols >= kinds.len();
+        cdf_panel(&panels[p], curves, range, &axes, last_row)?;
+    }
+    Ok(())
+}
+
+/// Solid lines, then dashed ones once the palette's colours repeat.
+fn c_mark(i: usize) -> Mark {
+    if i < PALETTE.len() {
+        Mark::Line
+    } else {
+        Mark::Dashed
+    }
+}
+
+/// The smallest positive and the largest time reached.
+fn cdf_range<'c>(curves: impl Iterator<Item = &'c Curve> + Clone) -> (f64, f64) {
+    let reached = || curves.clone().flat_map(|c| c.values.iter().copied());
     let lo = reached().filter(|v| *v > 0.0).fold(f64::INFINITY, f64::min);
     let hi = reached().fold(0.0, f64::max);
-    let y_desc = "share of episodes";
-    if lo.is_finite() && hi / lo > 100.0 {
+    (lo, hi)
+}
+
+/// One CDF plot: a log time axis when the times span more than two decades.
+fn cdf_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    curves: &[Curve],
+    (lo, hi): (f64, f64),
+    axes: &Axes,
+    x_desc: bool,
+) -> DResult
+where
+    DB::ErrorType: 'static,
+{
+    let mut axes = Axes {
+        x_desc: String::new(),
+        y_desc: axes.y_desc.clone(),
+        caption: axes.caption.clone(),
+        ..Axes::new("", "")
+    };
+    let log = lo.is_finite() && hi / lo > 100.0;
+    if x_desc {
+        axes.x_desc = if log {
+            "seconds after the episode began (log scale)".into()
+        } else {
+            "seconds after the episode began".into()
+        };
+    }
+    if log {
         let (a, b) = (
             10f64.powf(lo.log10().floor()),
             10f64.powf(hi.log10().ceil()),
@@ -1094,18 +1212,15 @@ where
             ticks.push(d);
             d *= 10.0;
         }
-        let axes = Axes::new("seconds after the episode began (log scale)", y_desc);
         let log: plotters::coord::combinators::LogCoord<f64> = (a..b).log_scale().into();
-        let x = FixedTicks::new(log, ticks);
-        let mut chart = panel(&plot, x, 0.0..1.02, &axes)?;
-        for c in &curves {
+        let mut chart = panel(area, FixedTicks::new(log, ticks), 0.0..1.02, &axes)?;
+        for c in curves {
             draw_line(&mut chart, cdf_steps(c, a, b), c.color, c.mark)?;
         }
     } else {
         let b = nice_top(hi.max(1.0));
-        let axes = Axes::new("seconds after the episode began", y_desc);
-        let mut chart = panel(&plot, 0.0..b, 0.0..1.02, &axes)?;
-        for c in &curves {
+        let mut chart = panel(area, 0.0..b, 0.0..1.02, &axes)?;
+        for c in curves {
             draw_line(&mut chart, cdf_steps(c, 0.0, b), c.color, c.mark)?;
         }
     }
@@ -1148,6 +1263,9 @@ fn liveness_points(group: &Group) -> Vec<(f64, f64, String)> {
     out
 }
 
+/// A legend label, a colour and its points.
+type ScatterSeries = (String, RGBColor, Vec<(f64, f64)>);
+
 /// Fewer points than this get a note, as shares of so few are no evidence.
 const FEW_POINTS: usize = 20;
 
@@ -1160,7 +1278,7 @@ where
     let total: usize = points.iter().map(Vec::len).sum();
     let kinds = sorted_kinds(points.iter().flatten().map(|(_, _, k)| k));
     // One group: colour by kind. Several: colour by variant, as that is what was varied.
-    let mut series: Vec<(String, RGBColor, Vec<(f64, f64)>)> = Vec::new();
+    let mut series: Vec<ScatterSeries> = Vec::new();
     if groups.len() == 1 {
         for kind in &kinds {
             let pts: Vec<(f64, f64)> = points[0]
@@ -1405,11 +1523,7 @@ where
     let title = format!(
         "{}: {} by {}",
         results.scenario,
-        y_desc_of(metric)
-            .split(" (")
-            .next()
-            .unwrap_or(metric)
-            .to_string(),
+        y_desc_of(metric).split(" (").next().unwrap_or(metric),
         x_name
     );
     let plot = frame(root, &title, &note, &legend)?;
