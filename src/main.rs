@@ -49,6 +49,12 @@ enum Command {
         #[arg(long, value_name = "I/N")]
         shard: Option<String>,
     },
+    /// Redraw the charts (SVG and PNG, into <dir>/charts/) from the CSVs of a run, of a
+    /// scenario's replicates, or of a sweep.
+    Plot {
+        /// A results folder: results/<scenario>, a variant of a sweep, or one seed-N run.
+        dir: PathBuf,
+    },
     /// Combine the slices sweep-I-of-N.csv of a sharded sweep (copied into one folder) into
     /// sweep.csv, in plan order: the file one unsharded sweep would have written.
     Merge {
@@ -190,6 +196,7 @@ fn main() -> std::process::ExitCode {
             jobs,
             shard,
         } => sweep(&scenario, out, jobs, shard.as_deref()),
+        Command::Plot { dir } => plot(&dir),
         Command::Merge { dir } => discsim::report::merge_sweep(&dir)
             .map(|n| println!("merged {n} runs into {}", dir.join("sweep.csv").display()))
             .map_err(Into::into),
@@ -224,6 +231,14 @@ fn main() -> std::process::ExitCode {
             let bad_input = e
                 .downcast_ref::<discsim::scenario::ScenarioError>()
                 .is_some()
+                || matches!(
+                    e.downcast_ref::<discsim::plot::PlotError>(),
+                    Some(
+                        discsim::plot::PlotError::NoResults { .. }
+                            | discsim::plot::PlotError::Csv { .. }
+                            | discsim::plot::PlotError::NotANumber { .. }
+                    )
+                )
                 || matches!(
                     e.downcast_ref::<discsim::report::MergeError>(),
                     Some(
@@ -431,7 +446,7 @@ fn run_scenario(args: &ScenarioArgs, out: Option<PathBuf>) -> Result<()> {
             timing.wall_seconds, timing.events_per_second, timing.packets_per_second
         );
     }
-    Ok(())
+    plot(&out)
 }
 
 /// A bar over virtual seconds on stderr; hidden when stderr is not a terminal.
@@ -444,6 +459,21 @@ fn progress_bar(duration: Duration) -> indicatif::ProgressBar {
         .expect("a valid template"),
     );
     bar
+}
+
+fn plot(dir: &std::path::Path) -> Result<()> {
+    let files = discsim::plot::plot_dir(dir)?;
+    let charts: std::collections::BTreeSet<_> = files
+        .iter()
+        .filter_map(|f| f.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .collect();
+    println!(
+        "{} charts in {} (SVG and PNG): {}",
+        charts.len(),
+        dir.join("charts").display(),
+        charts.into_iter().collect::<Vec<_>>().join(", ")
+    );
+    Ok(())
 }
 
 fn print_summary(s: &discsim::report::Summary) {
@@ -672,5 +702,8 @@ fn sweep(
         k += group.len().max(1);
     }
     println!("results in {}", out.join(&name).display());
+    if count == 1 {
+        plot(&out)?;
+    }
     Ok(())
 }

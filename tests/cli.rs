@@ -115,12 +115,29 @@ fn run_writes_identical_results_whatever_the_threads() {
             assert_eq!(a, b, "{f} differs");
         }
     }
-    // No temporary folder is left behind.
-    let names: Vec<_> = std::fs::read_dir(&out1)
+    // No temporary folder is left behind; the charts are drawn.
+    let mut names: Vec<_> = std::fs::read_dir(&out1)
         .unwrap()
-        .map(|e| e.unwrap().file_name())
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
-    assert_eq!(names, vec![std::ffi::OsString::from("seed-1")]);
+    names.sort();
+    assert_eq!(names, ["charts", "seed-1"]);
+    assert!(stdout.contains("charts in"), "{stdout}");
+    for chart in ["convergence", "bootstrap-cdf", "db"] {
+        for ext in ["png", "svg"] {
+            let f = out1.join("charts").join(format!("{chart}.{ext}"));
+            assert!(
+                std::fs::metadata(&f).unwrap().len() > 1000,
+                "{}",
+                f.display()
+            );
+        }
+        // Charts are a function of the CSVs too.
+        assert_eq!(
+            std::fs::read(out1.join(format!("charts/{chart}.png"))).unwrap(),
+            std::fs::read(out2.join(format!("charts/{chart}.png"))).unwrap()
+        );
+    }
     // The resolved scenario runs again as it is.
     let resolved = out1.join("seed-1").join("scenario.toml");
     let out3 = dir.path().join("three");
@@ -478,4 +495,48 @@ fn run_runs_every_replicate_and_keeps_wall_time_apart() {
         std::fs::read(out.join("seed-5/metrics.csv")).unwrap(),
         std::fs::read(out.join("seed-6/metrics.csv")).unwrap()
     );
+}
+
+#[test]
+fn plot_redraws_charts_and_refuses_bad_csvs() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario_file(dir.path(), SMALL);
+    let out = dir.path().join("out");
+    let (code, _, err) = discsim(&["run", &file, "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let chart = out.join("charts/convergence.png");
+    let before = std::fs::read(&chart).unwrap();
+    std::fs::remove_dir_all(out.join("charts")).unwrap();
+    let (code, stdout, err) = discsim(&["plot", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(stdout.contains("convergence"), "{stdout}");
+    assert_eq!(
+        std::fs::read(&chart).unwrap(),
+        before,
+        "redrawn identically"
+    );
+    // One run folder alone is plotted too.
+    let (code, _, err) = discsim(&["plot", out.join("seed-1").to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.join("seed-1/charts/convergence.svg").exists());
+    // A value that is not a number names the file, the line and the column.
+    let metrics = out.join("seed-1/metrics.csv");
+    let text = std::fs::read_to_string(&metrics).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let header: Vec<&str> = lines[0].split(',').collect();
+    let col = header.iter().position(|h| *h == "mean_recall").unwrap();
+    let mut row: Vec<String> = lines[2].split(',').map(String::from).collect();
+    row[col] = "lots".into();
+    lines[2] = row.join(",");
+    std::fs::write(&metrics, lines.join("\n") + "\n").unwrap();
+    let (code, _, err) = discsim(&["plot", out.to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("metrics.csv") && err.contains("line 3") && err.contains("mean_recall"),
+        "{err}"
+    );
+    // Not a results folder at all.
+    let (code, _, err) = discsim(&["plot", dir.path().join("nothing").to_str().unwrap()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no discsim results"), "{err}");
 }
