@@ -73,6 +73,12 @@ pub struct Summary {
     /// Records deleted by every expirer over the run.
     #[serde(default)]
     pub records_expired: u64,
+    /// FINDNODE queries that failed (timeout or empty answer), and FINDNODE requests refused for
+    /// lack of an endpoint proof: the signs of asymmetric bonds after expiry.
+    #[serde(default)]
+    pub findnode_failures: u64,
+    #[serde(default)]
+    pub unbonded_findnode: u64,
 }
 
 /// The median of values where `None` means "never" (infinitely large): `None` when more than
@@ -153,6 +159,8 @@ impl Summary {
             mean_seed_alive_share: (!seeded.is_empty())
                 .then(|| seeded.iter().sum::<f64>() / seeded.len() as f64),
             records_expired: out.episodes.iter().map(|e| e.records_expired).sum(),
+            findnode_failures: out.totals.findnode_failures,
+            unbonded_findnode: out.totals.unbonded_findnode,
         }
     }
 }

@@ -199,6 +199,14 @@ fn bad_scenarios_exit_2_with_the_file_and_key_and_write_nothing() {
             "peers = 10\n[[actions]]\nat = \"1m\"\npeers = [99]\naction = \"leave\"\n",
             &["s.toml", "actions.peers", "99"],
         ),
+        (
+            "[convergence]\nfill = 2\n",
+            &["s.toml", "convergence.fill", "[0, 1]"],
+        ),
+        (
+            "[convergence]\ncheck_interval = \"0s\"\n",
+            &["s.toml", "convergence.check_interval", "more than 0"],
+        ),
     ];
     for (text, needles) in cases {
         let file = scenario_file(dir.path(), text);
@@ -539,4 +547,18 @@ fn plot_redraws_charts_and_refuses_bad_csvs() {
     let (code, _, err) = discsim(&["plot", dir.path().join("nothing").to_str().unwrap()]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("no discsim results"), "{err}");
+}
+
+#[test]
+fn bench_db_and_bad_shards() {
+    let (code, out, err) = discsim(&["bench-db", "--dbs", "3", "--records", "20"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("3 in-memory databases x 20 records"), "{out}");
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario_file(dir.path(), SMALL);
+    for shard in ["2/2", "x/2", "1", "0/0"] {
+        let (code, _, err) = discsim(&["sweep", &file, "--shard", shard]);
+        assert_eq!(code, 2, "{shard}: {err}");
+        assert!(err.contains("--shard"), "{err}");
+    }
 }

@@ -383,3 +383,49 @@ fn seeds_of_a_returning_peer_are_judged_against_who_is_alive() {
     let away = out.episodes.iter().find(|e| e.slot == 11).unwrap();
     assert_eq!(away.ended, Some(720.0));
 }
+
+/// geth 2018's asymmetric endpoint proof: peers that come back after longer than the node
+/// expiry still trust their old bonds (their own expirer runs only a cleanup cycle after they
+/// start), while the others have expired their records and refuse their FINDNODEs.
+#[test]
+fn returning_after_the_expiry_meets_refused_findnodes() {
+    let away: Vec<u32> = (40..60).collect();
+    let cfg = |expiry_secs: u64| {
+        let mut c = SimConfig {
+            seed: 11,
+            peers: 60,
+            duration: Duration::from_secs(100 * 60),
+            probe_interval: None,
+            join: JoinSchedule::Ramp {
+                over: Duration::from_secs(60),
+            },
+            actions: vec![
+                ScheduledAction {
+                    at: Duration::from_secs(10 * 60),
+                    over: Duration::ZERO,
+                    peers: away.clone(),
+                    action: Action::Leave,
+                },
+                ScheduledAction {
+                    at: Duration::from_secs(85 * 60),
+                    over: Duration::ZERO,
+                    peers: away.clone(),
+                    action: Action::Join,
+                },
+            ],
+            ..SimConfig::default()
+        };
+        c.nodedb.node_expiration = Duration::from_secs(expiry_secs);
+        c.nodedb.cleanup_cycle = Duration::from_secs(20 * 60);
+        c.protocol.seed_max_age = Duration::from_secs(3600);
+        c
+    };
+    let short = run(&cfg(3600)).unwrap();
+    let long = run(&cfg(24 * 3600)).unwrap();
+    assert_eq!(long.totals.unbonded_findnode, 0);
+    assert!(
+        short.totals.unbonded_findnode > 0,
+        "{}",
+        short.totals.unbonded_findnode
+    );
+}
