@@ -8,9 +8,9 @@ use discsim::protocol::SeedStrategy;
 use discsim::report::Summary;
 use discsim::scenario::Scenario;
 
-#[test]
-fn a_small_network_bootstraps_quickly_and_cheaply() {
-    let mut s = Scenario {
+/// 100 peers joining over two minutes, for twenty minutes.
+fn small() -> Scenario {
+    Scenario {
         name: "regression".into(),
         peers: 100,
         duration: Duration::from_secs(20 * 60),
@@ -18,7 +18,12 @@ fn a_small_network_bootstraps_quickly_and_cheaply() {
             over: Duration::from_secs(120),
         },
         ..Scenario::default()
-    };
+    }
+}
+
+#[test]
+fn a_small_network_bootstraps_quickly_and_cheaply() {
+    let mut s = small();
     s.protocol.seed_strategy = SeedStrategy::Geth;
     let out = run(&s.to_config().expect("a valid scenario")).expect("runs");
     let summary = Summary::new(&s, &out);
@@ -42,14 +47,5 @@ fn scenario_text_and_code_are_the_same_scenario() {
         "inline",
     )
     .unwrap();
-    let from_code = Scenario {
-        name: "regression".into(),
-        peers: 100,
-        duration: Duration::from_secs(20 * 60),
-        join: JoinSchedule::Ramp {
-            over: Duration::from_secs(120),
-        },
-        ..Scenario::default()
-    };
-    assert_eq!(from_text, from_code);
+    assert_eq!(from_text, small());
 }
