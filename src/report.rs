@@ -391,11 +391,10 @@ const SWEEP_COLUMNS: [&str; 17] = [
     "packets_sent",
 ];
 
-/// Writes a sweep's table to `path` atomically (through a hidden temporary file).
+/// Writes a sweep's table to `path` atomically.
 pub fn write_sweep_csv(path: &Path, rows: &[SweepRow]) -> Result<(), ReportError> {
-    let tmp = hidden_tmp(path);
     let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
-    write_csv(&tmp, |w| {
+    write_csv_atomic(path, |w| {
         w.write_record(SWEEP_COLUMNS)?;
         for r in rows {
             let s = r.summary;
@@ -421,18 +420,23 @@ pub fn write_sweep_csv(path: &Path, rows: &[SweepRow]) -> Result<(), ReportError
         }
         Ok(())
     })
-    .and_then(|()| fs::rename(&tmp, path))
-    .map_err(|source| ReportError {
-        path: path.display().to_string(),
-        source,
-    })
 }
 
-fn hidden_tmp(path: &Path) -> PathBuf {
+/// Writes a CSV file whole or not at all: into a hidden `.tmp-<name>` beside it, then renamed.
+fn write_csv_atomic(
+    path: &Path,
+    body: impl FnOnce(&mut csv::Writer<fs::File>) -> csv::Result<()>,
+) -> Result<(), ReportError> {
     let name = path
         .file_name()
         .map_or_else(|| "out".to_string(), |n| n.to_string_lossy().into_owned());
-    path.with_file_name(format!(".tmp-{name}"))
+    let tmp = path.with_file_name(format!(".tmp-{name}"));
+    write_csv(&tmp, body)
+        .and_then(|()| fs::rename(&tmp, path))
+        .map_err(|source| ReportError {
+            path: path.display().to_string(),
+            source,
+        })
 }
 
 /// Slices of a sharded sweep that cannot be merged.
@@ -537,19 +541,12 @@ pub fn merge_sweep(dir: &Path) -> Result<usize, MergeError> {
             message: format!("run {} appears in two slices", w[0].0),
         });
     }
-    let path = dir.join("sweep.csv");
-    let tmp = hidden_tmp(&path);
-    write_csv(&tmp, |w| {
+    write_csv_atomic(&dir.join("sweep.csv"), |w| {
         w.write_record(header.as_ref().expect("at least one slice"))?;
         for (_, rec) in &rows {
             w.write_record(rec)?;
         }
         Ok(())
-    })
-    .and_then(|()| fs::rename(&tmp, &path))
-    .map_err(|source| ReportError {
-        path: path.display().to_string(),
-        source,
     })?;
     Ok(rows.len())
 }
