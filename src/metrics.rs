@@ -275,6 +275,11 @@ impl Observer {
             .is_some_and(|s| self.online[*s as usize])
     }
 
+    /// Whether the slot has ever started (so that its next join is a return).
+    pub fn has_started(&self, slot: u32) -> bool {
+        self.open[slot as usize].is_some() || self.closed[slot as usize].is_some()
+    }
+
     /// A peer (re)starts at `at`: a bootstrap episode begins.
     pub fn begin_episode(&mut self, slot: u32, at: SimTime, kind: EpisodeKind) {
         self.end_episode(slot, at);
@@ -368,10 +373,16 @@ impl Observer {
         self.checks.insert((at, slot));
     }
 
+    /// Whether a planned check is still the slot's current one (not superseded by a later
+    /// plan, the end of its episode, or the slot going offline).
+    fn check_current(&self, t: SimTime, slot: u32) -> bool {
+        self.next_check[slot as usize] == Some(t) && self.online[slot as usize]
+    }
+
     /// When the next bootstrap check is due.
     pub fn next_check(&mut self) -> Option<SimTime> {
         while let Some(&(t, slot)) = self.checks.first() {
-            if self.next_check[slot as usize] == Some(t) && self.online[slot as usize] {
+            if self.check_current(t, slot) {
                 return Some(t);
             }
             self.checks.pop_first();
@@ -387,7 +398,7 @@ impl Observer {
                 break;
             }
             self.checks.pop_first();
-            if self.next_check[slot as usize] == Some(t) && self.online[slot as usize] {
+            if self.check_current(t, slot) {
                 self.next_check[slot as usize] = None;
                 due.push(slot);
             }

@@ -376,8 +376,6 @@ struct Coordinator<'a> {
     incarnation: Vec<u64>,
     observer: Observer,
     obs_rng: rand_chacha::ChaCha8Rng,
-    /// Whether each slot has ever started (its next join is a return).
-    started: Vec<bool>,
     next_probe_id: u64,
     counters: RunCounters,
     shard_wake: Vec<Option<SimTime>>,
@@ -449,7 +447,6 @@ impl<'a> Coordinator<'a> {
             incarnation: vec![0; cfg.peers as usize],
             observer,
             obs_rng: stream(cfg.seed, Purpose::Observer, 0, 0),
-            started: vec![false; cfg.peers as usize],
             next_probe_id: 0,
             counters: RunCounters::default(),
             shard_wake: vec![None; shards],
@@ -550,12 +547,11 @@ impl<'a> Coordinator<'a> {
         match &control {
             Control::Join => {
                 if !self.observer.is_online(slot) {
-                    let kind = if self.started[slot as usize] {
+                    let kind = if self.observer.has_started(slot) {
                         EpisodeKind::Return
                     } else {
                         EpisodeKind::Join
                     };
-                    self.started[slot as usize] = true;
                     self.observer.begin_episode(slot, at, kind);
                 }
                 self.observer.set_online(slot, true);
@@ -575,7 +571,6 @@ impl<'a> Coordinator<'a> {
                     (false, Some(_)) => EpisodeKind::Upgrade,
                     (false, None) => EpisodeKind::Restart,
                 };
-                self.started[slot as usize] = true;
                 self.observer.begin_episode(slot, at, kind);
                 self.observer.set_online(slot, true);
             }
@@ -750,7 +745,7 @@ impl<'a> Coordinator<'a> {
             totals.accumulate(&s.protocol);
             link.accumulate(&s.link);
         }
-        self.counters.packets_sent = totals.sent.iter().sum();
+        self.counters.packets_sent = totals.packets_sent();
         self.counters.bytes_sent = totals.sent_bytes.iter().sum();
         self.counters.packets_received = totals.received.iter().sum::<u64>() + totals.malformed;
         let convergence = self.observer.convergence_time();

@@ -284,7 +284,7 @@ impl PeerRunner {
             self.events.push((
                 now,
                 SlotEvent::Stopped {
-                    packets_sent: p.stats().sent.iter().sum(),
+                    packets_sent: p.stats().packets_sent(),
                     records_expired,
                 },
             ));
@@ -352,7 +352,7 @@ impl PeerRunner {
         let (online, init_done, table, db_records) = match self.peer.as_mut() {
             None => (false, false, Vec::new(), 0),
             Some(p) => {
-                session_sent = p.stats().sent.iter().sum();
+                session_sent = p.stats().packets_sent();
                 session_expired = p.db().stats().expired_nodes;
                 if full {
                     db_ids = p.db().record_ids().map(id_prefix).collect();

@@ -106,6 +106,11 @@ pub struct PeerStats {
 }
 
 impl PeerStats {
+    /// Packets sent, of every kind.
+    pub fn packets_sent(&self) -> u64 {
+        self.sent.iter().sum()
+    }
+
     /// Adds `other` into `self` (totals over restarts, or over peers).
     pub fn accumulate(&mut self, other: &PeerStats) {
         for i in 0..4 {
