@@ -130,6 +130,18 @@ impl ScenarioArgs {
         }
         Ok(discsim::scenario::Scenario::load(&self.scenario, &set)?)
     }
+
+    /// One run of the scenario: the command line's overrides and thread count, then `extra`
+    /// (a sweep variant's overrides), with this seed.
+    fn load_run(&self, extra: &[String], seed: u64) -> Result<discsim::scenario::Scenario> {
+        let mut set = self.set.clone();
+        if let Some(t) = self.threads {
+            set.push(format!("threads={t}"));
+        }
+        set.extend(extra.iter().cloned());
+        set.push(format!("seed={seed}"));
+        Ok(discsim::scenario::Scenario::load(&self.scenario, &set)?)
+    }
 }
 
 #[derive(Args)]
@@ -405,13 +417,7 @@ fn run_scenario(args: &ScenarioArgs, out: Option<PathBuf>) -> Result<()> {
     // Every replicate is read and checked before anything runs.
     let mut runs = Vec::new();
     for r in 0..base.replicates.max(1) as u64 {
-        let mut sets = args.set.clone();
-        if let Some(t) = args.threads {
-            sets.push(format!("threads={t}"));
-        }
-        sets.push(format!("seed={}", base.seed + r));
-        let s = discsim::scenario::Scenario::load(&args.scenario, &sets)?;
-        runs.push(s);
+        runs.push(args.load_run(&[], base.seed + r)?);
     }
     let out = out.unwrap_or_else(|| PathBuf::from("results").join(&base.name));
     check_writable(&out)?;
@@ -561,7 +567,7 @@ fn sweep(
     shard: Option<&str>,
 ) -> Result<()> {
     use discsim::report::{check_writable, write_run, write_sweep_csv, Summary, SweepRow, Timing};
-    use discsim::scenario::{Scenario, ScenarioError};
+    use discsim::scenario::ScenarioError;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Mutex;
 
@@ -598,13 +604,7 @@ fn sweep(
     // Every run's scenario is read and checked before anything runs or is written.
     let mut runs = Vec::with_capacity(plan.len());
     for r in &plan {
-        let mut sets = args.set.clone();
-        if let Some(t) = args.threads {
-            sets.push(format!("threads={t}"));
-        }
-        sets.extend(r.sets.iter().cloned());
-        sets.push(format!("seed={}", r.seed));
-        let mut s = Scenario::load(&args.scenario, &sets)?;
+        let mut s = args.load_run(&r.sets, r.seed)?;
         s.sweep.clear();
         s.replicates = 1;
         runs.push((r.clone(), s));
