@@ -132,3 +132,22 @@ pub mod human_duration {
         })
     }
 }
+
+/// Serde for an optional [`Duration`] written like [`human_duration`]; `None` is left out of the
+/// file (use with `#[serde(default, skip_serializing_if = "Option::is_none", with = ...)]`).
+pub mod human_duration_opt {
+    use std::time::Duration;
+
+    use serde::{Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
+        match d {
+            Some(d) => super::human_duration::serialize(d, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+        super::human_duration::deserialize(d).map(Some)
+    }
+}

@@ -5,9 +5,10 @@
 //! node of the result has been asked. The caller sends the queries [`Lookup::next_queries`] hands
 //! out and reports each answer (or failure) with [`Lookup::on_reply`].
 //!
-//! Two details of geth are kept: self counts as already asked, and the nodes the lookup starts
-//! from are not marked "seen", so a reply that names one of them again pushes a duplicate into the
-//! result (geth fixed this only with the 2019 lookup rewrite).
+//! Two details of geth 2018 are kept (table.go:266-311): only `asked` holds self at the start, so
+//! a reply naming self puts self in the result (it is never queried); and the nodes the lookup
+//! starts from are not marked "seen", so a reply that names one of them again pushes a duplicate
+//! into the result.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -73,8 +74,7 @@ impl Lookup {
         }
         let mut asked = BTreeSet::new();
         asked.insert(self_id);
-        let mut seen = BTreeSet::new();
-        seen.insert(self_id);
+        let seen = BTreeSet::new();
         Lookup {
             target,
             target_hash,
@@ -201,8 +201,10 @@ mod tests {
         assert_eq!(ids, vec![10, 10, 20, 30]);
     }
 
+    /// D4: geth 2018's `seen` does not hold self, so a reply naming self puts self in the
+    /// result (table.go:272-276, 300-304); `asked` does, so self is never queried.
     #[test]
-    fn self_is_never_queried() {
+    fn self_named_in_a_reply_enters_the_result_but_is_never_queried() {
         let me = NodeId([0xee; 64]);
         let mut l = lookup(vec![n(10)]);
         l.next_queries();
@@ -210,7 +212,12 @@ mod tests {
         l.on_reply(&n(10).id, &[me_node]);
         assert!(l.next_queries().is_empty());
         assert!(l.is_done());
-        assert!(l.result().iter().all(|x| x.id != me));
+        assert_eq!(
+            l.result()[0].id,
+            me,
+            "self, at distance 0 of the zero target, leads"
+        );
+        assert_eq!(l.queries(), 1);
     }
 
     #[test]

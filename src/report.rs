@@ -79,6 +79,13 @@ pub struct Summary {
     pub findnode_failures: u64,
     #[serde(default)]
     pub unbonded_findnode: u64,
+    /// FINDNODEs sent after a bonding PING, by the gap from that PING (under 250 ms, 250-550,
+    /// 550-800, over 800 ms), and FINDNODEs sent without one: the bins in which real geth's bond
+    /// timing was measured.
+    #[serde(default)]
+    pub bond_gaps: [u64; 4],
+    #[serde(default)]
+    pub unbonded_findnodes_sent: u64,
 }
 
 /// The median of values where `None` means "never" (infinitely large): `None` when more than
@@ -161,6 +168,8 @@ impl Summary {
             records_expired: out.episodes.iter().map(|e| e.records_expired).sum(),
             findnode_failures: out.totals.findnode_failures,
             unbonded_findnode: out.totals.unbonded_findnode,
+            bond_gaps: out.totals.bond_gaps,
+            unbonded_findnodes_sent: out.totals.unbonded_findnodes_sent,
         }
     }
 }

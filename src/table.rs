@@ -63,7 +63,47 @@ impl Default for TableConfig {
     }
 }
 
+/// A table knob out of range.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid `{key}`: {allowed}")]
+pub struct TableConfigError {
+    /// The key under `protocol.`, e.g. `table.bucket_size`.
+    pub key: String,
+    /// What is allowed.
+    pub allowed: String,
+}
+
 impl TableConfig {
+    /// Checks every knob; the error names the key under `protocol.`.
+    ///
+    /// ```
+    /// use discsim::table::TableConfig;
+    /// assert!(TableConfig::default().validate().is_ok());
+    /// let c = TableConfig { n_buckets: 0, ..TableConfig::default() };
+    /// assert_eq!(c.validate().unwrap_err().key, "table.n_buckets");
+    /// ```
+    pub fn validate(&self) -> Result<(), TableConfigError> {
+        let check = |key: &str, ok: bool, allowed: &str| {
+            if ok {
+                Ok(())
+            } else {
+                Err(TableConfigError {
+                    key: format!("table.{key}"),
+                    allowed: allowed.to_string(),
+                })
+            }
+        };
+        check("bucket_size", self.bucket_size >= 1, "at least 1")?;
+        check("n_buckets", (1..=257).contains(&self.n_buckets), "1 to 257")?;
+        check(
+            "bucket_min_distance",
+            self.bucket_min_distance <= 256,
+            "0 to 256",
+        )?;
+        check("bucket_subnet", self.bucket_subnet <= 32, "0 to 32")?;
+        check("table_subnet", self.table_subnet <= 32, "0 to 32")
+    }
+
     /// The bucket that holds nodes at log distance `d` from self: distances up to
     /// `bucket_min_distance` share bucket 0, the rest get one bucket each.
     ///
@@ -165,10 +205,23 @@ impl Table {
             .bucket_for_distance(self.self_hash.log_distance(hash))
     }
 
-    /// geth's `add`: bump the node if present, else add it if its bucket has room and the IP
-    /// limits allow, else make it a replacement. The node counts as a fresh object (its
-    /// `added_at` is set on a real add and cleared on a bump).
+    /// geth's `add` of a node object decoded from a packet or read from the database: bump the
+    /// node if present, else add it if its bucket has room and the IP limits allow, else make it
+    /// a replacement. Such an object has Go's zero `addedAt` until a real add sets it, so a bump
+    /// clears the entry's `added_at` (see the module docs).
     pub fn add(&mut self, node: Node, now: SimTime) -> AddOutcome {
+        self.add_object(node, now, &mut None)
+    }
+
+    /// geth's `add` of a long-lived node object whose `addedAt` is `added_at` (the bootnodes of
+    /// `tab.nursery`): a bump puts that object, with its time, at the front; a real add sets the
+    /// object's time.
+    pub fn add_object(
+        &mut self,
+        node: Node,
+        now: SimTime,
+        added_at: &mut Option<SimTime>,
+    ) -> AddOutcome {
         if self.cfg.guard_self && node.id == self.self_id {
             return AddOutcome::Ignored;
         }
@@ -177,12 +230,13 @@ impl Table {
             bi,
             Entry {
                 node,
-                added_at: None,
+                added_at: *added_at,
             },
         ) {
             return AddOutcome::Bumped;
         }
         if self.buckets[bi].entries.len() < self.cfg.bucket_size && self.add_ip(bi, node.ip) {
+            *added_at = Some(now);
             let b = &mut self.buckets[bi];
             b.entries.insert(
                 0,
@@ -197,17 +251,18 @@ impl Table {
         self.add_replacement(bi, node)
     }
 
-    /// Moves the entry of `id` to the front, keeping the entry itself (how revalidation treats a
-    /// node that answered). Returns whether it was present.
-    pub fn bump(&mut self, id: &NodeId) -> bool {
-        for b in &mut self.buckets {
-            if let Some(i) = b.entries.iter().position(|e| e.node.id == *id) {
+    /// Moves the entry of `id` in bucket `bi` to the front, keeping the entry itself (how
+    /// revalidation treats a node that answered: `b.bump(last)`). Returns whether it was there.
+    pub fn bump(&mut self, bi: usize, id: &NodeId) -> bool {
+        let b = &mut self.buckets[bi];
+        match b.entries.iter().position(|e| e.node.id == *id) {
+            Some(i) => {
                 let e = b.entries.remove(i);
                 b.entries.insert(0, e);
-                return true;
+                true
             }
+            None => false,
         }
-        false
     }
 
     fn bump_with(&mut self, bi: usize, entry: Entry) -> bool {
@@ -278,7 +333,8 @@ impl Table {
             return None; // it moved: it was seen meanwhile
         }
         if b.replacements.is_empty() {
-            self.delete(last);
+            let ip = b.entries.last().expect("checked").node.ip;
+            self.delete_in_bucket(bi, last, ip);
             return None;
         }
         let ri = rng.random_range(0..b.replacements.len());
@@ -295,20 +351,22 @@ impl Table {
         Some(r)
     }
 
-    /// Removes the node from its bucket (not from the replacement list), as geth's `delete`.
-    pub fn delete(&mut self, id: &NodeId) -> bool {
-        for bi in 0..self.buckets.len() {
-            if let Some(i) = self.buckets[bi]
-                .entries
-                .iter()
-                .position(|e| e.node.id == *id)
-            {
-                let e = self.buckets[bi].entries.remove(i);
-                self.remove_ip(bi, e.node.ip);
-                return true;
-            }
+    /// geth's `delete`: removes the node from the bucket its hash falls in (not from the
+    /// replacement list) and, found or not, releases its IP from the limits (table.go:697-700).
+    /// Returns whether an entry was removed.
+    pub fn delete(&mut self, node: &Node) -> bool {
+        let bi = self.bucket_index(node.hash());
+        self.delete_in_bucket(bi, &node.id, node.ip)
+    }
+
+    fn delete_in_bucket(&mut self, bi: usize, id: &NodeId, ip: IpAddr) -> bool {
+        let b = &mut self.buckets[bi];
+        let found = b.entries.iter().position(|e| e.node.id == *id);
+        if let Some(i) = found {
+            b.entries.remove(i);
         }
-        false
+        self.remove_ip(bi, ip);
+        found.is_some()
     }
 
     /// The `n` entries closest to `target`, closest first (geth's `closest`).

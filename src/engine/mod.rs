@@ -183,6 +183,13 @@ impl SimConfig {
         self.network
             .validate()
             .map_err(|e| invalid("network", e.to_string()))?;
+        self.protocol.validate().map_err(|e| SimError::Invalid {
+            field: e.key,
+            allowed: e.allowed,
+        })?;
+        self.nodedb
+            .validate()
+            .map_err(|e| invalid(e.key, e.allowed))?;
         if self.duration.is_zero() {
             return Err(invalid("duration", "more than 0"));
         }

@@ -79,6 +79,67 @@ pub struct NodeDbConfig {
     pub write_behind: Duration,
 }
 
+/// A node-database knob out of range.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid `{key}`: {allowed}")]
+pub struct NodeDbConfigError {
+    /// The scenario key, e.g. `nodedb.cleanup_cycle`.
+    pub key: &'static str,
+    /// What is allowed.
+    pub allowed: &'static str,
+}
+
+impl NodeDbConfig {
+    /// Checks every knob (rusty-leveldb panics on some of them, e.g. a zero cache).
+    ///
+    /// ```
+    /// use discsim::nodedb::NodeDbConfig;
+    /// assert!(NodeDbConfig::default().validate().is_ok());
+    /// let mut c = NodeDbConfig::default();
+    /// c.tuning.block_cache_bytes = 0;
+    /// assert_eq!(c.validate().unwrap_err().key, "nodedb.tuning.block_cache_bytes");
+    /// ```
+    pub fn validate(&self) -> Result<(), NodeDbConfigError> {
+        let t = &self.tuning;
+        let checks: [(&'static str, bool, &'static str); 6] = [
+            (
+                "nodedb.node_expiration",
+                !self.node_expiration.is_zero(),
+                "more than 0",
+            ),
+            (
+                "nodedb.cleanup_cycle",
+                !self.cleanup_cycle.is_zero(),
+                "more than 0",
+            ),
+            (
+                "nodedb.tuning.write_buffer_size",
+                t.write_buffer_size >= 4096,
+                "at least 4096 bytes",
+            ),
+            (
+                "nodedb.tuning.block_size",
+                t.block_size >= 256,
+                "at least 256 bytes",
+            ),
+            (
+                "nodedb.tuning.block_cache_bytes",
+                t.block_cache_bytes >= t.block_size,
+                "at least one block (nodedb.tuning.block_size)",
+            ),
+            (
+                "nodedb.tuning.max_open_files",
+                t.max_open_files >= 11,
+                "at least 11 (rusty-leveldb keeps 10 for itself)",
+            ),
+        ];
+        match checks.into_iter().find(|(_, ok, _)| !ok) {
+            Some((key, _, allowed)) => Err(NodeDbConfigError { key, allowed }),
+            None => Ok(()),
+        }
+    }
+}
+
 impl Default for NodeDbConfig {
     fn default() -> Self {
         NodeDbConfig {

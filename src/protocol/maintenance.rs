@@ -6,13 +6,14 @@ use std::net::SocketAddr;
 
 use rand::RngExt;
 
+use super::profile::AfterBond;
 use super::{
     FindnodeOp, LookupPurpose, LookupRun, Peer, PeerEvent, ProbeResult, Purpose, RefreshRun,
     SeedStrategy, Timer,
 };
 use crate::clock::SimTime;
 use crate::lookup::Lookup;
-use crate::node::{Node, NodeId};
+use crate::node::{Node, NodeHash, NodeId};
 use crate::packet::{FindNode, Packet, PacketKind};
 
 impl Peer {
@@ -41,8 +42,18 @@ impl Peer {
             SeedStrategy::None => Vec::new(),
         };
         self.stats.seeds_loaded += seeds.len() as u64;
-        for s in seeds.iter().chain(&self.bootnodes) {
-            self.table.add(*s, now);
+        let hashed = self.cfg.profile.rules().hash_seeds(&self.cfg);
+        for s in &seeds {
+            let s = if hashed {
+                *s
+            } else {
+                // geth-2018's `nextNode` never sets `Node.sha` (database.go:350-364).
+                Node::with_hash(s.ip, s.udp, s.tcp, s.id, NodeHash([0; 32]))
+            };
+            self.table.add(s, now);
+        }
+        for (b, added_at) in self.bootnodes.iter().zip(&mut self.nursery_added_at) {
+            self.table.add_object(*b, now, added_at);
         }
         seeds
     }
@@ -156,27 +167,46 @@ impl Peer {
         }
     }
 
-    /// geth's `Table.findnode` with the transport's bonding rule: without a ping from the target
-    /// in the last 24 h (or after too many failures), ping it, wait for the pong or the timeout,
-    /// then wait once more so it can ping back, and only then ask.
+    /// geth's `Table.findnode` with the transport's bonding rule (the profile's): without a
+    /// recent ping from the target, ping it, wait for the pong or the timeout, then wait for its
+    /// ping-back (geth-2018) or a fixed time (geth-2019), and only then ask.
     fn start_findnode(&mut self, now: SimTime, to: Node, lookup: u64) {
         let fails = self.db.find_fails(&to.id);
         let op = self.next_id();
+        let since_ping = now.saturating_since(self.db.last_ping(&to.id));
+        let bond = self.cfg.profile.rules().bond_before_findnode(
+            &self.cfg,
+            since_ping,
+            self.bond_lifetime(),
+            fails,
+        );
         self.ops.insert(
             op,
             FindnodeOp {
                 to,
+                bonded_at: bond.then_some(now),
                 lookup,
                 fails,
                 received: Vec::new(),
                 nreceived: 0,
             },
         );
-        let stale = now.saturating_since(self.db.last_ping(&to.id)) > self.cfg.bond_expiration;
-        if stale || fails > self.cfg.max_findnode_failures {
+        if bond {
             self.send_ping(now, &to, Purpose::Bond(op));
         } else {
             self.send_findnode(now, op);
+        }
+    }
+
+    /// The bonding PING of `op` was answered or timed out.
+    fn bonded(&mut self, now: SimTime, op: u64) {
+        match self.cfg.profile.rules().after_bond() {
+            AfterBond::WaitPing => {
+                if let Some(target) = self.ops.get(&op).map(|o| o.to.id) {
+                    self.wait_ping(now, target, op);
+                }
+            }
+            AfterBond::Sleep => self.set_timer(now + self.cfg.resp_timeout, Timer::BondWait(op)),
         }
     }
 
@@ -185,6 +215,19 @@ impl Peer {
             return;
         };
         let to = o.to;
+        match o.bonded_at {
+            Some(t) => {
+                let gap = now.saturating_since(t).as_millis();
+                let bin = match gap {
+                    0..250 => 0,
+                    250..550 => 1,
+                    550..=800 => 2,
+                    _ => 3,
+                };
+                self.stats.bond_gaps[bin] += 1;
+            }
+            None => self.stats.unbonded_findnodes_sent += 1,
+        }
         let Some(run) = self.lookups.get(&o.lookup) else {
             return;
         };
@@ -213,11 +256,12 @@ impl Peer {
             self.stats.findnode_failures += 1;
             let fails = op.fails + 1;
             self.db.update_find_fails(&id, fails);
-            if fails >= self.cfg.max_findnode_failures && self.table.delete(&id) {
+            if fails >= self.cfg.max_findnode_failures && self.table.delete(&op.to) {
                 self.stats.dropped_findnode += 1;
             }
         } else if op.fails > 0 {
-            self.db.update_find_fails(&id, op.fails - 1);
+            let fails = self.cfg.profile.rules().fails_after_success(op.fails);
+            self.db.update_find_fails(&id, fails);
         }
         for n in &op.received {
             self.table.add(*n, now);
@@ -269,8 +313,8 @@ impl Peer {
     /// A pending request got its answer.
     pub(super) fn on_reply(&mut self, now: SimTime, purpose: Purpose) {
         match purpose {
-            Purpose::Revalidate { node, .. } => {
-                self.table.bump(&node);
+            Purpose::Revalidate { bucket, node } => {
+                self.table.bump(bucket, &node);
                 self.stats.revalidated_ok += 1;
                 self.arm_revalidation(now);
             }
@@ -279,7 +323,8 @@ impl Peer {
                     self.table.add(n, now);
                 }
             }
-            Purpose::Bond(op) => self.set_timer(now + self.cfg.resp_timeout, Timer::BondWait(op)),
+            Purpose::Bond(op) => self.bonded(now, op),
+            Purpose::WaitPing(op) => self.send_findnode(now, op),
             Purpose::Neighbors(op) => self.finish_findnode(now, op, false),
         }
     }
@@ -296,7 +341,8 @@ impl Peer {
                 self.arm_revalidation(now);
             }
             Purpose::PingBack(_) => {}
-            Purpose::Bond(op) => self.set_timer(now + self.cfg.resp_timeout, Timer::BondWait(op)),
+            Purpose::Bond(op) => self.bonded(now, op),
+            Purpose::WaitPing(op) => self.send_findnode(now, op),
             Purpose::Neighbors(op) => self.finish_findnode(now, op, true),
         }
     }

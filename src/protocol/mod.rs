@@ -14,6 +14,7 @@
 
 pub mod config;
 mod maintenance;
+pub mod profile;
 mod transport;
 
 use std::cmp::Reverse;
@@ -30,7 +31,8 @@ use crate::nodedb::{NodeDb, Storage};
 use crate::packet::PacketKind;
 use crate::table::Table;
 
-pub use config::{ProtocolConfig, SeedStrategy};
+pub use config::{ConfigError, ProtocolConfig, SeedStrategy};
+pub use profile::Profile;
 
 /// A packet to put on the wire.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -103,6 +105,11 @@ pub struct PeerStats {
     pub refreshes: u64,
     /// Seeds taken from the node database (bootnodes not counted).
     pub seeds_loaded: u64,
+    /// FINDNODEs sent after a bonding PING, by the gap from that PING: under 250 ms, 250-550 ms,
+    /// 550-800 ms, over 800 ms (the bins of the reference measurements of real geth).
+    pub bond_gaps: [u64; 4],
+    /// FINDNODEs sent without bonding first.
+    pub unbonded_findnodes_sent: u64,
 }
 
 impl PeerStats {
@@ -132,6 +139,10 @@ impl PeerStats {
         self.lookups += other.lookups;
         self.refreshes += other.refreshes;
         self.seeds_loaded += other.seeds_loaded;
+        self.unbonded_findnodes_sent += other.unbonded_findnodes_sent;
+        for i in 0..4 {
+            self.bond_gaps[i] += other.bond_gaps[i];
+        }
     }
 }
 
@@ -148,9 +159,14 @@ enum Timer {
 /// What a pending reply is for (geth's per-request callbacks).
 #[derive(Clone, Debug)]
 enum Purpose {
-    Revalidate { bucket: usize, node: NodeId },
+    Revalidate {
+        bucket: usize,
+        node: NodeId,
+    },
     PingBack(Node),
     Bond(u64),
+    /// geth-2018's `waitping`: the target's own PING, before the FINDNODE of this op.
+    WaitPing(u64),
     Neighbors(u64),
 }
 
@@ -162,12 +178,19 @@ struct Pending {
     /// For pings: the hash a matching pong must quote.
     token: Option<[u8; 32]>,
     purpose: Purpose,
+    /// When the entry was registered, and whether a packet arriving at that very instant (queued
+    /// right behind the one that caused it) still finds it: geth registers pending entries from
+    /// another goroutine than the read loop, so such a packet wins or loses a race.
+    registered: SimTime,
+    catches_same_instant: bool,
 }
 
 /// A FINDNODE query of a lookup, possibly bonding first.
 #[derive(Clone, Debug)]
 struct FindnodeOp {
     to: Node,
+    /// When the bonding PING went out, if there was one.
+    bonded_at: Option<SimTime>,
     lookup: u64,
     fails: i64,
     received: Vec<Node>,
@@ -200,6 +223,9 @@ pub struct Peer {
     table: Table,
     rng: ChaCha8Rng,
     bootnodes: Vec<Node>,
+    /// The bootnodes' `addedAt`: geth keeps them as long-lived objects (`tab.nursery`), so a
+    /// bump by a later refresh keeps the time they first entered the table.
+    nursery_added_at: Vec<Option<SimTime>>,
     init_done: bool,
     timers: BinaryHeap<Reverse<(SimTime, u64, Timer)>>,
     timer_seq: u64,
@@ -225,6 +251,7 @@ impl Peer {
         rng: ChaCha8Rng,
     ) -> Peer {
         let table = Table::new(&me, cfg.table.clone());
+        let nursery_added_at = vec![None; bootnodes.len()];
         Peer {
             me,
             cfg,
@@ -232,6 +259,7 @@ impl Peer {
             table,
             rng,
             bootnodes,
+            nursery_added_at,
             init_done: false,
             timers: BinaryHeap::new(),
             timer_seq: 0,

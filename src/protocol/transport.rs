@@ -5,6 +5,8 @@ use std::net::{IpAddr, SocketAddr};
 
 use tracing::debug;
 
+use rand::RngExt;
+
 use super::{Peer, Pending, Purpose, Timer, Transmit};
 use crate::clock::SimTime;
 use crate::node::{keccak256, Node, NodeHash, NodeId};
@@ -60,6 +62,20 @@ impl Peer {
         token: Option<[u8; 32]>,
         purpose: Purpose,
     ) {
+        self.add_pending_racing(now, from, kind, token, purpose, true);
+    }
+
+    /// [`Peer::add_pending`] for an entry that a packet arriving at this very instant finds only
+    /// if `catches_same_instant`.
+    pub(super) fn add_pending_racing(
+        &mut self,
+        now: SimTime,
+        from: NodeId,
+        kind: PacketKind,
+        token: Option<[u8; 32]>,
+        purpose: Purpose,
+        catches_same_instant: bool,
+    ) {
         let deadline = now + self.cfg.resp_timeout;
         self.pending.push(Pending {
             from,
@@ -67,6 +83,8 @@ impl Peer {
             deadline,
             token,
             purpose,
+            registered: now,
+            catches_same_instant,
         });
         self.set_timer(deadline, Timer::PendingDeadline);
     }
@@ -117,13 +135,51 @@ impl Peer {
             expiration: self.expiration(now),
         });
         self.send(from, &pong);
+        self.complete_wait_ping(now, sender);
         let n = Node::new(from.ip(), from.port(), ping.from.tcp, sender);
-        if now.saturating_since(self.db.last_pong(&sender)) > self.cfg.bond_expiration {
+        if now.saturating_since(self.db.last_pong(&sender)) > self.bond_lifetime() {
             self.send_ping(now, &n, Purpose::PingBack(n));
         } else {
             self.add_through_ping(now, n);
         }
         self.db.update_last_ping(&sender, now);
+    }
+
+    /// geth's `handleReply` for a PING: it ends the `waitping` entries for its sender that it
+    /// finds (see [`Pending::catches_same_instant`]).
+    fn complete_wait_ping(&mut self, now: SimTime, sender: NodeId) {
+        let mut done = Vec::new();
+        self.pending.retain(|p| {
+            let found = p.from == sender
+                && p.kind == PacketKind::Ping
+                && (now > p.registered || p.catches_same_instant);
+            if found {
+                done.push(p.purpose.clone());
+            }
+            !found
+        });
+        for purpose in done {
+            self.on_reply(now, purpose);
+        }
+    }
+
+    /// How long an endpoint proof lasts under this peer's profile.
+    pub(super) fn bond_lifetime(&self) -> std::time::Duration {
+        self.cfg.bond_lifetime(self.db.config())
+    }
+
+    /// Registers geth-2018's `waitping` for op's target, drawing whether it wins the race
+    /// against a ping-back already queued behind the packet being handled.
+    pub(super) fn wait_ping(&mut self, now: SimTime, target: NodeId, op: u64) {
+        let catch = self.rng.random_bool(self.cfg.waitping_catch);
+        self.add_pending_racing(
+            now,
+            target,
+            PacketKind::Ping,
+            None,
+            Purpose::WaitPing(op),
+            catch,
+        );
     }
 
     /// geth's `addThroughPing`: nodes that contacted us join the table only after the first
@@ -139,12 +195,14 @@ impl Peer {
     fn handle_pong(&mut self, now: SimTime, sender: NodeId, pong: &Pong) {
         let mut matched = false;
         let mut done = Vec::new();
+        let loose = self.cfg.profile.rules().pong_proves_without_token();
         self.pending.retain(|p| {
             if p.from != sender || p.kind != PacketKind::Pong {
                 return true;
             }
-            matched = true;
-            if p.token == Some(pong.reply_tok) {
+            let quotes = p.token == Some(pong.reply_tok);
+            matched |= loose || quotes;
+            if quotes {
                 done.push(p.purpose.clone());
                 return false;
             }
@@ -163,7 +221,7 @@ impl Peer {
     /// Answered only for a bonded requester (anti-amplification): the 16 closest table entries,
     /// 12 per packet, or one empty packet.
     fn handle_findnode(&mut self, now: SimTime, from: SocketAddr, sender: NodeId, req: &FindNode) {
-        if now.saturating_since(self.db.last_pong(&sender)) >= self.cfg.bond_expiration {
+        if now.saturating_since(self.db.last_pong(&sender)) >= self.bond_lifetime() {
             self.stats.unbonded_findnode += 1;
             return;
         }

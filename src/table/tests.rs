@@ -62,7 +62,11 @@ fn add_puts_new_nodes_in_front_and_bump_moves_them() {
     }
     let ids = |t: &Table| t.bucket(10).0.iter().map(|e| e.node.id).collect::<Vec<_>>();
     assert_eq!(ids(&t), vec![c.id, b.id, a.id]);
-    assert!(t.bump(&a.id));
+    assert!(t.bump(10, &a.id));
+    assert!(
+        !t.bump(9, &a.id),
+        "revalidation bumps in the bucket it drew"
+    );
     assert_eq!(ids(&t), vec![a.id, c.id, b.id]);
     // A revalidation bump keeps the entry's time; an add of a fresh object clears it.
     assert_eq!(t.bucket(10).0[0].added_at, Some(t0()));
@@ -136,7 +140,7 @@ fn ip_limits_per_bucket_and_table() {
     }
     assert_eq!(added, 10);
     // Deleting frees the address.
-    assert!(t.delete(&a.id));
+    assert!(t.delete(&a));
     assert_eq!(t.add(c, t0()), AddOutcome::Added);
     // LAN addresses are exempt.
     for s in 0..5 {
@@ -175,7 +179,7 @@ fn replace_promotes_a_replacement_only_if_the_node_is_still_last() {
     let last = t.bucket(16).0.last().unwrap().node;
     assert_eq!(last.id, node_at(256, 0).id);
     // Moved meanwhile: nothing happens.
-    t.bump(&last.id);
+    t.bump(16, &last.id);
     assert_eq!(t.replace(16, &last.id, &mut rng), None);
     assert_eq!(t.len(), 16);
     // Still last: a replacement takes its place.
@@ -254,4 +258,90 @@ fn live_nodes_need_five_minutes_unless_bumped_by_a_fresh_object() {
     assert_eq!(t.live_nodes(at, five), vec![node_at(250, 1)]);
     t.add(node_at(250, 2), at); // a fresh object bumps it: Go's zero addedAt
     assert_eq!(t.live_nodes(at, five).len(), 2);
+}
+
+/// D5: geth 2018's `delete` releases the node's IP from the limits even when the node is not in
+/// its bucket (table.go:697-700: `deleteInBucket` = `deleteNode` + `removeIP`, unconditionally).
+#[test]
+fn delete_of_an_absent_node_still_releases_its_ip() {
+    let mut t = table();
+    let subnet = |s: u16| format!("12.0.0.{}", s + 1);
+    // Two nodes of one /24 fill bucket 10's subnet allowance (2)...
+    let (a, b) = (
+        with_ip(node_at(250, 1), &subnet(1)),
+        with_ip(node_at(250, 2), &subnet(2)),
+    );
+    assert_eq!(t.add(a, t0()), AddOutcome::Added);
+    assert_eq!(t.add(b, t0()), AddOutcome::Added);
+    let c = with_ip(node_at(250, 3), &subnet(3));
+    assert_eq!(
+        t.add(c, t0()),
+        AddOutcome::Ignored,
+        "subnet full, even as a replacement"
+    );
+    // ...until a FINDNODE failure deletes a node of that subnet that was never in the table.
+    let stranger = with_ip(node_at(250, 9), &subnet(9));
+    assert!(!t.delete(&stranger));
+    assert_eq!(t.len(), 2);
+    assert_eq!(
+        t.add(c, t0()),
+        AddOutcome::Added,
+        "the stranger's delete freed a slot"
+    );
+    assert_eq!(t.len(), 3);
+}
+
+/// D6: bootnodes are long-lived objects in geth (`tab.nursery`); a refresh bumps the entry with
+/// the same object, so its `addedAt` survives and copyLiveNodes writes it only after
+/// seedMinTableTime (table.go:205-219, 690). A fresh object's bump clears it.
+#[test]
+fn a_long_lived_object_keeps_its_added_time_across_bumps() {
+    let mut t = table();
+    let boot = node_at(250, 1);
+    let mut boot_added = None;
+    assert_eq!(t.add_object(boot, t0(), &mut boot_added), AddOutcome::Added);
+    assert_eq!(boot_added, Some(t0()));
+    let later = t0() + Duration::from_secs(60);
+    assert_eq!(
+        t.add_object(boot, later, &mut boot_added),
+        AddOutcome::Bumped
+    );
+    let min = Duration::from_secs(300);
+    assert!(
+        t.live_nodes(later, min).is_empty(),
+        "in the table for 1 min only"
+    );
+    assert_eq!(t.live_nodes(t0() + min, min).len(), 1);
+    // The same node decoded from a packet is a new object: zero addedAt, copied at once.
+    assert_eq!(t.add(boot, later), AddOutcome::Bumped);
+    assert_eq!(t.live_nodes(later, min).len(), 1);
+}
+
+/// D7: a seed read from geth 2018's database has a zero hash, so it lands in the bucket of
+/// `logdist(self.sha, 0)` whatever its ID (table.go:543-547), and a second copy with its real
+/// hash goes to its real bucket.
+#[test]
+fn zero_hash_nodes_share_the_bucket_of_the_zero_distance() {
+    let mut t = table();
+    let zero_bucket = t.bucket_index(&NodeHash([0; 32]));
+    for s in 0..30u16 {
+        let real = node_at(241 + (s % 10) as u32, s);
+        let seed = Node::with_hash(real.ip, real.udp, real.tcp, real.id, NodeHash([0; 32]));
+        t.add(seed, t0());
+    }
+    let (entries, replacements) = t.bucket(zero_bucket);
+    assert_eq!(
+        (entries.len(), replacements.len()),
+        (16, 10),
+        "26 of 30 seeds kept"
+    );
+    assert_eq!(t.len(), 16);
+    let real = node_at(245, 4); // seed 4, with its real hash
+    assert_ne!(t.bucket_index(real.hash()), zero_bucket);
+    assert_eq!(
+        t.add(real, t0()),
+        AddOutcome::Added,
+        "the hashed copy is another entry"
+    );
+    assert_eq!(t.len(), 17);
 }
