@@ -387,4 +387,6 @@ impl Peer {
 }
 
 #[cfg(test)]
+mod harness;
+#[cfg(test)]
 mod tests;

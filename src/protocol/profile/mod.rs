@@ -135,6 +135,9 @@ pub(crate) trait Rules: Sync {
 }
 
 #[cfg(test)]
+mod rule_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
