@@ -366,6 +366,40 @@ pub struct NetworkConfig {
     pub nat_mapping_timeout: Duration,
     /// Which address each peer has.
     pub ip_layout: IpLayout,
+    /// How long each received packet occupies its peer (none by default).
+    pub handling: HandlingTime,
+}
+
+/// The time a peer spends on each received packet (in geth: recovering the sender's key from the
+/// signature, signing a reply), as a serial queue: a packet is handled, and its replies sent,
+/// only once the packets before it are done. It spreads peers that would otherwise act in
+/// lock-step, and it makes a peer that many address at once (a bootnode) answer late.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HandlingTime {
+    /// Each packet takes a time drawn uniformly from `[min, max]`.
+    #[serde(with = "crate::clock::human_duration")]
+    pub min: Duration,
+    #[serde(with = "crate::clock::human_duration")]
+    pub max: Duration,
+}
+
+impl HandlingTime {
+    /// Whether packets take any time at all.
+    pub fn is_zero(&self) -> bool {
+        self.max.is_zero()
+    }
+
+    /// One packet's handling time.
+    pub fn draw<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> Duration {
+        use rand::RngExt;
+        let (lo, hi) = (self.min.as_micros() as u64, self.max.as_micros() as u64);
+        Duration::from_micros(if hi > lo {
+            rng.random_range(lo..=hi)
+        } else {
+            hi
+        })
+    }
 }
 
 impl Default for NetworkConfig {
@@ -378,6 +412,7 @@ impl Default for NetworkConfig {
             nat_fraction: 0.0,
             nat_mapping_timeout: Duration::from_secs(60),
             ip_layout: IpLayout::default(),
+            handling: HandlingTime::default(),
         }
     }
 }
@@ -386,6 +421,13 @@ impl NetworkConfig {
     /// Checks every knob; the error names the first offending one and what it may be.
     pub fn validate(&self) -> Result<(), NetworkError> {
         self.latency.validate()?;
+        if self.handling.min > self.handling.max || self.handling.max > MAX_DELAY {
+            return Err(invalid(
+                "handling.max",
+                self.handling.max,
+                format!("must be at least handling.min and at most {MAX_DELAY:?}"),
+            ));
+        }
         if self.jitter > MAX_DELAY {
             return Err(invalid(
                 "jitter",

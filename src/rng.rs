@@ -23,6 +23,8 @@ pub enum Purpose {
     Observer,
     /// Churn and scenario schedules.
     Schedule,
+    /// A peer's packet handling times.
+    Handling,
 }
 
 impl Purpose {
@@ -33,6 +35,7 @@ impl Purpose {
             Purpose::Network => 3,
             Purpose::Observer => 4,
             Purpose::Schedule => 5,
+            Purpose::Handling => 6,
         }
     }
 }

@@ -116,6 +116,11 @@ pub(crate) struct PeerRunner {
     past_expired: u64,
     link: SlotStats,
     events: Vec<(SimTime, SlotEvent)>,
+    /// With a handling time: packets received and waiting for the peer, each with the instant
+    /// its handling ends (non-decreasing), and when the peer is free again.
+    queued: std::collections::VecDeque<(SimTime, Input)>,
+    busy_until: SimTime,
+    handling_rng: ChaCha8Rng,
 }
 
 /// The identity a slot has in a given incarnation.
@@ -145,12 +150,19 @@ impl PeerRunner {
             past_expired: 0,
             link: SlotStats::default(),
             events: Vec::new(),
+            queued: Default::default(),
+            busy_until: SimTime::from_unix_secs(0),
+            handling_rng: stream(seed, Purpose::Handling, index as u64, 0),
             shared,
         }
     }
 
     pub fn next_wake(&self) -> Option<SimTime> {
-        self.peer.as_ref().and_then(|p| p.next_timer())
+        let timer = self.peer.as_ref().and_then(|p| p.next_timer());
+        match (timer, self.queued.front().map(|(t, _)| *t)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
     }
 
     /// Processes `inputs` (sorted, all before `until`) interleaved with the peer's timers, up to
@@ -158,16 +170,30 @@ impl PeerRunner {
     pub fn run(&mut self, until: SimTime, inputs: Vec<Input>, out: &mut Vec<Outgoing>) {
         let mut inputs = inputs.into_iter().peekable();
         loop {
+            // At equal instants: arrivals, then packets whose handling ends, then timers.
             let ti = inputs.peek().map(|i| i.at);
-            let tt = self.next_wake().filter(|t| *t < until);
-            match (ti, tt) {
-                (None, None) => break,
-                (Some(a), Some(b)) if b < a => self.on_timers(b, out),
-                (None, Some(b)) => self.on_timers(b, out),
-                (Some(_), _) => {
+            let tq = self.queued.front().map(|(t, _)| *t).filter(|t| *t < until);
+            let tt = self
+                .peer
+                .as_ref()
+                .and_then(|p| p.next_timer())
+                .filter(|t| *t < until);
+            let first = [ti, tq, tt]
+                .into_iter()
+                .enumerate()
+                .filter_map(|(k, t)| t.map(|t| (t, k)))
+                .min();
+            match first {
+                None => break,
+                Some((_, 0)) => {
                     let input = inputs.next().expect("peeked");
-                    self.on_input(input, out);
+                    self.on_arrival(input, out);
                 }
+                Some((_, 1)) => {
+                    let (done, input) = self.queued.pop_front().expect("peeked");
+                    self.on_input_at(done, input, out);
+                }
+                Some((t, _)) => self.on_timers(t, out),
             }
         }
         if let Some(nat) = self.nat.as_mut() {
@@ -183,8 +209,20 @@ impl PeerRunner {
         self.flush(now, out);
     }
 
-    fn on_input(&mut self, input: Input, out: &mut Vec<Outgoing>) {
-        let now = input.at;
+    /// An input arrives: scenario actions act at once; a packet waits for the peer when packets
+    /// take time to handle (it is handled, and answered, when its turn ends).
+    fn on_arrival(&mut self, input: Input, out: &mut Vec<Outgoing>) {
+        let handling = self.shared.network.handling;
+        if handling.is_zero() || !matches!(input.kind, InputKind::Packet { .. }) {
+            return self.on_input_at(input.at, input, out);
+        }
+        let start = input.at.max(self.busy_until);
+        self.busy_until = start + handling.draw(&mut self.handling_rng);
+        self.queued.push_back((self.busy_until, input));
+    }
+
+    /// Handles `input` (which arrived at `input.at`) at `now`.
+    fn on_input_at(&mut self, now: SimTime, input: Input, out: &mut Vec<Outgoing>) {
         self.link.inputs += 1;
         if let Some(d) = self.digest.as_mut() {
             d.update(&now.as_micros().to_le_bytes());
@@ -207,7 +245,7 @@ impl PeerRunner {
                 if let Some(d) = self.digest.as_mut() {
                     d.update(&bytes);
                 }
-                peer.handle_packet(now, src, &bytes);
+                peer.handle_packet_arrived(now, input.at, src, &bytes);
             }
             InputKind::Control(c) => self.on_control(now, c),
         }
@@ -277,6 +315,9 @@ impl PeerRunner {
     }
 
     fn leave(&mut self, now: SimTime) {
+        // Packets waiting in the socket die with the process.
+        self.link.dropped_offline += self.queued.len() as u64;
+        self.queued.clear();
         if let Some(mut p) = self.peer.take() {
             self.past.accumulate(p.stats());
             let records_expired = p.db().stats().expired_nodes;

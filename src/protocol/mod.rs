@@ -178,9 +178,10 @@ struct Pending {
     /// For pings: the hash a matching pong must quote.
     token: Option<[u8; 32]>,
     purpose: Purpose,
-    /// When the entry was registered, and whether a packet arriving at that very instant (queued
-    /// right behind the one that caused it) still finds it: geth registers pending entries from
-    /// another goroutine than the read loop, so such a packet wins or loses a race.
+    /// When the entry was registered, and whether a packet that had already arrived by then (it
+    /// was queued right behind the one that caused the entry) still finds it: geth registers
+    /// `waitping` from another goroutine than the read loop that handles that packet, so such a
+    /// packet wins or loses a race.
     registered: SimTime,
     catches_same_instant: bool,
 }

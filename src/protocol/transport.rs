@@ -91,6 +91,19 @@ impl Peer {
 
     /// A packet arrived from `from`. Undecodable and expired packets are counted and dropped.
     pub fn handle_packet(&mut self, now: SimTime, from: SocketAddr, bytes: &[u8]) {
+        self.handle_packet_arrived(now, now, from, bytes)
+    }
+
+    /// [`Peer::handle_packet`] for a packet handled at `now` that arrived at `arrived` and waited
+    /// for the peer meanwhile (a handling-time model): pending entries registered after it
+    /// arrived find it only if they win the race (see [`Pending`]).
+    pub fn handle_packet_arrived(
+        &mut self,
+        now: SimTime,
+        arrived: SimTime,
+        from: SocketAddr,
+        bytes: &[u8],
+    ) {
         let decoded = match packet::decode(bytes) {
             Ok(d) => d,
             Err(e) => {
@@ -108,7 +121,7 @@ impl Peer {
         }
         let sender = decoded.sender;
         match decoded.packet {
-            Packet::Ping(p) => self.handle_ping(now, from, sender, &p, decoded.hash),
+            Packet::Ping(p) => self.handle_ping(now, arrived, from, sender, &p, decoded.hash),
             Packet::Pong(p) => self.handle_pong(now, sender, &p),
             Packet::FindNode(f) => self.handle_findnode(now, from, sender, &f),
             Packet::Neighbors(n) => self.handle_neighbors(now, sender, n),
@@ -120,6 +133,7 @@ impl Peer {
     fn handle_ping(
         &mut self,
         now: SimTime,
+        arrived: SimTime,
         from: SocketAddr,
         sender: NodeId,
         ping: &Ping,
@@ -135,7 +149,7 @@ impl Peer {
             expiration: self.expiration(now),
         });
         self.send(from, &pong);
-        self.complete_wait_ping(now, sender);
+        self.complete_wait_ping(now, arrived, sender);
         let n = Node::new(from.ip(), from.port(), ping.from.tcp, sender);
         if now.saturating_since(self.db.last_pong(&sender)) > self.bond_lifetime() {
             self.send_ping(now, &n, Purpose::PingBack(n));
@@ -146,13 +160,14 @@ impl Peer {
     }
 
     /// geth's `handleReply` for a PING: it ends the `waitping` entries for its sender that it
-    /// finds (see [`Pending::catches_same_instant`]).
-    fn complete_wait_ping(&mut self, now: SimTime, sender: NodeId) {
+    /// finds: those registered before the PING arrived, and those registered while it was
+    /// already queued that win the race (see [`Pending`]).
+    fn complete_wait_ping(&mut self, now: SimTime, arrived: SimTime, sender: NodeId) {
         let mut done = Vec::new();
         self.pending.retain(|p| {
             let found = p.from == sender
                 && p.kind == PacketKind::Ping
-                && (now > p.registered || p.catches_same_instant);
+                && (arrived > p.registered || p.catches_same_instant);
             if found {
                 done.push(p.purpose.clone());
             }
