@@ -626,10 +626,15 @@ fn list_scenarios(dir: &std::path::Path) -> Result<()> {
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();
     files.sort();
+    let width = files
+        .iter()
+        .map(|f| f.display().to_string().chars().count())
+        .max()
+        .unwrap_or(0);
     for f in files {
         match discsim::scenario::Scenario::load(&f, &[]) {
-            Ok(s) => println!("{:<28} {}", f.display(), s.question),
-            Err(e) => println!("{:<28} (invalid: {e})", f.display()),
+            Ok(s) => println!("{:<width$} {}", f.display(), s.question),
+            Err(e) => println!("{:<width$} (invalid: {e})", f.display()),
         }
     }
     Ok(())
