@@ -14,6 +14,7 @@
 //! - [`rng`]: seeded random streams.
 //! - [`scenario`]: scenario files (TOML) and their overrides; [`report`]: results on disk.
 //! - [`benchmark`]: wall-clock and memory measurement for the `bench` commands.
+//! - [`validate`]: discsim against figures measured by running real geth (`discsim validate`).
 
 pub mod benchmark;
 pub mod churn;
@@ -32,3 +33,4 @@ pub mod rng;
 pub mod scenario;
 pub mod table;
 pub mod truth;
+pub mod validate;

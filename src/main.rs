@@ -70,6 +70,27 @@ enum Command {
         #[arg(long)]
         baseline: PathBuf,
     },
+    /// Compare discsim with figures measured by running real geth (2018 and 2019): run
+    /// scenarios/validate-ramp-400.toml per profile for several seeds and compare the per-minute
+    /// means with the reference; exits 1 when a figure is beyond the tolerance.
+    Validate {
+        /// geth-2018, geth-2019 or all.
+        #[arg(long, default_value = "all")]
+        profile: String,
+        /// Seeds 1..=N per profile; discsim's figures are their means.
+        #[arg(long, default_value_t = 5)]
+        seeds: u32,
+        /// Largest relative difference allowed, in (0, 1].
+        #[arg(long, default_value_t = 0.15)]
+        tolerance: f64,
+        /// Shard threads per run (default: the scenario's 2); results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Write the comparison as validation-<profile>.csv into this folder (default: nothing
+        /// is written).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// List the shipped scenarios and the question each answers.
     Scenarios {
         /// The folder to list.
@@ -212,6 +233,13 @@ fn main() -> std::process::ExitCode {
         Command::Merge { dir } => discsim::report::merge_sweep(&dir)
             .map(|n| println!("merged {n} runs into {}", dir.join("sweep.csv").display()))
             .map_err(Into::into),
+        Command::Validate {
+            profile,
+            seeds,
+            tolerance,
+            threads,
+            out,
+        } => validate(&profile, seeds, tolerance, threads, out),
         Command::Scenarios { dir } => list_scenarios(&dir),
         Command::Demo { nodes, seed, dir } => demo(nodes, seed, dir),
         Command::Bench(args) => bench(&args),
@@ -251,6 +279,8 @@ fn main() -> std::process::ExitCode {
                             | discsim::plot::PlotError::NotANumber { .. }
                     )
                 )
+                || e.downcast_ref::<discsim::validate::ValidateError>()
+                    .is_some_and(|v| v.is_bad_input())
                 || matches!(
                     e.downcast_ref::<discsim::report::MergeError>(),
                     Some(
@@ -544,6 +574,51 @@ fn check(args: &ScenarioArgs, baseline: &std::path::Path) -> Result<()> {
     anyhow::bail!("{} key figure(s) moved beyond tolerance", regressions.len())
 }
 
+fn validate(
+    profile: &str,
+    seeds: u32,
+    tolerance: f64,
+    threads: Option<usize>,
+    out: Option<PathBuf>,
+) -> Result<()> {
+    use discsim::validate::{run_with_progress, Profile, ValidateOptions};
+
+    let opts = ValidateOptions {
+        profiles: Profile::parse_choice(profile)?,
+        seeds,
+        tolerance,
+        threads,
+    };
+    opts.check()?;
+    if let Some(out) = &out {
+        discsim::report::check_writable(out)?;
+    }
+    let started = std::time::Instant::now();
+    let reports = run_with_progress(&opts, &mut |p, seed| {
+        eprintln!("running {} seed {seed} of {seeds}", p.name())
+    })?;
+    eprintln!("wall time {:.1} s", started.elapsed().as_secs_f64());
+    for (i, r) in reports.iter().enumerate() {
+        if i > 0 {
+            println!();
+        }
+        print!("{}", r.render_table());
+        if let Some(out) = &out {
+            println!("comparison in {}", r.write_csv(out)?.display());
+        }
+    }
+    println!();
+    for r in &reports {
+        println!("{}", r.verdict());
+    }
+    let beyond: usize = reports.iter().map(|r| r.failures().len()).sum();
+    anyhow::ensure!(
+        beyond == 0,
+        "{beyond} figure(s) beyond the tolerance of real geth"
+    );
+    Ok(())
+}
+
 fn list_scenarios(dir: &std::path::Path) -> Result<()> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
         .with_context(|| format!("cannot list {}", dir.display()))?
@@ -551,10 +626,15 @@ fn list_scenarios(dir: &std::path::Path) -> Result<()> {
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();
     files.sort();
+    let width = files
+        .iter()
+        .map(|f| f.display().to_string().chars().count())
+        .max()
+        .unwrap_or(0);
     for f in files {
         match discsim::scenario::Scenario::load(&f, &[]) {
-            Ok(s) => println!("{:<28} {}", f.display(), s.question),
-            Err(e) => println!("{:<28} (invalid: {e})", f.display()),
+            Ok(s) => println!("{:<width$} {}", f.display(), s.question),
+            Err(e) => println!("{:<width$} (invalid: {e})", f.display()),
         }
     }
     Ok(())

@@ -432,7 +432,7 @@ pub fn write_sweep_csv(path: &Path, rows: &[SweepRow]) -> Result<(), ReportError
 }
 
 /// Writes a CSV file whole or not at all: into a hidden `.tmp-<name>` beside it, then renamed.
-fn write_csv_atomic(
+pub fn write_csv_atomic(
     path: &Path,
     body: impl FnOnce(&mut csv::Writer<fs::File>) -> csv::Result<()>,
 ) -> Result<(), ReportError> {

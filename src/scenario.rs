@@ -184,6 +184,25 @@ impl Scenario {
         })
     }
 
+    /// Parses TOML after applying `--set path=value` overrides to it, as [`Scenario::load`] does
+    /// (for a scenario that is not a file, such as one compiled into the binary). Unlike `load`,
+    /// it reads no churn trace and does not check the result: call [`Scenario::to_config`].
+    pub fn from_toml_str_with_overrides(
+        text: &str,
+        file: &str,
+        overrides: &[String],
+    ) -> Result<Scenario, ScenarioError> {
+        let mut table: toml::Table = toml::from_str(text).map_err(|e| ScenarioError::Parse {
+            file: file.to_string(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        for o in overrides {
+            apply_override(&mut table, o)?;
+        }
+        let merged = toml::to_string(&table).expect("a table serialises");
+        Scenario::from_toml_str(&merged, file)
+    }
+
     /// Reads a scenario file, applying `--set path=value` overrides before it is interpreted.
     pub fn load(path: &Path, overrides: &[String]) -> Result<Scenario, ScenarioError> {
         let file = path.display().to_string();
@@ -191,15 +210,7 @@ impl Scenario {
             file: file.clone(),
             source,
         })?;
-        let mut table: toml::Table = toml::from_str(&text).map_err(|e| ScenarioError::Parse {
-            file: file.clone(),
-            message: e.to_string().trim_end().to_string(),
-        })?;
-        for o in overrides {
-            apply_override(&mut table, o)?;
-        }
-        let merged = toml::to_string(&table).expect("a table serialises");
-        let mut s = Scenario::from_toml_str(&merged, &file)?;
+        let mut s = Scenario::from_toml_str_with_overrides(&text, &file, overrides)?;
         if let Some(trace) = &s.churn.trace {
             // Relative to the scenario file, so that a scenario and its trace travel together.
             let at = path.parent().unwrap_or(Path::new("")).join(trace);

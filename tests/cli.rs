@@ -562,3 +562,78 @@ fn bench_db_and_bad_shards() {
         assert!(err.contains("--shard"), "{err}");
     }
 }
+
+#[test]
+fn validate_refuses_bad_options_before_running() {
+    for (args, needle) in [
+        (&["--seeds", "0"][..], "--seeds 0: at least 1"),
+        (
+            &["--tolerance", "0"][..],
+            "--tolerance 0: a fraction in (0, 1]",
+        ),
+        (
+            &["--tolerance", "1.5"][..],
+            "--tolerance 1.5: a fraction in (0, 1]",
+        ),
+        (&["--threads", "0"][..], "--threads 0: at least 1"),
+        (
+            &["--profile", "geth-2020"][..],
+            "--profile geth-2020: one of geth-2018, geth-2019, all",
+        ),
+    ] {
+        let mut all = vec!["validate"];
+        all.extend_from_slice(args);
+        let (code, stdout, err) = discsim(&all);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(stdout.is_empty(), "{args:?}: {stdout}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn validate_works_from_any_folder_and_writes_its_csv_only_when_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("v");
+    let run = |extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_discsim"))
+            .args(["validate", "--profile", "geth-2018", "--seeds", "1"])
+            .args(extra)
+            .current_dir(dir.path())
+            .output()
+            .expect("the binary runs");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, stdout, err) = run(&["--out", out.to_str().unwrap()]);
+    // 0 when every figure is within the tolerance, 1 when one is not; never bad input.
+    assert!(code == 0 || code == 1, "{code}: {err}");
+    assert!(
+        stdout.contains("geth-2018: 120 figures compared"),
+        "{stdout}"
+    );
+    let csv = std::fs::read_to_string(out.join("validation-geth-2018.csv")).unwrap();
+    assert!(csv.starts_with("t,figure,geth,discsim,diff,ok\n60,mean_table_size,47.293,"));
+    assert_eq!(csv.lines().count(), 1 + 120);
+    let entries = std::fs::read_dir(dir.path()).unwrap().count();
+    assert_eq!(entries, 1, "nothing but --out is written");
+    // Without --out, nothing at all.
+    std::fs::remove_dir_all(&out).unwrap();
+    let (again, stdout2, _) = run(&[]);
+    assert_eq!(
+        (again, &stdout2),
+        (
+            code,
+            &stdout.replace(
+                &format!(
+                    "comparison in {}\n",
+                    out.join("validation-geth-2018.csv").display()
+                ),
+                "",
+            )
+        )
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}

@@ -1,0 +1,87 @@
+//! `discsim validate` through the library: discsim's per-minute means over 5 seeds against the
+//! figures of real geth (scenarios/validation/).
+
+use discsim::validate::{run, Profile, ProfileReport, ValidateOptions, FIGURES};
+
+fn validate(profile: Profile) -> ProfileReport {
+    let opts = ValidateOptions {
+        profiles: vec![profile],
+        seeds: 5,
+        ..ValidateOptions::default()
+    };
+    let mut reports = run(&opts).expect("validation runs");
+    assert_eq!(reports.len(), 1);
+    reports.remove(0)
+}
+
+#[test]
+fn geth_2018_is_compared_minute_by_minute() {
+    let r = validate(Profile::Geth2018);
+    assert_eq!(
+        (r.profile, r.seeds, r.tolerance),
+        (Profile::Geth2018, 5, 0.15)
+    );
+    let minutes: Vec<u64> = r.rows.iter().map(|row| row.t).collect();
+    assert_eq!(minutes, (1..=15).map(|m| m * 60).collect::<Vec<_>>());
+    // The eight figures both sides have, every minute; the 2018 reference has no ENR packets.
+    let eight: Vec<&str> = FIGURES[..8].iter().map(|f| f.name).collect();
+    for row in &r.rows {
+        let names: Vec<&str> = row.checks.iter().map(|c| c.figure.name).collect();
+        assert_eq!(names, eight, "minute {}", row.t / 60);
+    }
+    assert_eq!(r.compared(), 15 * 8);
+    let not: Vec<&str> = r.not_compared.iter().map(|n| n.figure.name).collect();
+    assert_eq!(not, ["enrrequest", "enrresponse"]);
+    // geth's side is the reference file as it is.
+    let first = &r.rows[0].checks;
+    assert_eq!(first[0].geth, 47.293);
+    assert_eq!(first[4].geth, 4702.0);
+    // discsim bootstraps: mean recall above 0.9 at minute 15.
+    let last = &r.rows[14];
+    let recall = last
+        .checks
+        .iter()
+        .find(|c| c.figure.name == "mean_recall")
+        .expect("recall compared");
+    assert!(recall.discsim > 0.9, "{recall:?}");
+    // Failures are exactly the checks beyond the tolerance, and the verdict counts them.
+    for c in r.rows.iter().flat_map(|row| &row.checks) {
+        assert_eq!(c.ok, c.diff <= r.tolerance + 1e-9, "{c:?}");
+    }
+    let verdict = r.verdict();
+    assert!(
+        verdict.starts_with("geth-2018: 120 figures compared, "),
+        "{verdict}"
+    );
+    let table = r.render_table();
+    assert_eq!(table.lines().count(), 3 + 15 + 1, "{table}");
+    assert_eq!(
+        // Below the title, the legend and the header: one line per minute.
+        table
+            .lines()
+            .skip(3)
+            .take(15)
+            .filter(|l| l.contains('!'))
+            .count(),
+        r.rows
+            .iter()
+            .filter(|row| row.checks.iter().any(|c| !c.ok))
+            .count(),
+        "{table}"
+    );
+}
+
+#[test]
+#[ignore = "fails until the fidelity fixes land (minute 6: FINDNODE and NEIGHBORS about 28 % above geth); un-ignore then"]
+fn geth_2018_is_within_tolerance() {
+    let r = validate(Profile::Geth2018);
+    assert!(r.passed(), "{}{}", r.render_table(), r.verdict());
+}
+
+#[test]
+#[ignore = "needs `protocol.profile = \"geth-2019\"` and the fidelity fixes; un-ignore when they land"]
+fn geth_2019_is_within_tolerance() {
+    let r = validate(Profile::Geth2019);
+    assert_eq!(r.compared(), 15 * 10, "ENR packets compared too");
+    assert!(r.passed(), "{}{}", r.render_table(), r.verdict());
+}
