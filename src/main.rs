@@ -581,10 +581,10 @@ fn validate(
     threads: Option<usize>,
     out: Option<PathBuf>,
 ) -> Result<()> {
-    use discsim::validate::{run_with_progress, Profile, ValidateOptions};
+    use discsim::validate::{parse_profiles, run_with_progress, ValidateOptions};
 
     let opts = ValidateOptions {
-        profiles: Profile::parse_choice(profile)?,
+        profiles: parse_profiles(profile)?,
         seeds,
         tolerance,
         threads,

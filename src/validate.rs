@@ -22,7 +22,8 @@
 //! (minutes with no lookups send no FINDNODE at all).
 //!
 //! ```no_run
-//! use discsim::validate::{self, Profile, ValidateOptions};
+//! use discsim::protocol::Profile;
+//! use discsim::validate::{self, ValidateOptions};
 //!
 //! let opts = ValidateOptions {
 //!     profiles: vec![Profile::Geth2018],
@@ -43,7 +44,7 @@ use std::path::{Path, PathBuf};
 use crate::engine::{SimConfig, SimError};
 use crate::metrics::Sample;
 use crate::packet::PacketKind;
-use crate::protocol::ProtocolConfig;
+use crate::protocol::Profile;
 use crate::report::{write_csv_atomic, ReportError};
 use crate::scenario::{Scenario, ScenarioError};
 
@@ -56,71 +57,49 @@ pub const SCENARIO: &str = include_str!("../scenarios/validate-ramp-400.toml");
 /// (`0.23 - 0.2` is `0.030000000000000013` in binary).
 const SLACK: f64 = 1e-9;
 
-/// The geth behaviour a reference was measured from, and the protocol profile discsim runs to
-/// match it (`protocol.profile`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Profile {
-    /// go-ethereum c73b654fd1 (July 2018).
-    Geth2018,
-    /// go-ethereum 3a4a3d080b (November 2019).
-    Geth2019,
+/// The reference figures of real geth for each profile, compiled in.
+pub trait Reference {
+    /// The reference CSV's path in the repository.
+    fn reference_file(self) -> &'static str;
+    /// The reference CSV.
+    fn reference_csv(self) -> &'static str;
+    /// The reference figures.
+    fn reference(self) -> Result<Table, ValidateError>;
 }
 
-impl Profile {
-    pub const ALL: [Profile; 2] = [Profile::Geth2018, Profile::Geth2019];
-
-    /// The name `protocol.profile` and `--profile` use.
-    pub fn name(self) -> &'static str {
-        match self {
-            Profile::Geth2018 => "geth-2018",
-            Profile::Geth2019 => "geth-2019",
-        }
-    }
-
-    /// The go-ethereum commit the reference ran.
-    pub fn commit(self) -> &'static str {
-        match self {
-            Profile::Geth2018 => "c73b654fd1",
-            Profile::Geth2019 => "3a4a3d080b",
-        }
-    }
-
-    /// The reference CSV's path in the repository.
-    pub fn reference_file(self) -> &'static str {
+impl Reference for Profile {
+    fn reference_file(self) -> &'static str {
         match self {
             Profile::Geth2018 => "scenarios/validation/geth-2018-ramp-400.csv",
             Profile::Geth2019 => "scenarios/validation/geth-2019-ramp-400.csv",
         }
     }
 
-    /// The reference CSV, compiled in.
-    pub fn reference_csv(self) -> &'static str {
+    fn reference_csv(self) -> &'static str {
         match self {
             Profile::Geth2018 => include_str!("../scenarios/validation/geth-2018-ramp-400.csv"),
             Profile::Geth2019 => include_str!("../scenarios/validation/geth-2019-ramp-400.csv"),
         }
     }
 
-    /// The reference figures.
-    pub fn reference(self) -> Result<Table, ValidateError> {
+    fn reference(self) -> Result<Table, ValidateError> {
         parse_csv(self.reference_csv(), self.reference_file())
     }
+}
 
-    /// `--profile`: a profile's name, or `all`.
-    pub fn parse_choice(choice: &str) -> Result<Vec<Profile>, ValidateError> {
-        if choice == "all" {
-            return Ok(Profile::ALL.to_vec());
-        }
-        Profile::ALL
-            .into_iter()
-            .find(|p| p.name() == choice)
-            .map(|p| vec![p])
-            .ok_or_else(|| ValidateError::BadOption {
-                flag: "--profile",
-                value: choice.to_string(),
-                allowed: "one of geth-2018, geth-2019, all".into(),
-            })
+/// `--profile`: a profile's name, or `all`.
+pub fn parse_profiles(choice: &str) -> Result<Vec<Profile>, ValidateError> {
+    if choice == "all" {
+        return Ok(Profile::ALL.to_vec());
     }
+    choice
+        .parse::<Profile>()
+        .map(|p| vec![p])
+        .map_err(|_| ValidateError::BadOption {
+            flag: "--profile",
+            value: choice.to_string(),
+            allowed: "one of geth-2018, geth-2019, all".into(),
+        })
 }
 
 /// One figure compared: its column in the reference, its column in discsim's `metrics.csv`, the
@@ -466,20 +445,9 @@ pub fn mean_tables(tables: &[Table]) -> Table {
         .collect()
 }
 
-/// The `--set` overrides that select a profile. `protocol.profile` is new: until
-/// `ProtocolConfig` has the key, the geth-2018 run (its default, and the only behaviour there is)
-/// goes without it, and any other profile gets the scenario's unknown-key error. Once the key
-/// exists every profile, geth-2018 included, is set explicitly.
+/// The `--set` override that selects a profile.
 fn profile_overrides(profile: Profile) -> Vec<String> {
-    let has_key = toml::Value::try_from(ProtocolConfig::default())
-        .ok()
-        .and_then(|v| v.as_table().map(|t| t.contains_key("profile")))
-        .unwrap_or(false);
-    if profile == Profile::Geth2018 && !has_key {
-        Vec::new()
-    } else {
-        vec![format!("protocol.profile=\"{}\"", profile.name())]
-    }
+    vec![format!("protocol.profile=\"{}\"", profile.name())]
 }
 
 /// The validation scenario for one profile and seed, checked.
@@ -1047,12 +1015,12 @@ mod tests {
         }
         .check()
         .is_ok());
-        assert_eq!(Profile::parse_choice("all").unwrap(), Profile::ALL.to_vec());
+        assert_eq!(parse_profiles("all").unwrap(), Profile::ALL.to_vec());
         assert_eq!(
-            Profile::parse_choice("geth-2019").unwrap(),
+            parse_profiles("geth-2019").unwrap(),
             vec![Profile::Geth2019]
         );
-        let err = Profile::parse_choice("geth-2020").unwrap_err();
+        let err = parse_profiles("geth-2020").unwrap_err();
         assert!(err.is_bad_input());
         assert_eq!(
             err.to_string(),
