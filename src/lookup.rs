@@ -88,6 +88,14 @@ impl Lookup {
         }
     }
 
+    /// Marks the starting nodes seen, so that a reply naming one of them again does not push a
+    /// duplicate into the result (geth's lookup from its 2019 rewrite on).
+    pub fn mark_start_seen(&mut self) {
+        for n in self.result.nodes() {
+            self.seen.insert(n.id);
+        }
+    }
+
     /// The target ID (what FINDNODE carries).
     pub fn target(&self) -> &NodeId {
         &self.target

@@ -27,7 +27,7 @@ use crate::engine::{Action, JoinSchedule, ScheduledAction, SimConfig};
 use crate::metrics::ConvergenceCriteria;
 use crate::network::NetworkConfig;
 use crate::nodedb::NodeDbConfig;
-use crate::protocol::ProtocolConfig;
+use crate::protocol::{Profile, ProtocolConfig};
 
 /// A scenario that could not be read.
 #[derive(Debug, thiserror::Error)]
@@ -82,6 +82,9 @@ pub struct Scenario {
     pub convergence: ConvergenceCriteria,
     pub churn: ChurnConfig,
     pub actions: Vec<ActionFile>,
+    /// `[[groups]]`: peers that start with another protocol profile than `protocol.profile`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<GroupFile>,
     /// Runs per variant in `discsim sweep`, with seeds `seed`, `seed + 1`, ...
     pub replicates: u32,
     /// A grid for `discsim sweep`: each key (any path, as for `--set`) lists its values; every
@@ -113,6 +116,24 @@ pub struct ActionFile {
     /// For a restart: open the node database at this version.
     #[serde(default)]
     pub db_version: Option<i64>,
+    /// For a restart: run this protocol profile from then on (an upgrade of the software).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<Profile>,
+}
+
+/// `[[groups]]`: a set of peers that runs another protocol profile from the start, for mixed
+/// networks.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct GroupFile {
+    /// Peer slots.
+    #[serde(default)]
+    pub peers: Vec<u32>,
+    /// Instead of `peers`: this share of the non-bootnode peers, picked at random.
+    #[serde(default)]
+    pub share: Option<f64>,
+    /// The profile they run.
+    pub profile: Profile,
 }
 
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
@@ -155,12 +176,14 @@ impl Scenario {
                 .actions
                 .iter()
                 .map(|a| {
-                    let (action, fresh, db_version) = match a.action {
-                        Action::Leave => (ActionKind::Leave, false, None),
-                        Action::Join => (ActionKind::Join, false, None),
-                        Action::Restart { fresh, db_version } => {
-                            (ActionKind::Restart, fresh, db_version)
-                        }
+                    let (action, fresh, db_version, profile) = match a.action {
+                        Action::Leave => (ActionKind::Leave, false, None, None),
+                        Action::Join => (ActionKind::Join, false, None, None),
+                        Action::Restart {
+                            fresh,
+                            db_version,
+                            profile,
+                        } => (ActionKind::Restart, fresh, db_version, profile),
                     };
                     ActionFile {
                         at: a.at,
@@ -170,9 +193,11 @@ impl Scenario {
                         action,
                         fresh,
                         db_version,
+                        profile,
                     }
                 })
                 .collect(),
+            groups: group_files(&cfg.profiles),
         }
     }
 
@@ -277,11 +302,27 @@ impl Scenario {
                         ActionKind::Restart => Action::Restart {
                             fresh: a.fresh,
                             db_version: a.db_version,
+                            profile: a.profile,
                         },
                     },
                 })
                 .collect(),
             protocol: self.protocol.clone(),
+            profiles: self
+                .groups
+                .iter()
+                .enumerate()
+                .flat_map(|(i, g)| {
+                    let slots = match g.share {
+                        None => g.peers.clone(),
+                        // Groups draw from their own streams, after the actions' indices.
+                        Some(share) => {
+                            pick_share(self.seed, 1_000_000 + i, self.bootnodes, self.peers, share)
+                        }
+                    };
+                    slots.into_iter().map(move |s| (s, g.profile))
+                })
+                .collect(),
             nodedb: self.nodedb.clone(),
             network: self.network.clone(),
             convergence: self.convergence.clone(),
@@ -347,6 +388,19 @@ impl Scenario {
 
     /// Bounds the engine does not check itself, named by their keys in the file.
     fn check(&self, cfg: &SimConfig) -> Result<(), String> {
+        for g in &self.groups {
+            match g.share {
+                Some(s) if !(0.0..=1.0).contains(&s) => {
+                    return Err(format!(
+                        "invalid `groups.share`: a fraction in [0, 1] (got {s})"
+                    ))
+                }
+                Some(_) if !g.peers.is_empty() => {
+                    return Err("invalid `groups`: give `peers` or `share`, not both".into())
+                }
+                _ => {}
+            }
+        }
         for a in &self.actions {
             match a.share {
                 Some(s) if !(0.0..=1.0).contains(&s) => {
@@ -415,6 +469,21 @@ pub struct SweepRun {
 
 fn zero() -> Duration {
     Duration::ZERO
+}
+
+/// The `[[groups]]` that give `profiles` (one group per profile, listing its slots).
+fn group_files(profiles: &BTreeMap<u32, Profile>) -> Vec<GroupFile> {
+    let mut by: BTreeMap<Profile, Vec<u32>> = BTreeMap::new();
+    for (slot, p) in profiles {
+        by.entry(*p).or_default().push(*slot);
+    }
+    by.into_iter()
+        .map(|(profile, peers)| GroupFile {
+            peers,
+            share: None,
+            profile,
+        })
+        .collect()
 }
 
 /// The non-bootnode slots an action with a `share` applies to: each slot independently with that

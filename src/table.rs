@@ -1,5 +1,9 @@
-//! geth's 2018 Kademlia table (`p2p/discover/table.go` after 9123eceb0f): 17 buckets by log
+//! geth's Kademlia table (`p2p/discover/table.go` from 9123eceb0f on): 17 buckets by log
 //! distance, 16 entries each with a replacement list of 10, and /24 IP limits.
+//!
+//! It offers the operations of both profiles: geth 2018's single `add` (bump or add), and geth
+//! 2019's "seen" and "verified" adds with a liveness count per entry (a89170cfb2, f0c6f92140).
+//! Which one runs is the protocol profile's choice.
 //!
 //! A plain data structure: it never sends anything. The protocol layer decides when to add, bump,
 //! replace or delete, as geth's table loop does; randomness (which bucket to revalidate, which
@@ -131,6 +135,23 @@ pub struct Entry {
     pub node: Node,
     /// When the node entered the table; `None` is Go's zero time (see the module docs).
     pub added_at: Option<SimTime>,
+    /// geth 2019's `livenessChecks`: revalidations this entry object has passed.
+    pub liveness_checks: u32,
+    /// The ENR sequence number of the entry's record (geth 2019; 0 for a node known only from
+    /// a packet).
+    pub enr_seq: u64,
+}
+
+impl Entry {
+    /// A new entry object for `node` (what geth makes when it decodes a node from a packet).
+    fn fresh(node: Node, added_at: Option<SimTime>) -> Entry {
+        Entry {
+            node,
+            added_at,
+            liveness_checks: 0,
+            enr_seq: 0,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -226,43 +247,98 @@ impl Table {
             return AddOutcome::Ignored;
         }
         let bi = self.bucket_index(node.hash());
-        if self.bump_with(
-            bi,
-            Entry {
-                node,
-                added_at: *added_at,
-            },
-        ) {
+        if self.bump_with(bi, Entry::fresh(node, *added_at)) {
             return AddOutcome::Bumped;
         }
         if self.buckets[bi].entries.len() < self.cfg.bucket_size && self.add_ip(bi, node.ip) {
             *added_at = Some(now);
             let b = &mut self.buckets[bi];
-            b.entries.insert(
-                0,
-                Entry {
-                    node,
-                    added_at: Some(now),
-                },
-            );
+            b.entries.insert(0, Entry::fresh(node, Some(now)));
             b.replacements.retain(|r| r.id != node.id);
             return AddOutcome::Added;
         }
         self.add_replacement(bi, node)
     }
 
-    /// Moves the entry of `id` in bucket `bi` to the front, keeping the entry itself (how
-    /// revalidation treats a node that answered: `b.bump(last)`). Returns whether it was there.
-    pub fn bump(&mut self, bi: usize, id: &NodeId) -> bool {
+    /// geth 2019's `addSeenNode` (table.go:438-466): a node we only heard of (a seed, a
+    /// bootnode, a node named in NEIGHBORS). Never self; an entry already present stays where it
+    /// is; otherwise appended at the back if the bucket has room and the IP limits allow, else
+    /// a replacement.
+    pub fn add_seen(&mut self, node: Node, now: SimTime) -> AddOutcome {
+        if node.id == self.self_id {
+            return AddOutcome::Ignored;
+        }
+        let bi = self.bucket_index(node.hash());
+        if self.buckets[bi]
+            .entries
+            .iter()
+            .any(|e| e.node.id == node.id)
+        {
+            return AddOutcome::Ignored;
+        }
+        if self.buckets[bi].entries.len() >= self.cfg.bucket_size {
+            return self.add_replacement(bi, node);
+        }
+        if !self.add_ip(bi, node.ip) {
+            return AddOutcome::Ignored;
+        }
+        let b = &mut self.buckets[bi];
+        b.entries.push(Entry::fresh(node, Some(now)));
+        b.replacements.retain(|r| r.id != node.id);
+        AddOutcome::Added
+    }
+
+    /// geth 2019's `addVerifiedNode` (table.go:477-508): a node that proved its endpoint (it
+    /// pinged us). Never self; an entry already present moves to the front as a fresh object
+    /// (liveness count 0, ENR seq 0, zero `addedAt`: `bumpInBucket` stores the new object);
+    /// otherwise pushed at the front, or a replacement when the bucket is full.
+    pub fn add_verified(&mut self, node: Node, now: SimTime) -> AddOutcome {
+        if node.id == self.self_id {
+            return AddOutcome::Ignored;
+        }
+        let bi = self.bucket_index(node.hash());
+        if self.bump_with(bi, Entry::fresh(node, None)) {
+            return AddOutcome::Bumped;
+        }
+        if self.buckets[bi].entries.len() >= self.cfg.bucket_size {
+            return self.add_replacement(bi, node);
+        }
+        if !self.add_ip(bi, node.ip) {
+            return AddOutcome::Ignored;
+        }
+        let b = &mut self.buckets[bi];
+        b.entries.insert(0, Entry::fresh(node, Some(now)));
+        b.replacements.retain(|r| r.id != node.id);
+        AddOutcome::Added
+    }
+
+    /// A revalidation succeeded: the entry moves to the front, keeping its object (geth 2018's
+    /// `b.bump(last)`, table.go:470); its liveness count goes up and its ENR seq becomes
+    /// `enr_seq` if a newer record was fetched (geth 2019, table.go:329-345). Returns whether it
+    /// was still in bucket `bi`.
+    pub fn revalidated(&mut self, bi: usize, id: &NodeId, enr_seq: Option<u64>) -> bool {
         let b = &mut self.buckets[bi];
         match b.entries.iter().position(|e| e.node.id == *id) {
             Some(i) => {
-                let e = b.entries.remove(i);
+                let mut e = b.entries.remove(i);
+                e.liveness_checks += 1;
+                if let Some(seq) = enr_seq {
+                    e.enr_seq = e.enr_seq.max(seq);
+                }
                 b.entries.insert(0, e);
                 true
             }
             None => false,
         }
+    }
+
+    /// The ENR seq the table holds for `id` in bucket `bi`, if it is an entry there.
+    pub fn enr_seq(&self, bi: usize, id: &NodeId) -> Option<u64> {
+        self.buckets[bi]
+            .entries
+            .iter()
+            .find(|e| e.node.id == *id)
+            .map(|e| e.enr_seq)
     }
 
     fn bump_with(&mut self, bi: usize, entry: Entry) -> bool {
@@ -342,10 +418,7 @@ impl Table {
         let r = b.replacements.remove(ri);
         let old = std::mem::replace(
             b.entries.last_mut().expect("checked"),
-            Entry {
-                node: r,
-                added_at: None,
-            },
+            Entry::fresh(r, None),
         );
         self.remove_ip(bi, old.node.ip);
         Some(r)
@@ -371,11 +444,24 @@ impl Table {
 
     /// The `n` entries closest to `target`, closest first (geth's `closest`).
     pub fn closest(&self, target: &NodeHash, n: usize) -> Vec<Node> {
+        self.closest_where(target, n, |_| true)
+    }
+
+    /// The `n` entries closest to `target` that passed a revalidation (geth 2019's
+    /// `closest(target, n, checklive = true)`, which answers FINDNODE).
+    pub fn closest_checked(&self, target: &NodeHash, n: usize) -> Vec<Node> {
+        self.closest_where(target, n, |e| e.liveness_checks > 0)
+    }
+
+    fn closest_where(
+        &self,
+        target: &NodeHash,
+        n: usize,
+        keep: impl Fn(&Entry) -> bool,
+    ) -> Vec<Node> {
         let mut c = Closest::new(*target, n);
-        for b in &self.buckets {
-            for e in &b.entries {
-                c.push(e.node);
-            }
+        for e in self.entries().filter(|e| keep(e)) {
+            c.push(e.node);
         }
         c.into_nodes()
     }
@@ -406,9 +492,11 @@ impl Table {
         (&b.entries, &b.replacements)
     }
 
-    /// geth's `copyLiveNodes` selection: entries at least `min_time` in the table.
-    pub fn live_nodes(&self, now: SimTime, min_time: Duration) -> Vec<Node> {
+    /// geth's `copyLiveNodes` selection: entries at least `min_time` in the table and, if
+    /// `checked` (geth 2019, table.go:388), that passed a revalidation.
+    pub fn live_nodes(&self, now: SimTime, min_time: Duration, checked: bool) -> Vec<Node> {
         self.entries()
+            .filter(|e| !checked || e.liveness_checks > 0)
             .filter(|e| match e.added_at {
                 None => true,
                 Some(t) => now.saturating_since(t) >= min_time,

@@ -95,6 +95,7 @@ fn same_seed_same_run_whatever_the_threads() {
             action: Action::Restart {
                 fresh: true,
                 db_version: None,
+                profile: None,
             },
         }],
         ..SimConfig::default()
@@ -271,6 +272,7 @@ fn a_rolling_upgrade_flushes_databases_and_peers_recover() {
             action: Action::Restart {
                 fresh: false,
                 db_version: Some(6),
+                profile: None,
             },
         }],
         ..SimConfig::default()
@@ -338,6 +340,7 @@ fn seeds_of_a_returning_peer_are_judged_against_who_is_alive() {
                 action: Action::Restart {
                     fresh: true,
                     db_version: None,
+                    profile: None,
                 },
             },
             ScheduledAction {

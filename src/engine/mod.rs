@@ -38,7 +38,7 @@ use crate::metrics::{ConvergenceCriteria, Episode, EpisodeKind, Observer, ProbeO
 use crate::network::NetworkConfig;
 use crate::node::{Node, NodeId};
 use crate::nodedb::NodeDbConfig;
-use crate::protocol::{PeerEvent, PeerStats, ProtocolConfig};
+use crate::protocol::{PeerEvent, PeerStats, Profile, ProtocolConfig};
 use crate::rng::{stream, Purpose};
 use runner::{identity, Outgoing, SlotEvent, SlotStats, Snapshot};
 use shard::{ShardCmd, ShardReply};
@@ -70,10 +70,12 @@ pub enum Action {
     /// Start stopped peers again.
     Join,
     /// Stop and start at once; `fresh` wipes the database and draws a new identity; `db_version`
-    /// sets the version the node database is opened with (an upgrade).
+    /// sets the version the node database is opened with and `profile` the protocol rules the
+    /// peer runs from then on (an upgrade).
     Restart {
         fresh: bool,
         db_version: Option<i64>,
+        profile: Option<Profile>,
     },
 }
 
@@ -111,6 +113,8 @@ pub struct SimConfig {
     /// Peers leaving and coming back (none by default).
     pub churn: ChurnConfig,
     pub protocol: ProtocolConfig,
+    /// Slots that start with another profile than `protocol.profile` (peer groups).
+    pub profiles: BTreeMap<u32, Profile>,
     pub nodedb: NodeDbConfig,
     pub network: NetworkConfig,
     pub convergence: ConvergenceCriteria,
@@ -134,11 +138,30 @@ impl Default for SimConfig {
             actions: Vec::new(),
             churn: ChurnConfig::default(),
             protocol: ProtocolConfig::default(),
+            profiles: BTreeMap::new(),
             nodedb: NodeDbConfig::default(),
             network: NetworkConfig::default(),
             convergence: ConvergenceCriteria::default(),
             trace: false,
         }
+    }
+}
+
+impl SimConfig {
+    /// Every profile some peer runs at some point: the default, the groups', the upgrades'.
+    pub fn profiles_used(&self) -> std::collections::BTreeSet<Profile> {
+        let mut used: std::collections::BTreeSet<Profile> =
+            self.profiles.values().copied().collect();
+        used.insert(self.protocol.profile);
+        for a in &self.actions {
+            if let Action::Restart {
+                profile: Some(p), ..
+            } = a.action
+            {
+                used.insert(p);
+            }
+        }
+        used
     }
 }
 
@@ -183,10 +206,22 @@ impl SimConfig {
         self.network
             .validate()
             .map_err(|e| invalid("network", e.to_string()))?;
-        self.protocol.validate().map_err(|e| SimError::Invalid {
-            field: e.key,
-            allowed: e.allowed,
-        })?;
+        for profile in self.profiles_used() {
+            let protocol = ProtocolConfig {
+                profile,
+                ..self.protocol.clone()
+            };
+            protocol.validate().map_err(|e| SimError::Invalid {
+                field: e.key,
+                allowed: format!("{} (profile {profile})", e.allowed),
+            })?;
+        }
+        if let Some(s) = self.profiles.keys().find(|s| **s >= self.peers) {
+            return Err(invalid(
+                "groups.peers",
+                format!("slots below {} (got {s})", self.peers),
+            ));
+        }
         self.nodedb
             .validate()
             .map_err(|e| invalid(e.key, e.allowed))?;
@@ -249,6 +284,8 @@ pub(crate) struct Shared {
     pub layout: crate::network::IpLayout,
     pub network: NetworkConfig,
     pub protocol: Arc<ProtocolConfig>,
+    /// Slots whose first profile is not `protocol.profile`.
+    pub profiles: BTreeMap<u32, Profile>,
     pub nodedb: NodeDbConfig,
     pub bootnodes: Vec<Node>,
     /// Which slots sit behind a NAT.
@@ -264,6 +301,7 @@ pub(crate) enum Control {
     Restart {
         fresh: bool,
         db_version: Option<i64>,
+        profile: Option<Profile>,
     },
     Probe {
         id: u64,
@@ -415,6 +453,7 @@ impl<'a> Coordinator<'a> {
             layout,
             network: cfg.network.clone(),
             protocol: Arc::new(cfg.protocol.clone()),
+            profiles: cfg.profiles.clone(),
             nodedb: cfg.nodedb.clone(),
             bootnodes,
             nat,
@@ -505,6 +544,7 @@ impl<'a> Coordinator<'a> {
                         ChurnEvent::FreshReturn => Control::Restart {
                             fresh: true,
                             db_version: None,
+                            profile: None,
                         },
                     };
                     self.schedule(cfg.start + at, slot, control);
@@ -523,6 +563,7 @@ impl<'a> Coordinator<'a> {
                 Control::Restart {
                     fresh: true,
                     db_version: None,
+                    profile: None,
                 }
             } else {
                 Control::Join
@@ -536,9 +577,14 @@ impl<'a> Coordinator<'a> {
             let control = match &a.action {
                 Action::Leave => Control::Leave,
                 Action::Join => Control::Join,
-                Action::Restart { fresh, db_version } => Control::Restart {
+                Action::Restart {
+                    fresh,
+                    db_version,
+                    profile,
+                } => Control::Restart {
                     fresh: *fresh,
                     db_version: *db_version,
+                    profile: *profile,
                 },
             };
             let n = a.peers.len().max(1) as u128;
@@ -567,16 +613,21 @@ impl<'a> Coordinator<'a> {
                 self.observer.end_episode(slot, at);
                 self.observer.set_online(slot, false);
             }
-            Control::Restart { fresh, db_version } => {
+            Control::Restart {
+                fresh,
+                db_version,
+                profile,
+            } => {
                 if *fresh {
                     self.incarnation[slot as usize] += 1;
                     let id = identity(self.cfg.seed, slot, self.incarnation[slot as usize]);
                     self.observer.set_identity(slot, id);
                 }
-                let kind = match (fresh, db_version) {
+                let upgrade = db_version.is_some() || profile.is_some();
+                let kind = match (fresh, upgrade) {
                     (true, _) => EpisodeKind::Fresh,
-                    (false, Some(_)) => EpisodeKind::Upgrade,
-                    (false, None) => EpisodeKind::Restart,
+                    (false, true) => EpisodeKind::Upgrade,
+                    (false, false) => EpisodeKind::Restart,
                 };
                 self.observer.begin_episode(slot, at, kind);
                 self.observer.set_online(slot, true);

@@ -17,7 +17,7 @@ use crate::clock::SimTime;
 use crate::network::Nat;
 use crate::node::{Node, NodeId};
 use crate::nodedb::{NodeDb, NodeDbConfig, Storage};
-use crate::protocol::{Peer, PeerEvent, PeerStats};
+use crate::protocol::{Peer, PeerEvent, PeerStats, Profile, ProtocolConfig};
 use crate::rng::{stream, Purpose};
 
 /// Counters of what happened to a slot outside the protocol: its packets on the network, and the
@@ -121,6 +121,8 @@ pub(crate) struct PeerRunner {
     queued: std::collections::VecDeque<(SimTime, Input)>,
     busy_until: SimTime,
     handling_rng: ChaCha8Rng,
+    /// The protocol knobs this slot runs with (its own profile, if it is in a group or upgraded).
+    protocol: Arc<ProtocolConfig>,
 }
 
 /// The identity a slot has in a given incarnation.
@@ -136,7 +138,8 @@ pub(crate) fn identity(seed: u64, index: u32, incarnation: u64) -> NodeId {
 impl PeerRunner {
     pub fn new(index: u32, shared: Arc<Shared>, behind_nat: bool) -> PeerRunner {
         let seed = shared.seed;
-        PeerRunner {
+        let protocol = shared.protocol.clone();
+        let mut r = PeerRunner {
             index,
             db_version: shared.nodedb.version,
             peer: None,
@@ -153,7 +156,22 @@ impl PeerRunner {
             queued: Default::default(),
             busy_until: SimTime::from_unix_secs(0),
             handling_rng: stream(seed, Purpose::Handling, index as u64, 0),
+            protocol,
             shared,
+        };
+        if let Some(p) = r.shared.profiles.get(&index) {
+            r.set_profile(*p);
+        }
+        r
+    }
+
+    /// The slot runs `profile`'s rules from its next start on.
+    fn set_profile(&mut self, profile: Profile) {
+        if self.protocol.profile != profile {
+            self.protocol = Arc::new(ProtocolConfig {
+                profile,
+                ..(*self.protocol).clone()
+            });
         }
     }
 
@@ -256,7 +274,11 @@ impl PeerRunner {
         match control {
             Control::Join => self.join(now),
             Control::Leave => self.leave(now),
-            Control::Restart { fresh, db_version } => {
+            Control::Restart {
+                fresh,
+                db_version,
+                profile,
+            } => {
                 self.leave(now);
                 if fresh {
                     self.storage = None;
@@ -264,6 +286,9 @@ impl PeerRunner {
                 }
                 if let Some(v) = db_version {
                     self.db_version = v;
+                }
+                if let Some(p) = profile {
+                    self.set_profile(p);
                 }
                 self.join(now);
             }
@@ -309,7 +334,7 @@ impl PeerRunner {
             self.index as u64,
             self.incarnation,
         );
-        let mut peer = Peer::new(me, s.protocol.clone(), db, bootnodes, rng);
+        let mut peer = Peer::new(me, self.protocol.clone(), db, bootnodes, rng);
         peer.start(now);
         self.peer = Some(peer);
     }

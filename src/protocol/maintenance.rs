@@ -42,7 +42,8 @@ impl Peer {
             SeedStrategy::None => Vec::new(),
         };
         self.stats.seeds_loaded += seeds.len() as u64;
-        let hashed = self.cfg.profile.rules().hash_seeds(&self.cfg);
+        let rules = self.cfg.profile.rules();
+        let hashed = rules.hash_seeds(&self.cfg);
         for s in &seeds {
             let s = if hashed {
                 *s
@@ -50,10 +51,10 @@ impl Peer {
                 // geth-2018's `nextNode` never sets `Node.sha` (database.go:350-364).
                 Node::with_hash(s.ip, s.udp, s.tcp, s.id, NodeHash([0; 32]))
             };
-            self.table.add(s, now);
+            rules.add_seen(&mut self.table, s, now, &mut None);
         }
         for (b, added_at) in self.bootnodes.iter().zip(&mut self.nursery_added_at) {
-            self.table.add_object(*b, now, added_at);
+            rules.add_seen(&mut self.table, *b, now, added_at);
         }
         seeds
     }
@@ -119,7 +120,7 @@ impl Peer {
             }
             return;
         }
-        let lookup = Lookup::with_target_hash(
+        let mut lookup = Lookup::with_target_hash(
             target,
             *lookup.target_hash(),
             self.me.id,
@@ -127,6 +128,9 @@ impl Peer {
             self.cfg.alpha,
             self.cfg.table.bucket_size,
         );
+        if self.cfg.profile.rules().lookup_dedups_start() {
+            lookup.mark_start_seen();
+        }
         self.stats.lookups += 1;
         let id = self.next_id();
         self.lookups.insert(id, LookupRun { lookup, purpose });
@@ -252,7 +256,8 @@ impl Peer {
             return;
         };
         let id = op.to.id;
-        if timed_out || op.received.is_empty() {
+        let rules = self.cfg.profile.rules();
+        if rules.findnode_failed(timed_out, op.received.len()) {
             self.stats.findnode_failures += 1;
             let fails = op.fails + 1;
             self.db.update_find_fails(&id, fails);
@@ -260,11 +265,11 @@ impl Peer {
                 self.stats.dropped_findnode += 1;
             }
         } else if op.fails > 0 {
-            let fails = self.cfg.profile.rules().fails_after_success(op.fails);
+            let fails = rules.fails_after_success(op.fails);
             self.db.update_find_fails(&id, fails);
         }
         for n in &op.received {
-            self.table.add(*n, now);
+            rules.add_seen(&mut self.table, *n, now, &mut None);
         }
         if let Some(run) = self.lookups.get_mut(&op.lookup) {
             run.lookup.on_reply(&id, &op.received);
@@ -305,7 +310,11 @@ impl Peer {
 
     /// geth's `copyLiveNodes`: the only path that writes node records.
     pub(super) fn copy_live_nodes(&mut self, now: SimTime) {
-        for n in self.table.live_nodes(now, self.cfg.seed_min_table_time) {
+        let checked = self.cfg.profile.rules().copy_needs_check();
+        for n in self
+            .table
+            .live_nodes(now, self.cfg.seed_min_table_time, checked)
+        {
             self.db.update_node(&n);
         }
     }
@@ -314,15 +323,11 @@ impl Peer {
     pub(super) fn on_reply(&mut self, now: SimTime, purpose: Purpose) {
         match purpose {
             Purpose::Revalidate { bucket, node } => {
-                self.table.bump(bucket, &node);
+                self.table.revalidated(bucket, &node, None);
                 self.stats.revalidated_ok += 1;
                 self.arm_revalidation(now);
             }
-            Purpose::PingBack(n) => {
-                if self.init_done {
-                    self.table.add(n, now);
-                }
-            }
+            Purpose::PingBack(n) => self.add_through_ping(now, n),
             Purpose::Bond(op) => self.bonded(now, op),
             Purpose::WaitPing(op) => self.send_findnode(now, op),
             Purpose::Neighbors(op) => self.finish_findnode(now, op, false),

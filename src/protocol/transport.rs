@@ -199,9 +199,12 @@ impl Peer {
 
     /// geth's `addThroughPing`: nodes that contacted us join the table only after the first
     /// refresh, so that pings alone cannot fill an initialising table.
-    fn add_through_ping(&mut self, now: SimTime, n: Node) {
+    pub(super) fn add_through_ping(&mut self, now: SimTime, n: Node) {
         if self.init_done {
-            self.table.add(n, now);
+            self.cfg
+                .profile
+                .rules()
+                .add_verified(&mut self.table, n, now);
         }
     }
 
@@ -241,7 +244,11 @@ impl Peer {
             return;
         }
         let target = NodeHash(keccak256(&req.target.0));
-        let closest = self.table.closest(&target, self.cfg.table.bucket_size);
+        let closest = self.cfg.profile.rules().findnode_answer(
+            &self.table,
+            &target,
+            self.cfg.table.bucket_size,
+        );
         let exp = self.expiration(now);
         for chunk in packet::neighbors_packets(&closest, exp, self.cfg.max_neighbors) {
             self.send(from, &Packet::Neighbors(chunk));

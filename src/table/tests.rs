@@ -62,9 +62,9 @@ fn add_puts_new_nodes_in_front_and_bump_moves_them() {
     }
     let ids = |t: &Table| t.bucket(10).0.iter().map(|e| e.node.id).collect::<Vec<_>>();
     assert_eq!(ids(&t), vec![c.id, b.id, a.id]);
-    assert!(t.bump(10, &a.id));
+    assert!(t.revalidated(10, &a.id, None));
     assert!(
-        !t.bump(9, &a.id),
+        !t.revalidated(9, &a.id, None),
         "revalidation bumps in the bucket it drew"
     );
     assert_eq!(ids(&t), vec![a.id, c.id, b.id]);
@@ -179,7 +179,7 @@ fn replace_promotes_a_replacement_only_if_the_node_is_still_last() {
     let last = t.bucket(16).0.last().unwrap().node;
     assert_eq!(last.id, node_at(256, 0).id);
     // Moved meanwhile: nothing happens.
-    t.bump(16, &last.id);
+    t.revalidated(16, &last.id, None);
     assert_eq!(t.replace(16, &last.id, &mut rng), None);
     assert_eq!(t.len(), 16);
     // Still last: a replacement takes its place.
@@ -255,9 +255,9 @@ fn live_nodes_need_five_minutes_unless_bumped_by_a_fresh_object() {
     t.add(node_at(250, 1), t0());
     t.add(node_at(250, 2), t0() + Duration::from_secs(200));
     let at = t0() + five;
-    assert_eq!(t.live_nodes(at, five), vec![node_at(250, 1)]);
+    assert_eq!(t.live_nodes(at, five, false), vec![node_at(250, 1)]);
     t.add(node_at(250, 2), at); // a fresh object bumps it: Go's zero addedAt
-    assert_eq!(t.live_nodes(at, five).len(), 2);
+    assert_eq!(t.live_nodes(at, five, false).len(), 2);
 }
 
 /// D5: geth 2018's `delete` releases the node's IP from the limits even when the node is not in
@@ -308,13 +308,13 @@ fn a_long_lived_object_keeps_its_added_time_across_bumps() {
     );
     let min = Duration::from_secs(300);
     assert!(
-        t.live_nodes(later, min).is_empty(),
+        t.live_nodes(later, min, false).is_empty(),
         "in the table for 1 min only"
     );
-    assert_eq!(t.live_nodes(t0() + min, min).len(), 1);
+    assert_eq!(t.live_nodes(t0() + min, min, false).len(), 1);
     // The same node decoded from a packet is a new object: zero addedAt, copied at once.
     assert_eq!(t.add(boot, later), AddOutcome::Bumped);
-    assert_eq!(t.live_nodes(later, min).len(), 1);
+    assert_eq!(t.live_nodes(later, min, false).len(), 1);
 }
 
 /// D7: a seed read from geth 2018's database has a zero hash, so it lands in the bucket of

@@ -11,12 +11,19 @@
 //! - Seeds come from `nextNode` with a zero `sha` (database.go:350-364; table.go:543), so they
 //!   all land in the bucket of log distance `logdist(self.sha, 0)` and sort as equidistant from
 //!   every target. The `protocol.hash_seeds` knob hashes them as later geth does (30cd5c1854).
+//! - One `add` for every node (table.go:530-548): present, it moves to the front as the new
+//!   object; absent, it joins the front of its bucket. Self is not refused.
+//! - FINDNODE answers, lookups and copyLiveNodes use every entry; a FINDNODE that ends by the
+//!   timeout (fewer than 16 nodes) or empty is a failure (table.go:320).
 
 use std::time::Duration;
 
 use super::{AfterBond, Rules};
+use crate::clock::SimTime;
+use crate::node::{Node, NodeHash};
 use crate::nodedb::NodeDbConfig;
 use crate::protocol::ProtocolConfig;
+use crate::table::Table;
 
 pub(super) struct Geth2018;
 
@@ -61,5 +68,39 @@ impl Rules for Geth2018 {
             "geth-2018 has no separate bond lifetime: a bond lasts nodedb.node_expiration \
              (hasBond, database.go:288); set that instead, or use profile geth-2019",
         ))
+    }
+
+    fn add_seen(
+        &self,
+        table: &mut Table,
+        node: Node,
+        now: SimTime,
+        added_at: &mut Option<SimTime>,
+    ) {
+        table.add_object(node, now, added_at);
+    }
+
+    fn add_verified(&self, table: &mut Table, node: Node, now: SimTime) {
+        table.add(node, now);
+    }
+
+    fn findnode_answer(&self, table: &Table, target: &NodeHash, k: usize) -> Vec<Node> {
+        table.closest(target, k)
+    }
+
+    fn copy_needs_check(&self) -> bool {
+        false
+    }
+
+    fn findnode_failed(&self, timed_out: bool, valid: usize) -> bool {
+        timed_out || valid == 0
+    }
+
+    fn lookup_dedups_start(&self) -> bool {
+        false
+    }
+
+    fn enr(&self) -> bool {
+        false
     }
 }

@@ -26,7 +26,10 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use super::ProtocolConfig;
+use crate::clock::SimTime;
+use crate::node::{Node, NodeHash};
 use crate::nodedb::NodeDbConfig;
+use crate::table::Table;
 
 /// A version of geth's discovery rules.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -132,6 +135,32 @@ pub(crate) trait Rules: Sync {
     /// Knobs of [`ProtocolConfig`] that the profile does not have, with the reason; a scenario
     /// that sets one is refused.
     fn refuse_knobs(&self, cfg: &ProtocolConfig) -> Option<(&'static str, &'static str)>;
+
+    /// Adds a node we only heard of (a seed, a bootnode, a node named in NEIGHBORS). `added_at`
+    /// is the `addedAt` of the node object when geth keeps one across calls (the bootnodes),
+    /// else a fresh `None`.
+    fn add_seen(&self, table: &mut Table, node: Node, now: SimTime, added_at: &mut Option<SimTime>);
+
+    /// Adds a node that proved its endpoint by pinging us (asked only after the first refresh).
+    fn add_verified(&self, table: &mut Table, node: Node, now: SimTime);
+
+    /// The table entries that answer a FINDNODE for `target`.
+    fn findnode_answer(&self, table: &Table, target: &NodeHash, k: usize) -> Vec<Node>;
+
+    /// Whether copyLiveNodes writes only entries that passed a revalidation.
+    fn copy_needs_check(&self) -> bool;
+
+    /// Whether a FINDNODE that ended (by its 16th node or by the timeout) with `valid` usable
+    /// nodes counts as a failure of the target.
+    fn findnode_failed(&self, timed_out: bool, valid: usize) -> bool;
+
+    /// Whether a lookup's starting nodes count as seen, so that a reply naming one again does
+    /// not push a duplicate into the result.
+    fn lookup_dedups_start(&self) -> bool;
+
+    /// Whether PING and PONG carry ENR sequence numbers and revalidation fetches newer records
+    /// (EIP-868).
+    fn enr(&self) -> bool;
 }
 
 #[cfg(test)]
