@@ -197,7 +197,8 @@ pub fn read_trace(input: impl std::io::Read, peers: u32) -> Result<Vec<TraceSess
     let c_fresh = col("fresh");
     let time = |line: u64, what: &str, v: &str| -> Result<Duration, TraceError> {
         let parsed = match v.parse::<f64>() {
-            Ok(x) if x.is_finite() && x >= 0.0 => Some(Duration::from_secs_f64(x)),
+            // `try_from` refuses what a Duration cannot hold (1e30 s) instead of panicking.
+            Ok(x) if x.is_finite() && x >= 0.0 => Duration::try_from_secs_f64(x).ok(),
             Ok(_) => None,
             Err(_) => humantime::parse_duration(v).ok(),
         };

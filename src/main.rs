@@ -271,6 +271,11 @@ fn main() -> std::process::ExitCode {
             let bad_input = e
                 .downcast_ref::<discsim::scenario::ScenarioError>()
                 .is_some()
+                || e.downcast_ref::<BadInput>().is_some()
+                || matches!(
+                    e.downcast_ref::<discsim::engine::SimError>(),
+                    Some(discsim::engine::SimError::Invalid { .. })
+                )
                 || matches!(
                     e.downcast_ref::<discsim::plot::PlotError>(),
                     Some(
@@ -292,6 +297,11 @@ fn main() -> std::process::ExitCode {
         }
     }
 }
+
+/// A command-line value out of range: exit code 2, like a bad scenario file.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct BadInput(String);
 
 fn demo(count: u32, seed: u64, dir: Option<PathBuf>) -> Result<()> {
     const DAY: u64 = 24 * 3600;
@@ -376,10 +386,12 @@ fn bench(args: &BenchArgs) -> Result<()> {
         sample_secs,
         ref tuning,
     } = *args;
-    anyhow::ensure!(
-        hours > 0.0 && hours.is_finite(),
-        "--hours must be a positive number"
-    );
+    if !(hours > 0.0 && hours <= 10_000.0) {
+        return Err(BadInput(format!(
+            "invalid --hours {hours}: a positive number of virtual hours, at most 10000"
+        ))
+        .into());
+    }
     let nodedb = tuning.nodedb();
     let cfg = SimConfig {
         seed,

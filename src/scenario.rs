@@ -388,6 +388,23 @@ impl Scenario {
 
     /// Bounds the engine does not check itself, named by their keys in the file.
     fn check(&self, cfg: &SimConfig) -> Result<(), String> {
+        let n = &self.name;
+        if n.is_empty() || n == "." || n == ".." || n.contains(['/', '\\']) || n.contains('\0') {
+            return Err(format!(
+                "invalid `name` {n:?}: one folder name (results go to results/<name>/), without `/`, `\\` or `..`"
+            ));
+        }
+        let lists = self
+            .actions
+            .iter()
+            .map(|a| ("actions.peers", &a.peers))
+            .chain(self.groups.iter().map(|g| ("groups.peers", &g.peers)));
+        for (key, peers) in lists {
+            let mut seen = std::collections::BTreeSet::new();
+            if let Some(p) = peers.iter().find(|p| !seen.insert(**p)) {
+                return Err(format!("invalid `{key}`: slot {p} is listed twice"));
+            }
+        }
         for g in &self.groups {
             match g.share {
                 Some(s) if !(0.0..=1.0).contains(&s) => {

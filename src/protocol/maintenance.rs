@@ -8,13 +8,13 @@ use rand::RngExt;
 
 use super::profile::AfterBond;
 use super::{
-    FindnodeOp, LookupPurpose, LookupRun, Peer, PeerEvent, ProbeResult, Purpose, RefreshRun,
+    EnrOp, FindnodeOp, LookupPurpose, LookupRun, Peer, PeerEvent, ProbeResult, Purpose, RefreshRun,
     SeedStrategy, Timer,
 };
 use crate::clock::SimTime;
 use crate::lookup::Lookup;
 use crate::node::{Node, NodeHash, NodeId};
-use crate::packet::{FindNode, Packet, PacketKind};
+use crate::packet::{EnrRequest, FindNode, Packet, PacketKind};
 
 impl Peer {
     /// geth's `loadSeedNodes`: seeds from the database plus the bootnodes, added like any node.
@@ -202,6 +202,15 @@ impl Peer {
         }
     }
 
+    /// The request `op` waited for its bond: send it.
+    pub(super) fn send_after_bond(&mut self, now: SimTime, op: u64) {
+        if self.enr_ops.contains_key(&op) {
+            self.send_enr_request(now, op);
+        } else {
+            self.send_findnode(now, op);
+        }
+    }
+
     /// The bonding PING of `op` was answered or timed out.
     fn bonded(&mut self, now: SimTime, op: u64) {
         match self.cfg.profile.rules().after_bond() {
@@ -296,14 +305,7 @@ impl Peer {
         match self.table.node_to_revalidate(&mut self.rng) {
             None => self.arm_revalidation(now),
             Some((bucket, node)) => {
-                self.send_ping(
-                    now,
-                    &node,
-                    Purpose::Revalidate {
-                        bucket,
-                        node: node.id,
-                    },
-                );
+                self.send_ping(now, &node, Purpose::Revalidate { bucket, node });
             }
         }
     }
@@ -319,18 +321,82 @@ impl Peer {
         }
     }
 
-    /// A pending request got its answer.
-    pub(super) fn on_reply(&mut self, now: SimTime, purpose: Purpose) {
+    /// A revalidation PONG came back announcing `seq` (EIP-868; 0 without). geth-2019 first
+    /// fetches the record when it is newer than the entry's (table.go:329-336: `RequestENR`,
+    /// which bonds first); the revalidation ends when that is done.
+    fn revalidation_answered(&mut self, now: SimTime, bucket: usize, node: Node, seq: u64) {
+        let newer = self
+            .table
+            .enr_seq(bucket, &node.id)
+            .is_some_and(|have| have < seq);
+        if !(self.cfg.profile.rules().enr() && newer) {
+            return self.finish_revalidation(now, bucket, &node.id, None);
+        }
+        self.stats.enr_requests += 1;
+        let op = self.next_id();
+        self.enr_ops.insert(op, EnrOp { to: node, bucket });
+        let fails = self.db.find_fails(&node.id);
+        let since_ping = now.saturating_since(self.db.last_ping(&node.id));
+        let bond = self.cfg.profile.rules().bond_before_findnode(
+            &self.cfg,
+            since_ping,
+            self.bond_lifetime(),
+            fails,
+        );
+        if bond {
+            self.send_ping(now, &node, Purpose::Bond(op));
+        } else {
+            self.send_enr_request(now, op);
+        }
+    }
+
+    fn send_enr_request(&mut self, now: SimTime, op: u64) {
+        let Some(to) = self.enr_ops.get(&op).map(|o| o.to) else {
+            return;
+        };
+        let req = Packet::EnrRequest(EnrRequest {
+            expiration: self.expiration(now),
+        });
+        let hash = self.send(SocketAddr::new(to.ip, to.udp), &req);
+        self.add_pending(
+            now,
+            to.id,
+            PacketKind::EnrResponse,
+            Some(hash),
+            Purpose::EnrResponse(op),
+        );
+    }
+
+    /// The ENR request `op` ended with the record's seq, or without an answer.
+    pub(super) fn enr_answered(&mut self, now: SimTime, op: u64, seq: Option<u64>) {
+        if let Some(o) = self.enr_ops.remove(&op) {
+            if seq.is_some() {
+                self.stats.enr_responses += 1;
+            }
+            self.finish_revalidation(now, o.bucket, &o.to.id, seq);
+        }
+    }
+
+    /// A revalidation ended with an answer: the entry moves to the front and counts one more
+    /// liveness check; the next revalidation is armed only now (geth re-arms its timer when
+    /// `doRevalidate` returns).
+    fn finish_revalidation(&mut self, now: SimTime, bucket: usize, id: &NodeId, seq: Option<u64>) {
+        self.table.revalidated(bucket, id, seq);
+        self.stats.revalidated_ok += 1;
+        self.arm_revalidation(now);
+    }
+
+    /// A pending request got its answer; `seq` is the ENR seq a PONG or ENRRESPONSE carried.
+    pub(super) fn on_reply(&mut self, now: SimTime, purpose: Purpose, seq: Option<u64>) {
         match purpose {
             Purpose::Revalidate { bucket, node } => {
-                self.table.revalidated(bucket, &node, None);
-                self.stats.revalidated_ok += 1;
-                self.arm_revalidation(now);
+                self.revalidation_answered(now, bucket, node, seq.unwrap_or(0))
             }
             Purpose::PingBack(n) => self.add_through_ping(now, n),
             Purpose::Bond(op) => self.bonded(now, op),
             Purpose::WaitPing(op) => self.send_findnode(now, op),
             Purpose::Neighbors(op) => self.finish_findnode(now, op, false),
+            Purpose::EnrResponse(op) => self.enr_answered(now, op, seq),
         }
     }
 
@@ -338,9 +404,9 @@ impl Peer {
     pub(super) fn on_timeout(&mut self, now: SimTime, purpose: Purpose) {
         match purpose {
             Purpose::Revalidate { bucket, node } => {
-                match self.table.replace(bucket, &node, &mut self.rng) {
+                match self.table.replace(bucket, &node.id, &mut self.rng) {
                     Some(_) => self.stats.revalidated_replaced += 1,
-                    None if !self.table.contains(&node) => self.stats.revalidated_deleted += 1,
+                    None if !self.table.contains(&node.id) => self.stats.revalidated_deleted += 1,
                     None => {}
                 }
                 self.arm_revalidation(now);
@@ -349,6 +415,7 @@ impl Peer {
             Purpose::Bond(op) => self.bonded(now, op),
             Purpose::WaitPing(op) => self.send_findnode(now, op),
             Purpose::Neighbors(op) => self.finish_findnode(now, op, true),
+            Purpose::EnrResponse(op) => self.enr_answered(now, op, None),
         }
     }
 }

@@ -95,6 +95,9 @@ pub struct PeerStats {
     pub findnode_failures: u64,
     /// Table entries dropped after too many FINDNODE failures.
     pub dropped_findnode: u64,
+    /// ENR records requested after a revalidation (geth-2019), and answered.
+    pub enr_requests: u64,
+    pub enr_responses: u64,
     /// Revalidations: answered, replaced by a replacement, deleted without one.
     pub revalidated_ok: u64,
     pub revalidated_replaced: u64,
@@ -139,6 +142,8 @@ impl PeerStats {
         self.lookups += other.lookups;
         self.refreshes += other.refreshes;
         self.seeds_loaded += other.seeds_loaded;
+        self.enr_requests += other.enr_requests;
+        self.enr_responses += other.enr_responses;
         self.unbonded_findnodes_sent += other.unbonded_findnodes_sent;
         for i in 0..4 {
             self.bond_gaps[i] += other.bond_gaps[i];
@@ -168,6 +173,8 @@ enum Purpose {
     /// geth-2018's `waitping`: the target's own PING, before the FINDNODE of this op.
     WaitPing(u64),
     Neighbors(u64),
+    /// geth-2019's `RequestENR` during a revalidation: the ENRRESPONSE of this op.
+    EnrResponse(u64),
 }
 
 #[derive(Clone, Debug)]
@@ -184,6 +191,14 @@ struct Pending {
     /// packet wins or loses a race.
     registered: SimTime,
     catches_same_instant: bool,
+}
+
+/// geth-2019's `RequestENR` of a revalidated entry whose PONG named a newer record
+/// (table.go:329-336): bond, ask, then finish the revalidation.
+#[derive(Clone, Debug)]
+struct EnrOp {
+    to: Node,
+    bucket: usize,
 }
 
 /// A FINDNODE query of a lookup, possibly bonding first.
@@ -233,6 +248,7 @@ pub struct Peer {
     pending: Vec<Pending>,
     next_id: u64,
     ops: BTreeMap<u64, FindnodeOp>,
+    enr_ops: BTreeMap<u64, EnrOp>,
     lookups: BTreeMap<u64, LookupRun>,
     refresh: Option<RefreshRun>,
     /// Probe lookups that found the table empty and wait for a refresh.
@@ -267,6 +283,7 @@ impl Peer {
             pending: Vec::new(),
             next_id: 0,
             ops: BTreeMap::new(),
+            enr_ops: BTreeMap::new(),
             lookups: BTreeMap::new(),
             refresh: None,
             waiting_for_refresh: Vec::new(),
@@ -332,7 +349,7 @@ impl Peer {
                 self.copy_live_nodes(now);
             }
             Timer::PendingDeadline => self.expire_pending(now),
-            Timer::BondWait(op) => self.send_findnode(now, op),
+            Timer::BondWait(op) => self.send_after_bond(now, op),
         }
     }
 

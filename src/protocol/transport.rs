@@ -8,9 +8,15 @@ use tracing::debug;
 use rand::RngExt;
 
 use super::{Peer, Pending, Purpose, Timer, Transmit};
+
+/// The seq of every simulated node's record: geth signs the local record at start (seq 1 from a
+/// fresh database, localnode.go) and re-signs it only when an entry changes.
+const LOCAL_ENR_SEQ: u64 = 1;
 use crate::clock::SimTime;
 use crate::node::{keccak256, Node, NodeHash, NodeId};
-use crate::packet::{self, Endpoint, FindNode, Neighbors, Packet, PacketKind, Ping, Pong};
+use crate::packet::{
+    self, Endpoint, EnrResponse, FindNode, Neighbors, Packet, PacketKind, Ping, Pong,
+};
 
 impl Peer {
     pub(super) fn send(&mut self, to: SocketAddr, packet: &Packet) -> [u8; 32] {
@@ -34,6 +40,12 @@ impl Peer {
         }
     }
 
+    /// The ENR seq our PINGs and PONGs announce (EIP-868 profiles only). A node's record is
+    /// signed once at start and never changes here (static addresses): seq 1.
+    fn enr_seq(&self) -> Option<u64> {
+        self.cfg.profile.rules().enr().then_some(LOCAL_ENR_SEQ)
+    }
+
     pub(super) fn expiration(&self, now: SimTime) -> u64 {
         packet::expiration_at(now, self.cfg.expiration)
     }
@@ -49,6 +61,7 @@ impl Peer {
                 tcp: 0,
             },
             expiration: self.expiration(now),
+            enr_seq: self.enr_seq(),
         });
         let hash = self.send(SocketAddr::new(to.ip, to.udp), &ping);
         self.add_pending(now, to.id, PacketKind::Pong, Some(hash), purpose);
@@ -112,7 +125,15 @@ impl Peer {
                 return;
             }
         };
-        let k = decoded.packet.kind().index();
+        let kind = decoded.packet.kind();
+        if matches!(kind, PacketKind::EnrRequest | PacketKind::EnrResponse)
+            && !self.cfg.profile.rules().enr()
+        {
+            // Before EIP-868 these type bytes are unknown: geth drops the packet as undecodable.
+            self.stats.malformed += 1;
+            return;
+        }
+        let k = kind.index();
         self.stats.received[k] += 1;
         self.stats.received_bytes[k] += bytes.len() as u64;
         if packet::is_expired(decoded.packet.expiration(), now) {
@@ -125,6 +146,8 @@ impl Peer {
             Packet::Pong(p) => self.handle_pong(now, sender, &p),
             Packet::FindNode(f) => self.handle_findnode(now, from, sender, &f),
             Packet::Neighbors(n) => self.handle_neighbors(now, sender, n),
+            Packet::EnrRequest(_) => self.handle_enr_request(now, from, sender, decoded.hash),
+            Packet::EnrResponse(r) => self.handle_enr_response(now, sender, &r),
         }
     }
 
@@ -147,6 +170,7 @@ impl Peer {
             },
             reply_tok: hash,
             expiration: self.expiration(now),
+            enr_seq: self.enr_seq(),
         });
         self.send(from, &pong);
         self.complete_wait_ping(now, arrived, sender);
@@ -174,7 +198,7 @@ impl Peer {
             !found
         });
         for purpose in done {
-            self.on_reply(now, purpose);
+            self.on_reply(now, purpose, None);
         }
     }
 
@@ -231,7 +255,7 @@ impl Peer {
             return;
         }
         for purpose in done {
-            self.on_reply(now, purpose);
+            self.on_reply(now, purpose, pong.enr_seq);
         }
         self.db.update_last_pong(&sender, now);
     }
@@ -292,8 +316,37 @@ impl Peer {
         }
         for i in done.iter().rev() {
             let p = self.pending.remove(*i);
-            self.on_reply(now, p.purpose);
+            self.on_reply(now, p.purpose, None);
         }
+    }
+
+    /// geth-2019's ENRREQUEST handler (v4_udp.go:938-953): answered with our record, only for a
+    /// requester with an endpoint proof.
+    fn handle_enr_request(&mut self, now: SimTime, from: SocketAddr, sender: NodeId, hash: [u8; 32]) {
+        if now.saturating_since(self.db.last_pong(&sender)) >= self.bond_lifetime() {
+            return;
+        }
+        let resp = Packet::EnrResponse(EnrResponse {
+            reply_tok: hash,
+            record: packet::enr_record(&self.me, LOCAL_ENR_SEQ),
+        });
+        self.send(from, &resp);
+    }
+
+    /// An ENRRESPONSE completes the request whose hash it quotes; any other is unsolicited.
+    fn handle_enr_response(&mut self, now: SimTime, sender: NodeId, resp: &EnrResponse) {
+        let found = self.pending.iter().position(|p| {
+            p.from == sender
+                && p.kind == PacketKind::EnrResponse
+                && p.token == Some(resp.reply_tok)
+        });
+        let Some(i) = found else {
+            self.stats.unsolicited += 1;
+            return;
+        };
+        let p = self.pending.remove(i);
+        let seq = packet::enr_seq(&resp.record);
+        self.on_reply(now, p.purpose, seq);
     }
 
     /// geth's `nodeFromRPC` checks that apply without signatures: a UDP port above 1024 and a

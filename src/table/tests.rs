@@ -345,3 +345,54 @@ fn zero_hash_nodes_share_the_bucket_of_the_zero_distance() {
     );
     assert_eq!(t.len(), 17);
 }
+
+/// geth 2019 (a89170cfb2): a "seen" add appends and never moves an entry; a "verified" add
+/// moves it to the front as a fresh object whose liveness count is 0 (table.go:438-508, 593).
+#[test]
+fn seen_adds_append_and_verified_adds_reset_the_entry() {
+    let mut t = table();
+    let (a, b, c) = (node_at(250, 1), node_at(250, 2), node_at(250, 3));
+    for n in [a, b, c] {
+        assert_eq!(t.add_seen(n, t0()), AddOutcome::Added);
+    }
+    let ids = |t: &Table| t.bucket(10).0.iter().map(|e| e.node.id).collect::<Vec<_>>();
+    assert_eq!(ids(&t), vec![a.id, b.id, c.id], "appended at the back");
+    assert_eq!(t.add_seen(c, t0()), AddOutcome::Ignored, "present: not moved");
+    assert_eq!(ids(&t), vec![a.id, b.id, c.id]);
+    assert!(t.revalidated(10, &c.id, Some(1)));
+    assert_eq!(ids(&t), vec![c.id, a.id, b.id]);
+    let e = &t.bucket(10).0[0];
+    assert_eq!((e.liveness_checks, e.enr_seq, e.added_at), (1, 1, Some(t0())));
+    assert_eq!(t.add_verified(c, t0() + Duration::from_secs(9)), AddOutcome::Bumped);
+    let e = &t.bucket(10).0[0];
+    assert_eq!((e.liveness_checks, e.enr_seq, e.added_at), (0, 0, None), "a fresh object");
+    // Self is refused by both.
+    let me = Node::with_hash(
+        "11.255.255.1".parse().unwrap(),
+        30303,
+        30303,
+        NodeId([0xff; 64]),
+        NodeHash([0; 32]),
+    );
+    assert_eq!(t.add_seen(me, t0()), AddOutcome::Ignored);
+    assert_eq!(t.add_verified(me, t0()), AddOutcome::Ignored);
+}
+
+/// geth 2019 (f0c6f92140): FINDNODE answers and the database copy take only entries that passed
+/// a revalidation (v4_udp.go:893, table.go:388); the lookup's start takes every entry.
+#[test]
+fn only_revalidated_entries_answer_findnode_and_reach_the_database() {
+    let mut t = table();
+    let (a, b) = (node_at(250, 1), node_at(251, 2));
+    t.add_seen(a, t0());
+    t.add_seen(b, t0());
+    let target = hash_at(250, 7);
+    assert_eq!(t.closest(&target, 16).len(), 2);
+    assert!(t.closest_checked(&target, 16).is_empty());
+    assert!(t.revalidated(t.bucket_index(b.hash()), &b.id, None));
+    assert_eq!(t.closest_checked(&target, 16), vec![b]);
+    let later = t0() + Duration::from_secs(300);
+    let five = Duration::from_secs(300);
+    assert_eq!(t.live_nodes(later, five, true), vec![b]);
+    assert_eq!(t.live_nodes(later, five, false).len(), 2);
+}

@@ -194,3 +194,64 @@ fn d7_seeds_from_the_2018_database_share_one_bucket() {
         "{entries} entries in {buckets} buckets"
     );
 }
+
+/// A PONG that does not quote our PING: geth 2018 still records the endpoint proof while a ping
+/// to its sender is pending (udp.go:412-430: "matched" is set before the token is compared);
+/// geth 2019 rejects it as unsolicited (v4_udp.go:369-375, 853-866).
+#[test]
+fn a_pong_with_a_wrong_token_proves_the_endpoint_only_in_2018() {
+    use crate::packet::{self, Endpoint, Packet, Pong};
+    for (profile, proves) in [(Profile::Geth2018, true), (Profile::Geth2019, false)] {
+        let mut net = Net::new(2, cfg(profile));
+        let (a, b) = (node(0), node(1));
+        net.peers[1].send_ping(t0(), &a, crate::protocol::Purpose::PingBack(a));
+        let _ = net.peers[1].drain_transmits().count();
+        let pong = Packet::Pong(Pong {
+            to: Endpoint::new(b.ip, b.udp, b.tcp),
+            reply_tok: [7; 32],
+            expiration: packet::expiration_at(t0(), Duration::from_secs(20)),
+            enr_seq: None,
+        });
+        let (bytes, _) = packet::encode(&pong, &a.id);
+        let at = t0() + Duration::from_secs(1);
+        net.peers[1].handle_packet(at, addr(0), &bytes);
+        let proved = net.db(1).last_pong(&a.id) == crate::clock::SimTime::from_unix_secs(at.unix_secs() as u64);
+        assert_eq!(proved, proves, "{profile}");
+        assert_eq!(net.peers[1].stats().unsolicited, u64::from(!proves), "{profile}");
+    }
+}
+
+/// EIP-868 under geth-2019: PING and PONG announce seq 1; a revalidation whose PONG names a
+/// newer seq than the entry's (0 for a node known from a packet) fetches the record with
+/// ENRREQUEST, and the entry then holds seq 1 (table.go:329-336). geth-2018 sends no ENR packet.
+#[test]
+fn revalidation_fetches_newer_records_only_in_2019() {
+    for profile in Profile::ALL {
+        let c = ProtocolConfig {
+            profile,
+            ..ProtocolConfig::default()
+        };
+        let mut net = Net::new(6, c);
+        for i in 0..6 {
+            net.start(i);
+        }
+        net.run_until(t0() + Duration::from_secs(120));
+        let sent = |k: PacketKind| -> u64 { net.peers.iter().map(|p| p.stats().sent[k.index()]).sum() };
+        let (req, resp) = (sent(PacketKind::EnrRequest), sent(PacketKind::EnrResponse));
+        let with_seq = net
+            .peers
+            .iter()
+            .flat_map(|p| p.table().entries())
+            .filter(|e| e.enr_seq == 1)
+            .count();
+        if profile == Profile::Geth2019 {
+            assert!(req > 0 && resp > 0, "{req} requests, {resp} responses");
+            assert!(resp <= req);
+            assert!(with_seq > 0, "records fetched into the table");
+            let answered: u64 = net.peers.iter().map(|p| p.stats().enr_responses).sum();
+            assert_eq!(answered, resp, "every response sent was matched");
+        } else {
+            assert_eq!((req, resp, with_seq), (0, 0, 0), "{profile}");
+        }
+    }
+}
