@@ -64,8 +64,11 @@ pub enum PacketKind {
 }
 
 impl PacketKind {
+    /// How many kinds there are: the length of per-kind counter arrays.
+    pub const COUNT: usize = 4;
+
     /// Every kind, in type-byte order, so per-kind counters can be indexed by [`PacketKind::index`].
-    pub const ALL: [PacketKind; 4] = [
+    pub const ALL: [PacketKind; PacketKind::COUNT] = [
         PacketKind::Ping,
         PacketKind::Pong,
         PacketKind::FindNode,
@@ -82,7 +85,7 @@ impl PacketKind {
         }
     }
 
-    /// Position in [`PacketKind::ALL`], `0..4`.
+    /// Position in [`PacketKind::ALL`], `0..COUNT`.
     pub fn index(self) -> usize {
         self as usize - 1
     }
