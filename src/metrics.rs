@@ -129,9 +129,10 @@ pub struct Sample {
     pub db_stale_share: f64,
     /// Records deleted by the expirers since the previous sample.
     pub records_expired: u64,
-    /// Packets and bytes sent since the previous sample, by kind (ping, pong, findnode, neighbors).
-    pub packets: [u64; 4],
-    pub bytes: [u64; 4],
+    /// Packets and bytes sent since the previous sample, by kind, indexed by
+    /// [`PacketKind::index`].
+    pub packets: [u64; PacketKind::COUNT],
+    pub bytes: [u64; PacketKind::COUNT],
 }
 
 /// A probe lookup, judged against the truth.
@@ -507,8 +508,8 @@ impl Observer {
             converged += (j.recall >= self.criteria.recall) as usize;
             fill_sum += j.fill;
         }
-        let mut packets = [0u64; 4];
-        let mut bytes = [0u64; 4];
+        let mut packets = [0u64; PacketKind::COUNT];
+        let mut bytes = [0u64; PacketKind::COUNT];
         for kind in PacketKind::ALL {
             let i = kind.index();
             packets[i] = totals.sent[i] - self.last_totals.sent[i];

@@ -1,4 +1,6 @@
-//! discv4 wire packets, byte for byte as go-ethereum's 2018 `p2p/discover/udp.go` writes them.
+//! discv4 wire packets, byte for byte as go-ethereum writes them: the four kinds of 2018's
+//! `p2p/discover/udp.go`, and the ENR additions (EIP-868) of 2019's `v4_udp.go`, which put the
+//! sender's record sequence number at the end of PING and PONG and add ENRREQUEST and ENRRESPONSE.
 //!
 //! A packet is `hash(32) || signature(65) || type(1) || RLP body`, where
 //! `hash = keccak256(signature || type || body)`.
@@ -9,14 +11,19 @@
 //! a real signature keeps its recovery id), and [`decode`] "recovers" the sender by reading it
 //! back. Everything else — sizes, the hash check, the RLP bodies — is what geth sends and checks,
 //! so packet sizes, the 1280-byte limit and malformed-input handling behave as on the real network.
+//! Node records ([`enr_record`]) follow the same rule: real structure and size, a stand-in
+//! signature.
 //!
 //! Decoding follows geth's RLP decoder, including EIP-8 forward compatibility:
 //! - each packet struct ends in ``Rest []rlp.RawValue `rlp:"tail"` ``, so extra elements at the
 //!   end of a body list are skipped — but they must still be well-formed RLP that fills the list;
+//! - geth 2019 reads a PING's or PONG's ENR sequence number from the first of those extra
+//!   elements, and a 2018 decoder skips it like any other: both are modelled ([`Ping::enr_seq`]);
 //! - bytes after the body list are ignored (geth decodes one value from a stream and stops);
 //! - endpoint and node lists have no tail in geth, so they must have exactly their 3 or 4 items;
 //! - integers must be canonical, a [`NodeId`] exactly 64 bytes, an IP 4 or 16 bytes;
-//! - a Neighbors packet decodes whole or not at all: one bad node rejects the packet.
+//! - a Neighbors packet decodes whole or not at all: one bad node rejects the packet;
+//! - an ENRRESPONSE's record must pass geth's structural record checks (see [`EnrResponse`]).
 //!
 //! Where geth's Go types are looser than ours (its `net.IP` and `ReplyTok []byte` take any length,
 //! its `Version uint` any 64-bit value), a packet geth would decode and then ignore is rejected here
@@ -54,6 +61,9 @@ const MAX_NODE_RLP: usize = 91;
 /// Lower bound of an encoded [`Node`] (IPv4, zero ports), used only to size vectors.
 const MIN_NODE_RLP: usize = 75;
 
+/// Largest node record geth decodes (`enr.SizeLimit`), header included.
+pub const MAX_RECORD_SIZE: usize = 300;
+
 /// The packet type byte.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum PacketKind {
@@ -61,15 +71,24 @@ pub enum PacketKind {
     Pong = 2,
     FindNode = 3,
     Neighbors = 4,
+    /// EIP-868 (geth 2019): asks for the recipient's current node record.
+    EnrRequest = 5,
+    /// EIP-868 (geth 2019): the record, quoting the request's hash.
+    EnrResponse = 6,
 }
 
 impl PacketKind {
+    /// How many kinds there are: the length of per-kind counter arrays.
+    pub const COUNT: usize = 6;
+
     /// Every kind, in type-byte order, so per-kind counters can be indexed by [`PacketKind::index`].
-    pub const ALL: [PacketKind; 4] = [
+    pub const ALL: [PacketKind; PacketKind::COUNT] = [
         PacketKind::Ping,
         PacketKind::Pong,
         PacketKind::FindNode,
         PacketKind::Neighbors,
+        PacketKind::EnrRequest,
+        PacketKind::EnrResponse,
     ];
 
     /// A lower-case name for logs and metrics.
@@ -79,10 +98,12 @@ impl PacketKind {
             PacketKind::Pong => "pong",
             PacketKind::FindNode => "findnode",
             PacketKind::Neighbors => "neighbors",
+            PacketKind::EnrRequest => "enrrequest",
+            PacketKind::EnrResponse => "enrresponse",
         }
     }
 
-    /// Position in [`PacketKind::ALL`], `0..4`.
+    /// Position in [`PacketKind::ALL`], `0..COUNT`.
     pub fn index(self) -> usize {
         self as usize - 1
     }
@@ -93,6 +114,8 @@ impl PacketKind {
             2 => Some(PacketKind::Pong),
             3 => Some(PacketKind::FindNode),
             4 => Some(PacketKind::Neighbors),
+            5 => Some(PacketKind::EnrRequest),
+            6 => Some(PacketKind::EnrResponse),
             _ => None,
         }
     }
@@ -122,6 +145,11 @@ pub struct Ping {
     pub to: Endpoint,
     /// Absolute Unix seconds.
     pub expiration: u64,
+    /// The sender's ENR sequence number (EIP-868): geth 2019 sends it as one extra list element
+    /// after the expiration, geth 2018 sends none (`None`). On receipt it is the first extra
+    /// element when that decodes as an integer, else `None`, where geth 2019's `seqFromTail`
+    /// answers 0 (a record learned without one has seq 0 too).
+    pub enr_seq: Option<u64>,
 }
 
 /// PONG: answers a Ping, quoting its hash so the pinger can match it.
@@ -133,6 +161,8 @@ pub struct Pong {
     pub reply_tok: [u8; 32],
     /// Absolute Unix seconds.
     pub expiration: u64,
+    /// The sender's ENR sequence number, as in [`Ping::enr_seq`].
+    pub enr_seq: Option<u64>,
 }
 
 /// FINDNODE: asks for the recipient's nodes closest to `keccak256(target)`.
@@ -151,6 +181,28 @@ pub struct Neighbors {
     pub expiration: u64,
 }
 
+/// ENRREQUEST (EIP-868): asks for the recipient's node record. geth answers only a sender that
+/// has bonded with it, and the requester bonds first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnrRequest {
+    /// Absolute Unix seconds.
+    pub expiration: u64,
+}
+
+/// ENRRESPONSE (EIP-868): the responder's current node record.
+///
+/// The record is kept as the RLP list it was sent as (see [`enr_record`]); decoding checks its
+/// structure as geth's `enr.Record` decoder does — at most [`MAX_RECORD_SIZE`] bytes, a list of a
+/// signature string, a canonical seq, then key/value pairs with string keys in strictly
+/// increasing order — but not its signature, which geth checks only when it uses the record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnrResponse {
+    /// The hash of the EnrRequest being answered.
+    pub reply_tok: [u8; 32],
+    /// The raw RLP of the record list, header included.
+    pub record: Vec<u8>,
+}
+
 /// Any discv4 packet.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Packet {
@@ -158,6 +210,8 @@ pub enum Packet {
     Pong(Pong),
     FindNode(FindNode),
     Neighbors(Neighbors),
+    EnrRequest(EnrRequest),
+    EnrResponse(EnrResponse),
 }
 
 impl Packet {
@@ -167,31 +221,41 @@ impl Packet {
             Packet::Pong(_) => PacketKind::Pong,
             Packet::FindNode(_) => PacketKind::FindNode,
             Packet::Neighbors(_) => PacketKind::Neighbors,
+            Packet::EnrRequest(_) => PacketKind::EnrRequest,
+            Packet::EnrResponse(_) => PacketKind::EnrResponse,
         }
     }
 
-    /// Every kind carries one; receivers drop the packet once it has passed ([`is_expired`]).
+    /// Receivers drop the packet once it has passed ([`is_expired`]). Every kind carries one
+    /// except ENRRESPONSE, which has no expiration field and which geth does not check for
+    /// expiry (it only has to match a pending request, which has its own timeout): it gets
+    /// `u64::MAX`, which never passes.
     pub fn expiration(&self) -> u64 {
         match self {
             Packet::Ping(p) => p.expiration,
             Packet::Pong(p) => p.expiration,
             Packet::FindNode(p) => p.expiration,
             Packet::Neighbors(p) => p.expiration,
+            Packet::EnrRequest(p) => p.expiration,
+            Packet::EnrResponse(_) => u64::MAX,
         }
     }
 
     /// An upper bound of the encoded size, so [`encode`] allocates once.
     fn max_encoded_len(&self) -> usize {
-        // Body list header 3, expiration 9 (a full u64).
+        // Body list header 3, expiration 9 (a full u64), an ENR seq 9 more.
         let body = match self {
             // version 5, two IPv6 endpoints of 1 + 17 + 3 + 3.
-            Packet::Ping(_) => 3 + 5 + 2 * 24 + 9,
+            Packet::Ping(_) => 3 + 5 + 2 * 24 + 9 + 9,
             // endpoint 24, token 33.
-            Packet::Pong(_) => 3 + 24 + 33 + 9,
+            Packet::Pong(_) => 3 + 24 + 33 + 9 + 9,
             // target 66.
             Packet::FindNode(_) => 3 + 66 + 9,
             // node list header 3 (5 past 64 KiB, far beyond any sendable packet).
             Packet::Neighbors(n) => 3 + 5 + n.nodes.len() * MAX_NODE_RLP + 9,
+            Packet::EnrRequest(_) => 3 + 9,
+            // token 33, the record as it is.
+            Packet::EnrResponse(r) => 3 + 33 + r.record.len(),
         };
         HEAD_SIZE + 1 + body
     }
@@ -218,6 +282,18 @@ impl From<FindNode> for Packet {
 impl From<Neighbors> for Packet {
     fn from(p: Neighbors) -> Packet {
         Packet::Neighbors(p)
+    }
+}
+
+impl From<EnrRequest> for Packet {
+    fn from(p: EnrRequest) -> Packet {
+        Packet::EnrRequest(p)
+    }
+}
+
+impl From<EnrResponse> for Packet {
+    fn from(p: EnrResponse) -> Packet {
+        Packet::EnrResponse(p)
     }
 }
 
@@ -285,6 +361,8 @@ pub fn encode(packet: &Packet, sender: &NodeId) -> (Vec<u8>, [u8; 32]) {
         Packet::Pong(p) => s.append(p),
         Packet::FindNode(p) => s.append(p),
         Packet::Neighbors(p) => s.append(p),
+        Packet::EnrRequest(p) => s.append(p),
+        Packet::EnrResponse(p) => s.append(p),
     };
     let mut out: Vec<u8> = s.out().into();
     let hash = keccak256(&out[MAC_SIZE..]);
@@ -315,6 +393,8 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, PacketError> {
         PacketKind::Pong => Packet::Pong(body.as_val()?),
         PacketKind::FindNode => Packet::FindNode(body.as_val()?),
         PacketKind::Neighbors => Packet::Neighbors(body.as_val()?),
+        PacketKind::EnrRequest => Packet::EnrRequest(body.as_val()?),
+        PacketKind::EnrResponse => Packet::EnrResponse(body.as_val()?),
     };
     Ok(Decoded {
         packet,
@@ -384,6 +464,107 @@ pub fn neighbors_packets(nodes: &[Node], expiration: u64, per_packet: usize) -> 
 }
 
 // ---------------------------------------------------------------------------------------------
+// Node records (EIP-778), as geth's `p2p/enr` and the v4 identity scheme of `p2p/enode` write
+// them.
+
+/// The RLP of `node`'s v4 record with sequence number `seq`, as geth's `LocalNode` signs it:
+/// `[signature, seq, "id", "v4", "ip", IP, "secp256k1", key, "tcp", TCP, "udp", UDP]`, keys in
+/// sorted order, the IP 4 bytes for IPv4 and 16 for IPv6, and "tcp" left out when `node.tcp` is
+/// 0. This is what an ENRRESPONSE carries.
+///
+/// The size is geth's (141 bytes for an IPv4 node at ports 30303 with seq 1; 134 without "tcp";
+/// one more byte once seq reaches 128). Where geth would need the private key, the bytes are
+/// stand-ins (see the [module docs](self)):
+/// - the 33-byte "secp256k1" value is the compressed form of `node.id` read as the uncompressed
+///   public key `X || Y` that a node ID is: `0x02` or `0x03` by the parity of Y, then X. For a
+///   real key that is exactly what geth writes; simulated IDs are random bytes, not curve points.
+/// - the 64-byte signature is `keccak256(id || h) || keccak256(h || id)`, where `h` is the hash
+///   geth signs (keccak256 of the record's list without the signature): deterministic, different
+///   for every content, and not verifiable. geth checks it only when it uses a record
+///   (`enode.New`); a simulated requester has to compare the record's key with the node it asked
+///   instead.
+///
+/// ```
+/// use discsim::node::{Node, NodeId};
+/// use discsim::packet::{enr_record, enr_seq};
+/// let n = Node::new("10.0.0.1".parse().unwrap(), 30303, 30303, NodeId([1; 64]));
+/// let record = enr_record(&n, 1);
+/// assert_eq!(record.len(), 141);
+/// assert_eq!(enr_seq(&record), Some(1));
+/// ```
+pub fn enr_record(node: &Node, seq: u64) -> Vec<u8> {
+    let key = compressed_key(&node.id);
+    let pairs = 4 + (node.tcp != 0) as usize;
+    let content = |s: &mut RlpStream| {
+        s.append(&seq);
+        s.append(&"id").append(&"v4");
+        s.append(&"ip");
+        append_ip(s, &node.ip);
+        s.append(&"secp256k1").append(&&key[..]);
+        if node.tcp != 0 {
+            s.append(&"tcp").append(&node.tcp);
+        }
+        s.append(&"udp").append(&node.udp);
+    };
+    let mut unsigned = RlpStream::new_list(1 + 2 * pairs);
+    content(&mut unsigned);
+    let h = keccak256(&unsigned.out());
+    let mut sig = [0u8; 64];
+    sig[..32].copy_from_slice(&keccak256(&[&node.id.0[..], &h[..]].concat()));
+    sig[32..].copy_from_slice(&keccak256(&[&h[..], &node.id.0[..]].concat()));
+    let mut s = RlpStream::new_list(2 + 2 * pairs);
+    s.append(&&sig[..]);
+    content(&mut s);
+    s.out().to_vec()
+}
+
+/// The sequence number of a record, or `None` when `record` is not exactly one record that geth
+/// would decode (the checks of [`EnrResponse`]).
+pub fn enr_seq(record: &[u8]) -> Option<u64> {
+    check_record(record).ok()
+}
+
+/// A node ID (`X || Y`) in the 33-byte compressed form of a secp256k1 public key.
+fn compressed_key(id: &NodeId) -> [u8; 33] {
+    let mut key = [0u8; 33];
+    key[0] = 0x02 | (id.0[63] & 1);
+    key[1..].copy_from_slice(&id.0[..32]);
+    key
+}
+
+/// geth's `enr.decodeRecord`, without keeping the pairs: at most [`MAX_RECORD_SIZE`] bytes, a
+/// list (filling `raw`) of a signature string, a canonical `uint64` seq, then key/value pairs
+/// whose keys are strings in strictly increasing byte order and whose values are any RLP. Gives
+/// the seq.
+fn check_record(raw: &[u8]) -> Result<u64, DecoderError> {
+    if raw.len() > MAX_RECORD_SIZE {
+        return Err(DecoderError::Custom("record bigger than 300 bytes"));
+    }
+    let rlp = Rlp::new(raw);
+    let mut items = Items::of(&rlp)?;
+    if rlp.payload_info()?.total() != raw.len() {
+        return Err(DecoderError::RlpInconsistentLengthAndData);
+    }
+    let [sig, seq] = first_items(&mut items)?;
+    byte_string(&sig)?;
+    let seq: u64 = seq.as_val()?;
+    let mut prev: Option<&[u8]> = None;
+    while let Some(key) = items.next() {
+        let key = byte_string(&key?)?;
+        items
+            .next()
+            .ok_or(DecoderError::Custom("record contains incomplete k/v pair"))??;
+        if prev.is_some_and(|p| key <= p) {
+            return Err(DecoderError::Custom(
+                "record keys are not sorted or not unique",
+            ));
+        }
+        prev = Some(key);
+    }
+    Ok(seq)
+}
+
+// ---------------------------------------------------------------------------------------------
 // RLP bodies. These impls give the body alone; `encode` adds the head.
 
 /// Appends an IP as a byte string without the allocation `node::ip_bytes` makes.
@@ -415,46 +596,70 @@ impl Decodable for Endpoint {
 
 impl Encodable for Ping {
     fn rlp_append(&self, s: &mut RlpStream) {
-        s.begin_list(4)
+        s.begin_list(4 + self.enr_seq.is_some() as usize)
             .append(&self.version)
             .append(&self.from)
             .append(&self.to)
             .append(&self.expiration);
+        append_seq(s, self.enr_seq);
     }
 }
 
 impl Decodable for Ping {
     fn decode(rlp: &Rlp<'_>) -> Result<Self, DecoderError> {
-        let [version, from, to, expiration] = fields(rlp, Tail::Skip)?;
+        let ([version, from, to, expiration], tail) = fields_and_tail(rlp)?;
         Ok(Ping {
             version: version.as_val()?,
             from: from.as_val()?,
             to: to.as_val()?,
             expiration: expiration.as_val()?,
+            enr_seq: seq_from_tail(tail),
         })
     }
 }
 
 impl Encodable for Pong {
     fn rlp_append(&self, s: &mut RlpStream) {
-        s.begin_list(3)
+        s.begin_list(3 + self.enr_seq.is_some() as usize)
             .append(&self.to)
             .append(&&self.reply_tok[..])
             .append(&self.expiration);
+        append_seq(s, self.enr_seq);
     }
 }
 
 impl Decodable for Pong {
     fn decode(rlp: &Rlp<'_>) -> Result<Self, DecoderError> {
-        let [to, reply_tok, expiration] = fields(rlp, Tail::Skip)?;
+        let ([to, reply_tok, expiration], tail) = fields_and_tail(rlp)?;
         Ok(Pong {
             to: to.as_val()?,
-            reply_tok: byte_string(&reply_tok)?
-                .try_into()
-                .map_err(|_| DecoderError::Custom("reply token must be 32 bytes"))?,
+            reply_tok: reply_token(&reply_tok)?,
             expiration: expiration.as_val()?,
+            enr_seq: seq_from_tail(tail),
         })
     }
+}
+
+/// geth 2019 writes the seq as `Rest = []rlp.RawValue{rlp(seq)}`: one more list element, an RLP
+/// integer, after the named fields.
+fn append_seq(s: &mut RlpStream, seq: Option<u64>) {
+    if let Some(seq) = seq {
+        s.append(&seq);
+    }
+}
+
+/// geth 2019's `seqFromTail`: the first tail element decoded as a `uint64`, canonical as geth's
+/// decoder requires; a missing or undecodable element gives `None` (geth: 0), never an error, so
+/// the packet itself still decodes.
+fn seq_from_tail(first: Option<Rlp<'_>>) -> Option<u64> {
+    first.and_then(|r| r.as_val::<u64>().ok())
+}
+
+/// A 32-byte reply token (a packet hash).
+fn reply_token(rlp: &Rlp<'_>) -> Result<[u8; 32], DecoderError> {
+    byte_string(rlp)?
+        .try_into()
+        .map_err(|_| DecoderError::Custom("reply token must be 32 bytes"))
 }
 
 impl Encodable for FindNode {
@@ -499,6 +704,42 @@ impl Decodable for Neighbors {
     }
 }
 
+impl Encodable for EnrRequest {
+    fn rlp_append(&self, s: &mut RlpStream) {
+        s.begin_list(1).append(&self.expiration);
+    }
+}
+
+impl Decodable for EnrRequest {
+    fn decode(rlp: &Rlp<'_>) -> Result<Self, DecoderError> {
+        let [expiration] = fields(rlp, Tail::Skip)?;
+        Ok(EnrRequest {
+            expiration: expiration.as_val()?,
+        })
+    }
+}
+
+impl Encodable for EnrResponse {
+    fn rlp_append(&self, s: &mut RlpStream) {
+        s.begin_list(2).append(&&self.reply_tok[..]);
+        // The record is already RLP: written as-is, as geth's `Record.EncodeRLP` writes its raw
+        // bytes.
+        s.append_raw(&self.record, 1);
+    }
+}
+
+impl Decodable for EnrResponse {
+    fn decode(rlp: &Rlp<'_>) -> Result<Self, DecoderError> {
+        let [reply_tok, record] = fields(rlp, Tail::Skip)?;
+        let raw = record.as_raw();
+        check_record(raw)?;
+        Ok(EnrResponse {
+            reply_tok: reply_token(&reply_tok)?,
+            record: raw.to_vec(),
+        })
+    }
+}
+
 /// `Node`'s own decoder counts items with the rlp crate's iterator and reads its byte fields
 /// with `Rlp::data`, which let malformed trailing bytes and lists-for-strings through; geth's
 /// `rpcNode` rejects both, so they are checked here first.
@@ -525,22 +766,37 @@ enum Tail {
 /// included — must be well-formed and lie inside the list, and the items must fill it, as geth's
 /// stream decoder requires.
 fn fields<'a, const N: usize>(rlp: &Rlp<'a>, tail: Tail) -> Result<[Rlp<'a>; N], DecoderError> {
-    let mut items = Items::of(rlp)?;
-    let mut out: [Rlp<'a>; N] = std::array::from_fn(|_| Rlp::new(&[]));
-    for slot in &mut out {
-        *slot = items.next().ok_or(DecoderError::RlpIncorrectListLen)??;
-    }
     match tail {
-        Tail::Skip => {
-            for item in items {
-                item?;
-            }
-        }
+        Tail::Skip => fields_and_tail(rlp).map(|(out, _)| out),
         Tail::Reject => {
+            let mut items = Items::of(rlp)?;
+            let out = first_items(&mut items)?;
             if items.next().is_some() {
                 return Err(DecoderError::RlpIncorrectListLen);
             }
+            Ok(out)
         }
+    }
+}
+
+/// [`fields`] with a skipped tail, also giving the tail's first item (where geth 2019 looks for
+/// an ENR seq).
+fn fields_and_tail<'a, const N: usize>(
+    rlp: &Rlp<'a>,
+) -> Result<([Rlp<'a>; N], Option<Rlp<'a>>), DecoderError> {
+    let mut items = Items::of(rlp)?;
+    let out = first_items(&mut items)?;
+    let first = items.next().transpose()?;
+    for item in items {
+        item?;
+    }
+    Ok((out, first))
+}
+
+fn first_items<'a, const N: usize>(items: &mut Items<'a>) -> Result<[Rlp<'a>; N], DecoderError> {
+    let mut out: [Rlp<'a>; N] = std::array::from_fn(|_| Rlp::new(&[]));
+    for slot in &mut out {
+        *slot = items.next().ok_or(DecoderError::RlpIncorrectListLen)??;
     }
     Ok(out)
 }
@@ -599,640 +855,4 @@ impl<'a> Iterator for Items<'a> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use proptest::prelude::*;
-    use std::net::{Ipv4Addr, Ipv6Addr};
-
-    fn v4(s: &str) -> IpAddr {
-        IpAddr::V4(s.parse::<Ipv4Addr>().unwrap())
-    }
-
-    fn v6(s: &str) -> IpAddr {
-        IpAddr::V6(s.parse::<Ipv6Addr>().unwrap())
-    }
-
-    fn hex(s: &str) -> Vec<u8> {
-        let s: String = s.split_whitespace().collect();
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
-
-    /// A datagram with a valid hash around an arbitrary type byte and body.
-    fn datagram(sender: &NodeId, ptype: u8, body: &[u8]) -> Vec<u8> {
-        let mut b = vec![0u8; MAC_SIZE];
-        b.extend_from_slice(&sender.0);
-        b.push(0);
-        b.push(ptype);
-        b.extend_from_slice(body);
-        let h = keccak256(&b[MAC_SIZE..]);
-        b[..MAC_SIZE].copy_from_slice(&h);
-        b
-    }
-
-    fn round_trip(p: Packet) {
-        let sender = NodeId([0x5a; 64]);
-        let (bytes, hash) = encode(&p, &sender);
-        assert!(bytes.len() <= MAX_PACKET_SIZE);
-        let d = decode(&bytes).unwrap();
-        assert_eq!(d.packet, p);
-        assert_eq!(d.sender, sender);
-        assert_eq!(d.hash, hash);
-        assert_eq!(&bytes[..32], &hash);
-    }
-
-    fn node(i: u8, ip: IpAddr) -> Node {
-        Node::new(ip, 30303 + i as u16, 30303, NodeId([i; 64]))
-    }
-
-    const EXP: u64 = 1_530_576_020; // 0x5b3abc94
-
-    #[test]
-    fn kinds() {
-        for (i, k) in PacketKind::ALL.iter().enumerate() {
-            assert_eq!(k.index(), i);
-            assert_eq!(*k as u8 as usize, i + 1);
-            assert_eq!(PacketKind::from_type(*k as u8), Some(*k));
-        }
-        let names: Vec<_> = PacketKind::ALL.iter().map(|k| k.name()).collect();
-        assert_eq!(names, ["ping", "pong", "findnode", "neighbors"]);
-        assert_eq!(PacketKind::from_type(0), None);
-        assert_eq!(PacketKind::from_type(5), None);
-    }
-
-    #[test]
-    fn findnode_exact_bytes_and_layout() {
-        let p = Packet::FindNode(FindNode {
-            target: NodeId([0xab; 64]),
-            expiration: EXP,
-        });
-        // Body by hand: the target is a 64-byte string (long form: 0xb8, length 0x40, then the
-        // bytes: 66 bytes); the expiration 0x5b3abc94 is a 4-byte string (0x84 + 4 bytes: 5
-        // bytes). The payload, 71 = 0x47 bytes, exceeds 55, so the list header is the long form
-        // 0xf8 0x47. 73 bytes in all.
-        let mut body = vec![0xf8, 0x47, 0xb8, 0x40];
-        body.extend_from_slice(&[0xab; 64]);
-        body.extend_from_slice(&[0x84, 0x5b, 0x3a, 0xbc, 0x94]);
-        assert_eq!(body.len(), 73);
-
-        let sender = NodeId([0x11; 64]);
-        let (bytes, hash) = encode(&p, &sender);
-        assert_eq!(bytes.len(), HEAD_SIZE + 1 + body.len());
-        assert_eq!(&bytes[32..96], &sender.0[..]);
-        assert_eq!(bytes[96], 0);
-        assert_eq!(bytes[97], PacketKind::FindNode as u8);
-        assert_eq!(&bytes[98..], &body[..]);
-        assert_eq!(hash, keccak256(&bytes[32..]));
-        assert_eq!(&bytes[..32], &hash);
-        assert_eq!(bytes, datagram(&sender, 3, &body));
-    }
-
-    #[test]
-    fn pong_exact_bytes() {
-        let p = Packet::Pong(Pong {
-            to: Endpoint::new(v4("10.0.0.1"), 30303, 0),
-            reply_tok: [0x22; 32],
-            expiration: 1,
-        });
-        // Body by hand:
-        // - endpoint: IP 0x84 0a 00 00 01 (5), UDP 30303 = 0x765f as 0x82 76 5f (3), TCP 0 as the
-        //   empty string 0x80 (1): payload 9, short list header 0xc0 + 9 = 0xc9; 10 bytes;
-        // - reply token: 0xa0 (0x80 + 32) and 32 bytes; 33 bytes;
-        // - expiration 1: a single byte below 0x80 is its own encoding, 0x01.
-        // Payload 10 + 33 + 1 = 44, short list header 0xc0 + 44 = 0xec. 45 bytes in all.
-        let mut body = vec![0xec, 0xc9, 0x84, 10, 0, 0, 1, 0x82, 0x76, 0x5f, 0x80, 0xa0];
-        body.extend_from_slice(&[0x22; 32]);
-        body.push(0x01);
-        let (bytes, _) = encode(&p, &NodeId::ZERO);
-        assert_eq!(bytes.len(), HEAD_SIZE + 1 + 45);
-        assert_eq!(bytes[97], 2);
-        assert_eq!(&bytes[98..], &body[..]);
-    }
-
-    #[test]
-    fn round_trips() {
-        let ep4 = Endpoint::new(v4("192.168.1.7"), 30303, 30304);
-        let ep6 = Endpoint::new(v6("2001:db8::1"), 65535, 0);
-        round_trip(Packet::Ping(Ping {
-            version: PING_VERSION,
-            from: ep4.clone(),
-            to: ep6.clone(),
-            expiration: EXP,
-        }));
-        round_trip(Packet::Ping(Ping {
-            version: PING_VERSION,
-            from: ep6.clone(),
-            to: ep4.clone(),
-            expiration: u64::MAX,
-        }));
-        round_trip(Packet::Pong(Pong {
-            to: ep4.clone(),
-            reply_tok: [0xfe; 32],
-            expiration: 0,
-        }));
-        round_trip(Packet::Pong(Pong {
-            to: ep6.clone(),
-            reply_tok: [0; 32],
-            expiration: EXP,
-        }));
-        round_trip(Packet::FindNode(FindNode {
-            target: NodeId([0; 64]),
-            expiration: EXP,
-        }));
-        round_trip(Packet::Neighbors(Neighbors {
-            nodes: vec![node(1, v4("1.2.3.4")), node(2, v6("::1"))],
-            expiration: EXP,
-        }));
-        round_trip(Packet::Neighbors(Neighbors {
-            nodes: vec![],
-            expiration: EXP,
-        }));
-    }
-
-    #[test]
-    fn neighbors_chunking_and_size_limit() {
-        for ip in [v4("255.255.255.255"), v6("ffff:ffff::ffff")] {
-            let nodes: Vec<Node> = (0..16)
-                .map(|i| Node::new(ip, 65535, 65535, NodeId([0xff - i; 64])))
-                .collect();
-            let packets = neighbors_packets(&nodes, u64::MAX, MAX_NEIGHBORS);
-            assert_eq!(packets.len(), 2);
-            assert_eq!(packets[0].nodes, nodes[..12]);
-            assert_eq!(packets[1].nodes, nodes[12..]);
-            for p in packets {
-                let p = Packet::Neighbors(p);
-                let (bytes, _) = encode(&p, &NodeId([0xff; 64]));
-                assert!(bytes.len() <= MAX_PACKET_SIZE, "{} bytes", bytes.len());
-                assert!(bytes.len() <= p.max_encoded_len());
-                assert_eq!(decode(&bytes).unwrap().packet, p);
-            }
-        }
-        let empty = neighbors_packets(&[], EXP, MAX_NEIGHBORS);
-        assert_eq!(
-            empty,
-            [Neighbors {
-                nodes: vec![],
-                expiration: EXP
-            }]
-        );
-        let twelve: Vec<Node> = (0..12).map(|i| node(i, v4("10.0.0.1"))).collect();
-        assert_eq!(neighbors_packets(&twelve, EXP, MAX_NEIGHBORS).len(), 1);
-        let many: Vec<Node> = (0..24).map(|i| node(i, v4("10.0.0.1"))).collect();
-        let sizes: Vec<usize> = neighbors_packets(&many, EXP, MAX_NEIGHBORS)
-            .iter()
-            .map(|p| p.nodes.len())
-            .collect();
-        assert_eq!(sizes, [12, 12]);
-    }
-
-    #[test]
-    fn max_encoded_len_bounds_every_kind() {
-        let ep6 = Endpoint::new(v6("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"), 65535, 65535);
-        let packets = [
-            Packet::Ping(Ping {
-                version: u32::MAX,
-                from: ep6.clone(),
-                to: ep6.clone(),
-                expiration: u64::MAX,
-            }),
-            Packet::Pong(Pong {
-                to: ep6,
-                reply_tok: [0xff; 32],
-                expiration: u64::MAX,
-            }),
-            Packet::FindNode(FindNode {
-                target: NodeId([0xff; 64]),
-                expiration: u64::MAX,
-            }),
-        ];
-        for p in packets {
-            let (bytes, _) = encode(&p, &NodeId::ZERO);
-            assert!(bytes.len() <= p.max_encoded_len(), "{:?}", p.kind());
-        }
-    }
-
-    /// EIP-8's discovery test vectors, signed by geth-compatible clients, with extra list elements
-    /// and random bytes after the body. Their hashes are real, so they pass our hash check; the
-    /// "sender" we read is just the first 64 bytes of a real signature.
-    #[test]
-    fn eip8_vectors() {
-        let ping4 = hex(
-            "e9614ccfd9fc3e74360018522d30e1419a143407ffcce748de3e22116b7e8dc92ff74788c0b6663a
-            aa3d67d641936511c8f8d6ad8698b820a7cf9e1be7155e9a241f556658c55428ec0563514365799a
-            4be2be5a685a80971ddcfa80cb422cdd0101ec04cb847f000001820cfa8215a8d790000000000000
-            000000000000000000018208ae820d058443b9a3550102",
-        );
-        let d = decode(&ping4).unwrap();
-        assert_eq!(&d.sender.0[..], &ping4[32..96]);
-        assert_eq!(&d.hash[..], &ping4[..32]);
-        assert_eq!(
-            d.packet,
-            Packet::Ping(Ping {
-                version: 4,
-                from: Endpoint::new(v4("127.0.0.1"), 3322, 5544),
-                to: Endpoint::new(v6("::1"), 2222, 3333),
-                expiration: 1136239445,
-            })
-        );
-
-        let ping555 = hex(
-            "577be4349c4dd26768081f58de4c6f375a7a22f3f7adda654d1428637412c3d7fe917cadc56d4e5e
-            7ffae1dbe3efffb9849feb71b262de37977e7c7a44e677295680e9e38ab26bee2fcbae207fba3ff3
-            d74069a50b902a82c9903ed37cc993c50001f83e82022bd79020010db83c4d001500000000abcdef
-            12820cfa8215a8d79020010db885a308d313198a2e037073488208ae82823a8443b9a355c5010203
-            040531b9019afde696e582a78fa8d95ea13ce3297d4afb8ba6433e4154caa5ac6431af1b80ba7602
-            3fa4090c408f6b4bc3701562c031041d4702971d102c9ab7fa5eed4cd6bab8f7af956f7d565ee191
-            7084a95398b6a21eac920fe3dd1345ec0a7ef39367ee69ddf092cbfe5b93e5e568ebc491983c09c7
-            6d922dc3",
-        );
-        assert_eq!(
-            decode(&ping555).unwrap().packet,
-            Packet::Ping(Ping {
-                version: 555,
-                from: Endpoint::new(v6("2001:db8:3c4d:15::abcd:ef12"), 3322, 5544),
-                to: Endpoint::new(v6("2001:db8:85a3:8d3:1319:8a2e:370:7348"), 2222, 33338),
-                expiration: 1136239445,
-            })
-        );
-
-        let pong = hex(
-            "09b2428d83348d27cdf7064ad9024f526cebc19e4958f0fdad87c15eb598dd61d08423e0bf66b206
-            9869e1724125f820d851c136684082774f870e614d95a2855d000f05d1648b2d5945470bc187c2d2
-            216fbe870f43ed0909009882e176a46b0102f846d79020010db885a308d313198a2e037073488208
-            ae82823aa0fbc914b16819237dcd8801d7e53f69e9719adecb3cc0e790c57e91ca4461c9548443b9
-            a355c6010203c2040506a0c969a58f6f9095004c0177a6b47f451530cab38966a25cca5cb58f0555
-            42124e",
-        );
-        let tok: [u8; 32] = hex("fbc914b16819237dcd8801d7e53f69e9719adecb3cc0e790c57e91ca4461c954")
-            .try_into()
-            .unwrap();
-        assert_eq!(
-            decode(&pong).unwrap().packet,
-            Packet::Pong(Pong {
-                to: Endpoint::new(v6("2001:db8:85a3:8d3:1319:8a2e:370:7348"), 2222, 33338),
-                reply_tok: tok,
-                expiration: 1136239445,
-            })
-        );
-
-        let findnode = hex(
-            "c7c44041b9f7c7e41934417ebac9a8e1a4c6298f74553f2fcfdcae6ed6fe53163eb3d2b52e39fe91
-            831b8a927bf4fc222c3902202027e5e9eb812195f95d20061ef5cd31d502e47ecb61183f74a504fe
-            04c51e73df81f25c4d506b26db4517490103f84eb840ca634cae0d49acb401d8a4c6b6fe8c55b70d
-            115bf400769cc1400f3258cd31387574077f301b421bc84df7266c44e9e6d569fc56be00812904767
-            bf5ccd1fc7f8443b9a35582999983999999280dc62cc8255c73471e0a61da0c89acdc0e035e260add
-            7fc0c04ad9ebf3919644c91cb247affc82b69bd2ca235c71eab8e49737c937a2c396",
-        );
-        let target = NodeId::from_slice(&hex(
-            "ca634cae0d49acb401d8a4c6b6fe8c55b70d115bf400769cc1400f3258cd31387574077f301b421bc84df7266c44e9e6d569fc56be00812904767bf5ccd1fc7f",
-        ))
-        .unwrap();
-        assert_eq!(
-            decode(&findnode).unwrap().packet,
-            Packet::FindNode(FindNode {
-                target,
-                expiration: 1136239445,
-            })
-        );
-
-        let neighbors = hex(
-            "c679fc8fe0b8b12f06577f2e802d34f6fa257e6137a995f6f4cbfc9ee50ed3710faf6e66f932c4c8
-            d81d64343f429651328758b47d3dbc02c4042f0fff6946a50f4a49037a72bb550f3a7872363a83e1
-            b9ee6469856c24eb4ef80b7535bcf99c0004f9015bf90150f84d846321163782115c82115db84031
-            55e1427f85f10a5c9a7755877748041af1bcd8d474ec065eb33df57a97babf54bfd2103575fa8291
-            15d224c523596b401065a97f74010610fce76382c0bf32f84984010203040101b840312c55512422
-            cf9b8a4097e9a6ad79402e87a15ae909a4bfefa22398f03d20951933beea1e4dfa6f968212385e82
-            9f04c2d314fc2d4e255e0d3bc08792b069dbf8599020010db83c4d001500000000abcdef12820d05
-            820d05b84038643200b172dcfef857492156971f0e6aa2c538d8b74010f8e140811d53b98c765dd2
-            d96126051913f44582e8c199ad7c6d6819e9a56483f637feaac9448aacf8599020010db885a308d3
-            13198a2e037073488203e78203e8b8408dcab8618c3253b558d459da53bd8fa68935a719aff8b811
-            197101a4b2b47dd2d47295286fc00cc081bb542d760717d1bdd6bec2c37cd72eca367d6dd3b9df73
-            8443b9a355010203b525a138aa34383fec3d2719a0",
-        );
-        let id = |h: &str| NodeId::from_slice(&hex(h)).unwrap();
-        let want = vec![
-            Node::new(v4("99.33.22.55"), 4444, 4445, id("3155e1427f85f10a5c9a7755877748041af1bcd8d474ec065eb33df57a97babf54bfd2103575fa829115d224c523596b401065a97f74010610fce76382c0bf32")),
-            Node::new(v4("1.2.3.4"), 1, 1, id("312c55512422cf9b8a4097e9a6ad79402e87a15ae909a4bfefa22398f03d20951933beea1e4dfa6f968212385e829f04c2d314fc2d4e255e0d3bc08792b069db")),
-            Node::new(v6("2001:db8:3c4d:15::abcd:ef12"), 3333, 3333, id("38643200b172dcfef857492156971f0e6aa2c538d8b74010f8e140811d53b98c765dd2d96126051913f44582e8c199ad7c6d6819e9a56483f637feaac9448aac")),
-            Node::new(v6("2001:db8:85a3:8d3:1319:8a2e:370:7348"), 999, 1000, id("8dcab8618c3253b558d459da53bd8fa68935a719aff8b811197101a4b2b47dd2d47295286fc00cc081bb542d760717d1bdd6bec2c37cd72eca367d6dd3b9df73")),
-        ];
-        assert_eq!(
-            decode(&neighbors).unwrap().packet,
-            Packet::Neighbors(Neighbors {
-                nodes: want,
-                expiration: 1136239445,
-            })
-        );
-    }
-
-    /// EIP-8's first vector has no extras, so our encoder must reproduce geth's type and body
-    /// bytes exactly.
-    #[test]
-    fn encoder_matches_geth_body() {
-        let geth = hex(
-            "71dbda3a79554728d4f94411e42ee1f8b0d561c10e1e5f5893367948c6a7d70bb87b235fa28a7707
-            0271b6c164a2dce8c7e13a5739b53b5e96f2e5acb0e458a02902f5965d55ecbeb2ebb6cabb8b2b23
-            2896a36b737666c55265ad0a68412f250001ea04cb847f000001820cfa8215a8d790000000000000
-            000000000000000000018208ae820d058443b9a355",
-        );
-        let d = decode(&geth).unwrap();
-        let (ours, _) = encode(&d.packet, &d.sender);
-        assert_eq!(ours.len(), geth.len());
-        assert_eq!(&ours[HEAD_SIZE..], &geth[HEAD_SIZE..]);
-    }
-
-    fn is_rlp_err(r: Result<Decoded, PacketError>) -> bool {
-        matches!(r, Err(PacketError::Rlp(_)))
-    }
-
-    fn ping_body(extra: &[u8], extra_items: usize) -> Vec<u8> {
-        let mut s = RlpStream::new_list(4 + extra_items);
-        s.append(&4u32);
-        s.append(&Endpoint::new(v4("1.2.3.4"), 1, 2));
-        s.append(&Endpoint::new(v6("::2"), 3, 4));
-        s.append(&EXP);
-        s.append_raw(extra, extra_items);
-        s.out().to_vec()
-    }
-
-    #[test]
-    fn rejects_bad_framing() {
-        let p = Packet::FindNode(FindNode {
-            target: NodeId([3; 64]),
-            expiration: EXP,
-        });
-        let (bytes, _) = encode(&p, &NodeId([1; 64]));
-        assert_eq!(decode(&[]), Err(PacketError::TooSmall));
-        assert_eq!(decode(&bytes[..HEAD_SIZE]), Err(PacketError::TooSmall));
-        // Truncating a valid packet breaks its hash...
-        assert_eq!(decode(&bytes[..bytes.len() - 1]), Err(PacketError::BadHash));
-        // ...and a truncated body under a valid hash is bad RLP.
-        let body = &bytes[HEAD_SIZE + 1..];
-        for cut in [0, 1, 2, 40, body.len() - 1] {
-            let d = datagram(&NodeId([1; 64]), 3, &body[..cut]);
-            assert!(is_rlp_err(decode(&d)), "cut at {cut}");
-        }
-        for i in [0, 31, 32, 96, 97, 98, bytes.len() - 1] {
-            let mut b = bytes.clone();
-            b[i] ^= 0x01;
-            assert_eq!(decode(&b), Err(PacketError::BadHash), "flipped byte {i}");
-        }
-        let body = bytes[HEAD_SIZE + 1..].to_vec();
-        assert_eq!(
-            decode(&datagram(&NodeId::ZERO, 9, &body)),
-            Err(PacketError::UnknownType(9))
-        );
-        assert_eq!(
-            decode(&datagram(&NodeId::ZERO, 0, &body)),
-            Err(PacketError::UnknownType(0))
-        );
-        let mut big = datagram(&NodeId::ZERO, 3, &body);
-        big.resize(MAX_PACKET_SIZE + 1, 0);
-        assert_eq!(decode(&big), Err(PacketError::TooLarge));
-        // Exactly the limit is fine (trailing bytes after the body are ignored).
-        let mut padded = body.clone();
-        padded.resize(MAX_PACKET_SIZE - HEAD_SIZE - 1, 0xee);
-        assert!(decode(&datagram(&NodeId::ZERO, 3, &padded)).is_ok());
-    }
-
-    #[test]
-    fn rejects_malformed_bodies() {
-        let s = NodeId::ZERO;
-        // A 63-byte target.
-        let mut f = RlpStream::new_list(2);
-        f.append(&&[7u8; 63][..]).append(&EXP);
-        assert!(is_rlp_err(decode(&datagram(&s, 3, &f.out()))));
-        // A target sent as a list (with a 64-byte payload) rather than a string.
-        let mut f = RlpStream::new_list(2);
-        f.begin_list(64);
-        for _ in 0..64 {
-            f.append(&1u8);
-        }
-        f.append(&EXP);
-        assert!(is_rlp_err(decode(&datagram(&s, 3, &f.out()))));
-        // Missing expiration.
-        let mut f = RlpStream::new_list(1);
-        f.append(&&[7u8; 64][..]);
-        assert!(is_rlp_err(decode(&datagram(&s, 3, &f.out()))));
-        // A body that is not a list.
-        assert!(is_rlp_err(decode(&datagram(&s, 1, &[0x83, 1, 2, 3]))));
-        // Non-canonical integer (leading zero) as expiration.
-        let mut f = RlpStream::new_list(2);
-        f.append(&&[7u8; 64][..]).append(&&[0u8, 1][..]);
-        assert!(is_rlp_err(decode(&datagram(&s, 3, &f.out()))));
-        // A port that overflows u16.
-        let mut p = RlpStream::new_list(4);
-        p.append(&4u32);
-        p.begin_list(3)
-            .append(&&[1u8, 2, 3, 4][..])
-            .append(&70000u32)
-            .append(&1u16);
-        p.append(&Endpoint::new(v4("1.2.3.4"), 1, 2)).append(&EXP);
-        assert!(is_rlp_err(decode(&datagram(&s, 1, &p.out()))));
-        // A five-byte IP.
-        let mut p = RlpStream::new_list(4);
-        p.append(&4u32);
-        p.begin_list(3)
-            .append(&&[1u8, 2, 3, 4, 5][..])
-            .append(&1u16)
-            .append(&1u16);
-        p.append(&Endpoint::new(v4("1.2.3.4"), 1, 2)).append(&EXP);
-        assert!(is_rlp_err(decode(&datagram(&s, 1, &p.out()))));
-        // An endpoint with a fourth element: geth's rpcEndpoint has no tail.
-        let mut p = RlpStream::new_list(4);
-        p.append(&4u32);
-        p.begin_list(4)
-            .append(&&[1u8, 2, 3, 4][..])
-            .append(&1u16)
-            .append(&1u16)
-            .append(&1u16);
-        p.append(&Endpoint::new(v4("1.2.3.4"), 1, 2)).append(&EXP);
-        assert!(is_rlp_err(decode(&datagram(&s, 1, &p.out()))));
-        // A 31-byte reply token.
-        let mut p = RlpStream::new_list(3);
-        p.append(&Endpoint::new(v4("1.2.3.4"), 1, 2))
-            .append(&&[9u8; 31][..])
-            .append(&EXP);
-        assert!(is_rlp_err(decode(&datagram(&s, 2, &p.out()))));
-    }
-
-    #[test]
-    fn ping_extra_elements_are_ignored_if_well_formed() {
-        let want = Packet::Ping(Ping {
-            version: 4,
-            from: Endpoint::new(v4("1.2.3.4"), 1, 2),
-            to: Endpoint::new(v6("::2"), 3, 4),
-            expiration: EXP,
-        });
-        let s = NodeId([8; 64]);
-        // Two extra elements (a string and a list), then junk after the body.
-        let mut body = ping_body(&[0x82, 0x99, 0x99, 0xc2, 0x01, 0x02], 2);
-        body.extend_from_slice(&[0xff, 0x00, 0xb8]);
-        assert_eq!(decode(&datagram(&s, 1, &body)).unwrap().packet, want);
-        // A tail element overrunning its list is still an error, as in geth.
-        let mut body = ping_body(&[0x85, 0x01], 1);
-        body.extend_from_slice(&[0x02, 0x03, 0x04, 0x05]); // the overrun lands after the list
-        assert!(is_rlp_err(decode(&datagram(&s, 1, &body))));
-    }
-
-    #[test]
-    fn neighbors_decode_all_or_nothing() {
-        let s = NodeId::ZERO;
-        let good = node(1, v4("10.0.0.1"));
-        let build = |bad: &dyn Fn(&mut RlpStream)| {
-            let mut n = RlpStream::new_list(2);
-            n.begin_list(3);
-            n.append(&good);
-            bad(&mut n);
-            n.append(&good);
-            n.append(&EXP);
-            n.out().to_vec()
-        };
-        // Control: three good nodes decode.
-        let ok = build(&|n| {
-            n.append(&good);
-        });
-        match decode(&datagram(&s, 4, &ok)).unwrap().packet {
-            Packet::Neighbors(nb) => assert_eq!(nb.nodes, vec![good; 3]),
-            other => panic!("{other:?}"),
-        }
-        // One node with a 63-byte ID.
-        let short_id = build(&|n| {
-            n.begin_list(4)
-                .append(&&[10u8, 0, 0, 1][..])
-                .append(&1u16)
-                .append(&1u16)
-                .append(&&[1u8; 63][..]);
-        });
-        assert!(is_rlp_err(decode(&datagram(&s, 4, &short_id))));
-        // One node with a fifth element: geth's rpcNode has no tail.
-        let five = build(&|n| {
-            n.begin_list(5)
-                .append(&&[10u8, 0, 0, 1][..])
-                .append(&1u16)
-                .append(&1u16)
-                .append(&&[1u8; 64][..])
-                .append(&0u8);
-        });
-        assert!(is_rlp_err(decode(&datagram(&s, 4, &five))));
-        // One node whose list carries a stray header byte after its four items: Node's own
-        // decoder would count four items and accept it.
-        let stray = build(&|n| {
-            let mut inner = RlpStream::new_list(4);
-            inner
-                .append(&&[10u8, 0, 0, 1][..])
-                .append(&1u16)
-                .append(&1u16)
-                .append(&&[1u8; 64][..]);
-            let mut raw = inner.out().to_vec();
-            // Grow the list payload by one byte, a string header promising more than is left.
-            raw[1] += 1;
-            raw.push(0x85);
-            n.append_raw(&raw, 1);
-        });
-        assert!(is_rlp_err(decode(&datagram(&s, 4, &stray))));
-        // One node with a list where the IP string belongs.
-        let list_ip = build(&|n| {
-            n.begin_list(4);
-            n.begin_list(4)
-                .append(&1u8)
-                .append(&2u8)
-                .append(&3u8)
-                .append(&4u8);
-            n.append(&1u16).append(&1u16).append(&&[1u8; 64][..]);
-        });
-        assert!(is_rlp_err(decode(&datagram(&s, 4, &list_ip))));
-    }
-
-    #[test]
-    fn expiry_boundaries() {
-        let exp = EXP;
-        let at = SimTime::from_unix_secs(exp);
-        assert!(!is_expired(exp, at));
-        assert!(!is_expired(exp, at - Duration::from_secs(1)));
-        assert!(is_expired(exp, at + Duration::from_micros(1)));
-        assert!(is_expired(exp, at + Duration::from_secs(1)));
-        assert!(!is_expired(u64::MAX, at));
-        assert!(is_expired(0, SimTime::from_micros(1)));
-        assert!(!is_expired(0, SimTime::from_micros(0)));
-        let now = SimTime::from_unix_secs(exp) + Duration::from_micros(999_999);
-        assert_eq!(expiration_at(now, Duration::from_secs(20)), exp + 20);
-        assert_eq!(expiration_at(now, Duration::from_micros(1)), exp + 1);
-        assert_eq!(expiration_at(now, Duration::ZERO), exp);
-    }
-
-    fn arb_ip() -> impl Strategy<Value = IpAddr> {
-        prop_oneof![
-            any::<[u8; 4]>().prop_map(IpAddr::from),
-            any::<[u8; 16]>().prop_map(IpAddr::from),
-        ]
-    }
-
-    fn arb_node() -> impl Strategy<Value = Node> {
-        (
-            arb_ip(),
-            any::<u16>(),
-            any::<u16>(),
-            prop::collection::vec(any::<u8>(), 64),
-        )
-            .prop_map(|(ip, udp, tcp, id)| {
-                Node::new(ip, udp, tcp, NodeId::from_slice(&id).unwrap())
-            })
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig {
-            // A fixed seed: CI runs the same cases every time, so a red run is reproducible.
-            rng_seed: proptest::test_runner::RngSeed::Fixed(0x5eed_d15c),
-            ..ProptestConfig::default()
-        })]
-        #[test]
-        fn decode_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..1400)) {
-            let _ = decode(&bytes);
-        }
-
-        /// Random bytes almost never pass the hash check; these do, so the body parser is
-        /// exercised.
-        #[test]
-        fn decode_never_panics_behind_valid_hash(
-            ptype in 0u8..6,
-            body in prop::collection::vec(any::<u8>(), 0..300),
-        ) {
-            let _ = decode(&datagram(&NodeId::ZERO, ptype, &body));
-        }
-
-        /// Mutations of a valid body behind a recomputed hash: bodies that are nearly right.
-        #[test]
-        fn decode_never_panics_on_mutated_bodies(
-            nodes in prop::collection::vec(arb_node(), 0..=3),
-            edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..4),
-        ) {
-            let (bytes, _) = encode(&Packet::Neighbors(Neighbors { nodes, expiration: EXP }), &NodeId::ZERO);
-            let mut body = bytes[HEAD_SIZE + 1..].to_vec();
-            for (i, b) in edits {
-                let i = i.index(body.len());
-                body[i] = b;
-            }
-            let _ = decode(&datagram(&NodeId::ZERO, 4, &body));
-        }
-
-        #[test]
-        fn neighbors_round_trip(
-            nodes in prop::collection::vec(arb_node(), 0..=MAX_NEIGHBORS),
-            expiration in any::<u64>(),
-            sender in prop::collection::vec(any::<u8>(), 64),
-        ) {
-            let sender = NodeId::from_slice(&sender).unwrap();
-            let p = Packet::Neighbors(Neighbors { nodes, expiration });
-            let (bytes, hash) = encode(&p, &sender);
-            prop_assert!(bytes.len() <= MAX_PACKET_SIZE);
-            prop_assert!(bytes.len() <= p.max_encoded_len());
-            let d = decode(&bytes).unwrap();
-            prop_assert_eq!(d.packet, p);
-            prop_assert_eq!(d.sender, sender);
-            prop_assert_eq!(d.hash, hash);
-        }
-    }
-}
+mod tests;

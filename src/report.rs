@@ -44,7 +44,7 @@ pub struct Summary {
     pub mean_init_seconds: Option<f64>,
     pub packets_sent: u64,
     pub bytes_sent: u64,
-    pub packets_by_kind: [u64; 4],
+    pub packets_by_kind: [u64; PacketKind::COUNT],
     pub malformed_packets: u64,
     pub lost_packets: u64,
     /// Node databases flushed by a version change, and rebuilt after damage, at joins.

@@ -954,6 +954,11 @@ mod tests {
     #[test]
     fn discsim_tables_use_the_metrics_columns_and_average_over_seeds() {
         let sample = |t: f64, table: f64, ping: u64| Sample {
+            packets: {
+                let mut p = [0; PacketKind::COUNT];
+                p[PacketKind::Ping.index()] = ping;
+                p
+            },
             t,
             live_peers: 10,
             init_done: 10,
@@ -965,8 +970,7 @@ mod tests {
             mean_db_records: 3.0,
             db_stale_share: 0.0,
             records_expired: 0,
-            packets: [ping, 0, 0, 0],
-            bytes: [0; 4],
+            bytes: [0; PacketKind::COUNT],
         };
         let a = discsim_table(&[sample(60.0, 10.0, 100), sample(120.0, 20.0, 50)]);
         let b = discsim_table(&[sample(60.0, 20.0, 300), sample(120.0, 30.0, 50)]);

@@ -77,10 +77,11 @@ pub struct ProbeResult {
 /// Counters of one peer's traffic and protocol decisions.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct PeerStats {
-    pub sent: [u64; 4],
-    pub sent_bytes: [u64; 4],
-    pub received: [u64; 4],
-    pub received_bytes: [u64; 4],
+    /// Packets and bytes by kind, indexed by [`PacketKind::index`].
+    pub sent: [u64; PacketKind::COUNT],
+    pub sent_bytes: [u64; PacketKind::COUNT],
+    pub received: [u64; PacketKind::COUNT],
+    pub received_bytes: [u64; PacketKind::COUNT],
     /// Packets that failed to decode.
     pub malformed: u64,
     /// Packets dropped because their expiration had passed.
@@ -123,7 +124,7 @@ impl PeerStats {
 
     /// Adds `other` into `self` (totals over restarts, or over peers).
     pub fn accumulate(&mut self, other: &PeerStats) {
-        for i in 0..4 {
+        for i in PacketKind::ALL.map(PacketKind::index) {
             self.sent[i] += other.sent[i];
             self.sent_bytes[i] += other.sent_bytes[i];
             self.received[i] += other.received[i];
@@ -166,7 +167,7 @@ enum Timer {
 enum Purpose {
     Revalidate {
         bucket: usize,
-        node: NodeId,
+        node: Node,
     },
     PingBack(Node),
     Bond(u64),

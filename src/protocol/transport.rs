@@ -322,7 +322,13 @@ impl Peer {
 
     /// geth-2019's ENRREQUEST handler (v4_udp.go:938-953): answered with our record, only for a
     /// requester with an endpoint proof.
-    fn handle_enr_request(&mut self, now: SimTime, from: SocketAddr, sender: NodeId, hash: [u8; 32]) {
+    fn handle_enr_request(
+        &mut self,
+        now: SimTime,
+        from: SocketAddr,
+        sender: NodeId,
+        hash: [u8; 32],
+    ) {
         if now.saturating_since(self.db.last_pong(&sender)) >= self.bond_lifetime() {
             return;
         }
@@ -336,9 +342,7 @@ impl Peer {
     /// An ENRRESPONSE completes the request whose hash it quotes; any other is unsolicited.
     fn handle_enr_response(&mut self, now: SimTime, sender: NodeId, resp: &EnrResponse) {
         let found = self.pending.iter().position(|p| {
-            p.from == sender
-                && p.kind == PacketKind::EnrResponse
-                && p.token == Some(resp.reply_tok)
+            p.from == sender && p.kind == PacketKind::EnrResponse && p.token == Some(resp.reply_tok)
         });
         let Some(i) = found else {
             self.stats.unsolicited += 1;

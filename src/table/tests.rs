@@ -357,15 +357,29 @@ fn seen_adds_append_and_verified_adds_reset_the_entry() {
     }
     let ids = |t: &Table| t.bucket(10).0.iter().map(|e| e.node.id).collect::<Vec<_>>();
     assert_eq!(ids(&t), vec![a.id, b.id, c.id], "appended at the back");
-    assert_eq!(t.add_seen(c, t0()), AddOutcome::Ignored, "present: not moved");
+    assert_eq!(
+        t.add_seen(c, t0()),
+        AddOutcome::Ignored,
+        "present: not moved"
+    );
     assert_eq!(ids(&t), vec![a.id, b.id, c.id]);
     assert!(t.revalidated(10, &c.id, Some(1)));
     assert_eq!(ids(&t), vec![c.id, a.id, b.id]);
     let e = &t.bucket(10).0[0];
-    assert_eq!((e.liveness_checks, e.enr_seq, e.added_at), (1, 1, Some(t0())));
-    assert_eq!(t.add_verified(c, t0() + Duration::from_secs(9)), AddOutcome::Bumped);
+    assert_eq!(
+        (e.liveness_checks, e.enr_seq, e.added_at),
+        (1, 1, Some(t0()))
+    );
+    assert_eq!(
+        t.add_verified(c, t0() + Duration::from_secs(9)),
+        AddOutcome::Bumped
+    );
     let e = &t.bucket(10).0[0];
-    assert_eq!((e.liveness_checks, e.enr_seq, e.added_at), (0, 0, None), "a fresh object");
+    assert_eq!(
+        (e.liveness_checks, e.enr_seq, e.added_at),
+        (0, 0, None),
+        "a fresh object"
+    );
     // Self is refused by both.
     let me = Node::with_hash(
         "11.255.255.1".parse().unwrap(),

@@ -215,9 +215,14 @@ fn a_pong_with_a_wrong_token_proves_the_endpoint_only_in_2018() {
         let (bytes, _) = packet::encode(&pong, &a.id);
         let at = t0() + Duration::from_secs(1);
         net.peers[1].handle_packet(at, addr(0), &bytes);
-        let proved = net.db(1).last_pong(&a.id) == crate::clock::SimTime::from_unix_secs(at.unix_secs() as u64);
+        let proved = net.db(1).last_pong(&a.id)
+            == crate::clock::SimTime::from_unix_secs(at.unix_secs() as u64);
         assert_eq!(proved, proves, "{profile}");
-        assert_eq!(net.peers[1].stats().unsolicited, u64::from(!proves), "{profile}");
+        assert_eq!(
+            net.peers[1].stats().unsolicited,
+            u64::from(!proves),
+            "{profile}"
+        );
     }
 }
 
@@ -236,7 +241,8 @@ fn revalidation_fetches_newer_records_only_in_2019() {
             net.start(i);
         }
         net.run_until(t0() + Duration::from_secs(120));
-        let sent = |k: PacketKind| -> u64 { net.peers.iter().map(|p| p.stats().sent[k.index()]).sum() };
+        let sent =
+            |k: PacketKind| -> u64 { net.peers.iter().map(|p| p.stats().sent[k.index()]).sum() };
         let (req, resp) = (sent(PacketKind::EnrRequest), sent(PacketKind::EnrResponse));
         let with_seq = net
             .peers
