@@ -312,15 +312,17 @@ impl Table {
         AddOutcome::Added
     }
 
-    /// A revalidation succeeded: the entry moves to the front, keeping its object (geth 2018's
-    /// `b.bump(last)`, table.go:470); its liveness count goes up and its ENR seq becomes
-    /// `enr_seq` if a newer record was fetched (geth 2019, table.go:329-345). Returns whether it
-    /// was still in bucket `bi`.
-    pub fn revalidated(&mut self, bi: usize, id: &NodeId, enr_seq: Option<u64>) -> bool {
+    /// A revalidation of `last` (the entry as [`Table::node_to_revalidate`] gave it) succeeded:
+    /// if its node is still in bucket `bi`, that object goes back to the front with one more
+    /// liveness check and, if a newer record was fetched, its ENR seq. geth stores the object it
+    /// pinged, whatever replaced it meanwhile (2018: `b.bump(last)`, table.go:470; 2019:
+    /// `bumpInBucket(b, last)`, table.go:329-345). Returns whether the node was there.
+    pub fn revalidated(&mut self, bi: usize, last: &Entry, enr_seq: Option<u64>) -> bool {
         let b = &mut self.buckets[bi];
-        match b.entries.iter().position(|e| e.node.id == *id) {
+        match b.entries.iter().position(|e| e.node.id == last.node.id) {
             Some(i) => {
-                let mut e = b.entries.remove(i);
+                b.entries.remove(i);
+                let mut e = last.clone();
                 e.liveness_checks += 1;
                 if let Some(seq) = enr_seq {
                     e.enr_seq = e.enr_seq.max(seq);
@@ -330,15 +332,6 @@ impl Table {
             }
             None => false,
         }
-    }
-
-    /// The ENR seq the table holds for `id` in bucket `bi`, if it is an entry there.
-    pub fn enr_seq(&self, bi: usize, id: &NodeId) -> Option<u64> {
-        self.buckets[bi]
-            .entries
-            .iter()
-            .find(|e| e.node.id == *id)
-            .map(|e| e.enr_seq)
     }
 
     fn bump_with(&mut self, bi: usize, entry: Entry) -> bool {
@@ -376,7 +369,7 @@ impl Table {
     /// geth's `nodeToRevalidate`: the last entry of the first non-empty bucket in a random
     /// permutation of the buckets. That bucket is uniformly distributed over the non-empty
     /// buckets, which is how it is drawn here (one draw instead of a permutation).
-    pub fn node_to_revalidate<R: Rng + ?Sized>(&self, rng: &mut R) -> Option<(usize, Node)> {
+    pub fn node_to_revalidate<R: Rng + ?Sized>(&self, rng: &mut R) -> Option<(usize, Entry)> {
         let non_empty = self
             .buckets
             .iter()
@@ -393,7 +386,7 @@ impl Table {
             .filter(|(_, b)| !b.entries.is_empty())
             .nth(pick)
             .expect("counted");
-        b.entries.last().map(|e| (bi, e.node))
+        b.entries.last().map(|e| (bi, e.clone()))
     }
 
     /// geth's `replace`, after `last` failed revalidation: if it is still the last entry of bucket

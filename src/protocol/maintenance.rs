@@ -15,6 +15,7 @@ use crate::clock::SimTime;
 use crate::lookup::Lookup;
 use crate::node::{Node, NodeHash, NodeId};
 use crate::packet::{EnrRequest, FindNode, Packet, PacketKind};
+use crate::table::Entry;
 
 impl Peer {
     /// geth's `loadSeedNodes`: seeds from the database plus the bootnodes, added like any node.
@@ -304,8 +305,9 @@ impl Peer {
     pub(super) fn do_revalidate(&mut self, now: SimTime) {
         match self.table.node_to_revalidate(&mut self.rng) {
             None => self.arm_revalidation(now),
-            Some((bucket, node)) => {
-                self.send_ping(now, &node, Purpose::Revalidate { bucket, node });
+            Some((bucket, last)) => {
+                let node = last.node;
+                self.send_ping(now, &node, Purpose::Revalidate { bucket, last });
             }
         }
     }
@@ -324,17 +326,23 @@ impl Peer {
     /// A revalidation PONG came back announcing `seq` (EIP-868; 0 without). geth-2019 first
     /// fetches the record when it is newer than the entry's (table.go:329-336: `RequestENR`,
     /// which bonds first); the revalidation ends when that is done.
-    fn revalidation_answered(&mut self, now: SimTime, bucket: usize, node: Node, seq: u64) {
-        let newer = self
-            .table
-            .enr_seq(bucket, &node.id)
-            .is_some_and(|have| have < seq);
-        if !(self.cfg.profile.rules().enr() && newer) {
-            return self.finish_revalidation(now, bucket, &node.id, None);
+    fn revalidation_answered(&mut self, now: SimTime, bucket: usize, last: Entry, seq: u64) {
+        if !(self.cfg.profile.rules().enr() && last.enr_seq < seq) {
+            return self.finish_revalidation(now, bucket, &last, None);
         }
         self.stats.enr_requests += 1;
         let op = self.next_id();
-        self.enr_ops.insert(op, EnrOp { to: node, bucket });
+        self.enr_ops.insert(op, EnrOp { bucket, last });
+        // The revalidation goroutine reaches `ensureBond` after the read loop has handled what
+        // arrived with the PONG (the target's ping-back, which records its PING): a timer at this
+        // instant runs after this instant's packets.
+        self.set_timer(now, Timer::EnrStart(op));
+    }
+
+    pub(super) fn start_enr_request(&mut self, now: SimTime, op: u64) {
+        let Some(node) = self.enr_ops.get(&op).map(|o| o.last.node) else {
+            return;
+        };
         let fails = self.db.find_fails(&node.id);
         let since_ping = now.saturating_since(self.db.last_ping(&node.id));
         let bond = self.cfg.profile.rules().bond_before_findnode(
@@ -351,7 +359,7 @@ impl Peer {
     }
 
     fn send_enr_request(&mut self, now: SimTime, op: u64) {
-        let Some(to) = self.enr_ops.get(&op).map(|o| o.to) else {
+        let Some(to) = self.enr_ops.get(&op).map(|o| o.last.node) else {
             return;
         };
         let req = Packet::EnrRequest(EnrRequest {
@@ -373,15 +381,15 @@ impl Peer {
             if seq.is_some() {
                 self.stats.enr_responses += 1;
             }
-            self.finish_revalidation(now, o.bucket, &o.to.id, seq);
+            self.finish_revalidation(now, o.bucket, &o.last, seq);
         }
     }
 
     /// A revalidation ended with an answer: the entry moves to the front and counts one more
     /// liveness check; the next revalidation is armed only now (geth re-arms its timer when
     /// `doRevalidate` returns).
-    fn finish_revalidation(&mut self, now: SimTime, bucket: usize, id: &NodeId, seq: Option<u64>) {
-        self.table.revalidated(bucket, id, seq);
+    fn finish_revalidation(&mut self, now: SimTime, bucket: usize, last: &Entry, seq: Option<u64>) {
+        self.table.revalidated(bucket, last, seq);
         self.stats.revalidated_ok += 1;
         self.arm_revalidation(now);
     }
@@ -389,8 +397,8 @@ impl Peer {
     /// A pending request got its answer; `seq` is the ENR seq a PONG or ENRRESPONSE carried.
     pub(super) fn on_reply(&mut self, now: SimTime, purpose: Purpose, seq: Option<u64>) {
         match purpose {
-            Purpose::Revalidate { bucket, node } => {
-                self.revalidation_answered(now, bucket, node, seq.unwrap_or(0))
+            Purpose::Revalidate { bucket, last } => {
+                self.revalidation_answered(now, bucket, last, seq.unwrap_or(0))
             }
             Purpose::PingBack(n) => self.add_through_ping(now, n),
             Purpose::Bond(op) => self.bonded(now, op),
@@ -403,10 +411,11 @@ impl Peer {
     /// A pending request timed out.
     pub(super) fn on_timeout(&mut self, now: SimTime, purpose: Purpose) {
         match purpose {
-            Purpose::Revalidate { bucket, node } => {
-                match self.table.replace(bucket, &node.id, &mut self.rng) {
+            Purpose::Revalidate { bucket, last } => {
+                let id = last.node.id;
+                match self.table.replace(bucket, &id, &mut self.rng) {
                     Some(_) => self.stats.revalidated_replaced += 1,
-                    None if !self.table.contains(&node.id) => self.stats.revalidated_deleted += 1,
+                    None if !self.table.contains(&id) => self.stats.revalidated_deleted += 1,
                     None => {}
                 }
                 self.arm_revalidation(now);

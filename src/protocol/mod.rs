@@ -29,7 +29,7 @@ use crate::lookup::Lookup;
 use crate::node::{Node, NodeId};
 use crate::nodedb::{NodeDb, Storage};
 use crate::packet::PacketKind;
-use crate::table::Table;
+use crate::table::{Entry, Table};
 
 pub use config::{ConfigError, ProtocolConfig, SeedStrategy};
 pub use profile::Profile;
@@ -160,14 +160,17 @@ enum Timer {
     PendingDeadline,
     /// After bonding, the pause that lets the remote ping back before FINDNODE is sent.
     BondWait(u64),
+    /// geth-2019's `RequestENR` of this op begins (its `ensureBond` reads the database).
+    EnrStart(u64),
 }
 
 /// What a pending reply is for (geth's per-request callbacks).
 #[derive(Clone, Debug)]
 enum Purpose {
+    /// The entry object pinged (geth keeps it and stores it back on success).
     Revalidate {
         bucket: usize,
-        node: Node,
+        last: Entry,
     },
     PingBack(Node),
     Bond(u64),
@@ -198,8 +201,8 @@ struct Pending {
 /// (table.go:329-336): bond, ask, then finish the revalidation.
 #[derive(Clone, Debug)]
 struct EnrOp {
-    to: Node,
     bucket: usize,
+    last: Entry,
 }
 
 /// A FINDNODE query of a lookup, possibly bonding first.
@@ -351,6 +354,7 @@ impl Peer {
             }
             Timer::PendingDeadline => self.expire_pending(now),
             Timer::BondWait(op) => self.send_after_bond(now, op),
+            Timer::EnrStart(op) => self.start_enr_request(now, op),
         }
     }
 

@@ -31,6 +31,17 @@ fn with_ip(n: Node, ip: &str) -> Node {
     Node::with_hash(ip.parse().unwrap(), n.udp, n.tcp, n.id, *n.hash())
 }
 
+/// The entry of `id` in bucket `bi`, revalidated successfully (as the protocol does it).
+fn reval(t: &mut Table, bi: usize, id: &NodeId, seq: Option<u64>) -> bool {
+    let last = (bi < t.config().n_buckets)
+        .then(|| t.bucket(bi).0.iter().find(|e| e.node.id == *id).cloned())
+        .flatten();
+    match last {
+        Some(last) => t.revalidated(bi, &last, seq),
+        None => false,
+    }
+}
+
 fn table() -> Table {
     let me = Node::with_hash(
         "11.255.255.1".parse().unwrap(),
@@ -62,9 +73,9 @@ fn add_puts_new_nodes_in_front_and_bump_moves_them() {
     }
     let ids = |t: &Table| t.bucket(10).0.iter().map(|e| e.node.id).collect::<Vec<_>>();
     assert_eq!(ids(&t), vec![c.id, b.id, a.id]);
-    assert!(t.revalidated(10, &a.id, None));
+    assert!(reval(&mut t, 10, &a.id, None));
     assert!(
-        !t.revalidated(9, &a.id, None),
+        !reval(&mut t, 9, &a.id, None),
         "revalidation bumps in the bucket it drew"
     );
     assert_eq!(ids(&t), vec![a.id, c.id, b.id]);
@@ -179,7 +190,7 @@ fn replace_promotes_a_replacement_only_if_the_node_is_still_last() {
     let last = t.bucket(16).0.last().unwrap().node;
     assert_eq!(last.id, node_at(256, 0).id);
     // Moved meanwhile: nothing happens.
-    t.revalidated(16, &last.id, None);
+    reval(&mut t, 16, &last.id, None);
     assert_eq!(t.replace(16, &last.id, &mut rng), None);
     assert_eq!(t.len(), 16);
     // Still last: a replacement takes its place.
@@ -207,7 +218,7 @@ fn revalidation_picks_the_last_entry_of_a_random_nonempty_bucket() {
     let mut seen = std::collections::BTreeSet::new();
     for _ in 0..50 {
         let (bi, n) = t.node_to_revalidate(&mut rng).unwrap();
-        assert_eq!(t.bucket(bi).0.last().unwrap().node.id, n.id);
+        assert_eq!(t.bucket(bi).0.last().unwrap().node.id, n.node.id);
         seen.insert(bi);
     }
     assert_eq!(seen.into_iter().collect::<Vec<_>>(), vec![10, 16]);
@@ -363,7 +374,7 @@ fn seen_adds_append_and_verified_adds_reset_the_entry() {
         "present: not moved"
     );
     assert_eq!(ids(&t), vec![a.id, b.id, c.id]);
-    assert!(t.revalidated(10, &c.id, Some(1)));
+    assert!(reval(&mut t, 10, &c.id, Some(1)));
     assert_eq!(ids(&t), vec![c.id, a.id, b.id]);
     let e = &t.bucket(10).0[0];
     assert_eq!(
@@ -403,10 +414,33 @@ fn only_revalidated_entries_answer_findnode_and_reach_the_database() {
     let target = hash_at(250, 7);
     assert_eq!(t.closest(&target, 16).len(), 2);
     assert!(t.closest_checked(&target, 16).is_empty());
-    assert!(t.revalidated(t.bucket_index(b.hash()), &b.id, None));
+    let bi = t.bucket_index(b.hash());
+    assert!(reval(&mut t, bi, &b.id, None));
     assert_eq!(t.closest_checked(&target, 16), vec![b]);
     let later = t0() + Duration::from_secs(300);
     let five = Duration::from_secs(300);
     assert_eq!(t.live_nodes(later, five, true), vec![b]);
     assert_eq!(t.live_nodes(later, five, false).len(), 2);
+}
+
+/// A revalidation stores back the object it pinged, with one more liveness check, even if a
+/// PING replaced the entry with a fresh object meanwhile (2019: `bumpInBucket(b, last)`,
+/// table.go:345; 2018: `b.bump(last)`, table.go:470).
+#[test]
+fn a_revalidation_restores_the_object_it_pinged() {
+    let mut t = table();
+    let a = node_at(250, 1);
+    t.add_seen(a, t0());
+    let last = t.bucket(10).0[0].clone();
+    assert_eq!(
+        t.add_verified(a, t0() + Duration::from_secs(1)),
+        AddOutcome::Bumped
+    );
+    assert_eq!(t.bucket(10).0[0].added_at, None, "the PING's fresh object");
+    assert!(t.revalidated(10, &last, Some(1)));
+    let e = &t.bucket(10).0[0];
+    assert_eq!(
+        (e.added_at, e.liveness_checks, e.enr_seq),
+        (Some(t0()), 1, 1)
+    );
 }
