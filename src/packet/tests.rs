@@ -55,9 +55,20 @@ fn kinds() {
         assert_eq!(PacketKind::from_type(*k as u8), Some(*k));
     }
     let names: Vec<_> = PacketKind::ALL.iter().map(|k| k.name()).collect();
-    assert_eq!(names, ["ping", "pong", "findnode", "neighbors"]);
+    assert_eq!(
+        names,
+        [
+            "ping",
+            "pong",
+            "findnode",
+            "neighbors",
+            "enrrequest",
+            "enrresponse"
+        ]
+    );
+    assert_eq!(PacketKind::ALL.len(), PacketKind::COUNT);
     assert_eq!(PacketKind::from_type(0), None);
-    assert_eq!(PacketKind::from_type(5), None);
+    assert_eq!(PacketKind::from_type(7), None);
 }
 
 #[test]
@@ -93,6 +104,7 @@ fn pong_exact_bytes() {
         to: Endpoint::new(v4("10.0.0.1"), 30303, 0),
         reply_tok: [0x22; 32],
         expiration: 1,
+        enr_seq: None,
     });
     // Body by hand:
     // - endpoint: IP 0x84 0a 00 00 01 (5), UDP 30303 = 0x765f as 0x82 76 5f (3), TCP 0 as the
@@ -118,22 +130,26 @@ fn round_trips() {
         from: ep4.clone(),
         to: ep6.clone(),
         expiration: EXP,
+        enr_seq: Some(u64::MAX),
     }));
     round_trip(Packet::Ping(Ping {
         version: PING_VERSION,
         from: ep6.clone(),
         to: ep4.clone(),
         expiration: u64::MAX,
+        enr_seq: None,
     }));
     round_trip(Packet::Pong(Pong {
         to: ep4.clone(),
         reply_tok: [0xfe; 32],
         expiration: 0,
+        enr_seq: Some(0),
     }));
     round_trip(Packet::Pong(Pong {
         to: ep6.clone(),
         reply_tok: [0; 32],
         expiration: EXP,
+        enr_seq: None,
     }));
     round_trip(Packet::FindNode(FindNode {
         target: NodeId([0; 64]),
@@ -194,15 +210,27 @@ fn max_encoded_len_bounds_every_kind() {
             from: ep6.clone(),
             to: ep6.clone(),
             expiration: u64::MAX,
+            enr_seq: Some(u64::MAX),
         }),
         Packet::Pong(Pong {
-            to: ep6,
+            to: ep6.clone(),
             reply_tok: [0xff; 32],
             expiration: u64::MAX,
+            enr_seq: Some(u64::MAX),
         }),
         Packet::FindNode(FindNode {
             target: NodeId([0xff; 64]),
             expiration: u64::MAX,
+        }),
+        Packet::EnrRequest(EnrRequest {
+            expiration: u64::MAX,
+        }),
+        Packet::EnrResponse(EnrResponse {
+            reply_tok: [0xff; 32],
+            record: enr_record(
+                &Node::new(ep6.ip, 65535, 65535, NodeId([0xff; 64])),
+                u64::MAX,
+            ),
         }),
     ];
     for p in packets {
@@ -232,6 +260,8 @@ fn eip8_vectors() {
             from: Endpoint::new(v4("127.0.0.1"), 3322, 5544),
             to: Endpoint::new(v6("::1"), 2222, 3333),
             expiration: 1136239445,
+            // Its tail is `01 02`: geth 2019 reads the first element as the ENR seq.
+            enr_seq: Some(1),
         })
     );
 
@@ -252,6 +282,8 @@ fn eip8_vectors() {
             from: Endpoint::new(v6("2001:db8:3c4d:15::abcd:ef12"), 3322, 5544),
             to: Endpoint::new(v6("2001:db8:85a3:8d3:1319:8a2e:370:7348"), 2222, 33338),
             expiration: 1136239445,
+            // Its tail starts with a list, which is no seq.
+            enr_seq: None,
         })
     );
 
@@ -272,6 +304,8 @@ fn eip8_vectors() {
             to: Endpoint::new(v6("2001:db8:85a3:8d3:1319:8a2e:370:7348"), 2222, 33338),
             reply_tok: tok,
             expiration: 1136239445,
+            // Its tail starts with a list: no seq.
+            enr_seq: None,
         })
     );
 
@@ -463,6 +497,8 @@ fn ping_extra_elements_are_ignored_if_well_formed() {
         from: Endpoint::new(v4("1.2.3.4"), 1, 2),
         to: Endpoint::new(v6("::2"), 3, 4),
         expiration: EXP,
+        // The first extra element is an integer, which geth 2019 reads as the ENR seq.
+        enr_seq: Some(0x9999),
     });
     let s = NodeId([8; 64]);
     // Two extra elements (a string and a list), then junk after the body.
@@ -561,6 +597,435 @@ fn expiry_boundaries() {
     assert_eq!(expiration_at(now, Duration::ZERO), exp);
 }
 
+// ---------------------------------------------------------------------------------------------
+// EIP-868: the ENR seq in PING and PONG, ENRREQUEST, ENRRESPONSE and node records.
+
+/// Packet sizes as geth 3a4a3d080b sends them, computed from its source: IPv4, ports 30303, a
+/// 4-byte expiration (any Unix time from 2004 to 2106).
+#[test]
+fn sizes_match_geth() {
+    let size = |p: Packet| encode(&p, &NodeId([1; 64])).0.len();
+    let ping = |tcp: u16, enr_seq: Option<u64>| {
+        Packet::Ping(Ping {
+            version: PING_VERSION,
+            from: Endpoint::new(v4("10.0.0.1"), 30303, tcp),
+            to: Endpoint::new(v4("10.0.0.2"), 30303, 0),
+            expiration: EXP,
+            enr_seq,
+        })
+    };
+    let pong = |tcp: u16, enr_seq: Option<u64>| {
+        Packet::Pong(Pong {
+            to: Endpoint::new(v4("10.0.0.1"), 30303, tcp),
+            reply_tok: [7; 32],
+            expiration: EXP,
+            enr_seq,
+        })
+    };
+    // 2018 (no seq); 2019 with a one-byte seq (0 to 127) and a two-byte one; 2019 from a local
+    // record without "tcp".
+    assert_eq!(size(ping(30303, None)), 127);
+    assert_eq!(size(ping(30303, Some(1))), 128);
+    assert_eq!(size(ping(30303, Some(0))), 128);
+    assert_eq!(size(ping(30303, Some(128))), 129);
+    assert_eq!(size(ping(0, Some(1))), 126);
+    assert_eq!(size(pong(30303, None)), 149);
+    assert_eq!(size(pong(30303, Some(1))), 150);
+    assert_eq!(size(pong(30303, Some(128))), 151);
+    assert_eq!(size(pong(0, Some(1))), 148);
+    assert_eq!(
+        size(Packet::FindNode(FindNode {
+            target: NodeId([9; 64]),
+            expiration: EXP,
+        })),
+        171
+    );
+    let neighbors = |k: u8, tcp: u16| {
+        let nodes = (0..k)
+            .map(|i| Node::new(v4("10.0.1.1"), 30303, tcp, NodeId([i; 64])))
+            .collect();
+        size(Packet::Neighbors(Neighbors {
+            nodes,
+            expiration: EXP,
+        }))
+    };
+    assert_eq!(neighbors(0, 30303), 105);
+    assert_eq!(neighbors(1, 30303), 186);
+    assert_eq!(neighbors(4, 30303), 425);
+    assert_eq!(neighbors(12, 30303), 1057);
+    assert_eq!(neighbors(12, 0), 1033);
+    assert_eq!(
+        size(Packet::EnrRequest(EnrRequest { expiration: EXP })),
+        104
+    );
+    let response = |tcp: u16, seq: u64| {
+        let record = enr_record(&Node::new(v4("10.0.0.1"), 30303, tcp, NodeId([3; 64])), seq);
+        let len = record.len();
+        let packet = size(Packet::EnrResponse(EnrResponse {
+            reply_tok: [5; 32],
+            record,
+        }));
+        (len, packet)
+    };
+    assert_eq!(response(30303, 1), (141, 274));
+    assert_eq!(response(30303, 0), (141, 274));
+    assert_eq!(response(0, 1), (134, 267));
+    assert_eq!(response(30303, 128), (142, 275));
+}
+
+#[test]
+fn enr_record_layout() {
+    // An ID whose last byte (Y's lowest) is odd: the key starts with 0x03.
+    let id = NodeId(std::array::from_fn(|i| i as u8));
+    let n = Node::new(v4("10.0.0.1"), 30303, 30304, id);
+    let record = enr_record(&n, 5);
+    let rlp = Rlp::new(&record);
+    assert_eq!(rlp.payload_info().unwrap().total(), record.len());
+    let items: Vec<Rlp<'_>> = rlp.iter().collect();
+    assert_eq!(items.len(), 12);
+    assert_eq!(items[0].data().unwrap().len(), 64);
+    assert_eq!(items[1].as_val::<u64>().unwrap(), 5);
+    let keys: Vec<&[u8]> = items[2..]
+        .iter()
+        .step_by(2)
+        .map(|k| k.data().unwrap())
+        .collect();
+    let want: [&[u8]; 5] = [b"id", b"ip", b"secp256k1", b"tcp", b"udp"];
+    assert_eq!(keys, want);
+    assert_eq!(items[3].data().unwrap(), b"v4");
+    assert_eq!(items[5].data().unwrap(), [10, 0, 0, 1]);
+    let key = items[7].data().unwrap();
+    assert_eq!(key.len(), 33);
+    assert_eq!(key[0], 0x03);
+    assert_eq!(&key[1..], &id.0[..32]);
+    assert_eq!(items[9].as_val::<u16>().unwrap(), 30304);
+    assert_eq!(items[11].as_val::<u16>().unwrap(), 30303);
+
+    // Even Y: 0x02. IPv6: 16 bytes under "ip". TCP 0: no "tcp".
+    let even = NodeId([2; 64]);
+    let v6_record = enr_record(&Node::new(v6("2001:db8::7"), 30303, 0, even), 0);
+    let items: Vec<Rlp<'_>> = Rlp::new(&v6_record).iter().collect();
+    assert_eq!(items.len(), 10);
+    assert_eq!(items[1].as_val::<u64>().unwrap(), 0);
+    assert_eq!(items[5].data().unwrap().len(), 16);
+    assert_eq!(items[7].data().unwrap()[0], 0x02);
+    let keys: Vec<&[u8]> = items[2..]
+        .iter()
+        .step_by(2)
+        .map(|k| k.data().unwrap())
+        .collect();
+    let want: [&[u8]; 4] = [b"id", b"ip", b"secp256k1", b"udp"];
+    assert_eq!(keys, want);
+    assert_eq!(v6_record.len(), 134 + 12);
+
+    // Deterministic, and the stand-in signature changes with the content, as a real one would.
+    assert_eq!(enr_record(&n, 5), record);
+    let sig = |r: &[u8]| Rlp::new(r).at(0).unwrap().data().unwrap().to_vec();
+    assert_ne!(sig(&enr_record(&n, 6)), sig(&record));
+    let moved = Node::new(v4("10.0.0.2"), 30303, 30304, id);
+    assert_ne!(sig(&enr_record(&moved, 5)), sig(&record));
+    for seq in [0, 1, 127, 128, 255, 256, u64::MAX] {
+        assert_eq!(enr_seq(&enr_record(&n, seq)), Some(seq));
+    }
+}
+
+/// The body of a PONG to `1.2.3.4` with `extra_items` raw elements after the expiration.
+fn pong_body(extra: &[u8], extra_items: usize) -> Vec<u8> {
+    let mut s = RlpStream::new_list(3 + extra_items);
+    s.append(&Endpoint::new(v4("1.2.3.4"), 1, 2));
+    s.append(&&[6u8; 32][..]);
+    s.append(&EXP);
+    s.append_raw(extra, extra_items);
+    s.out().to_vec()
+}
+
+#[test]
+fn ping_and_pong_write_the_seq_as_one_more_element() {
+    let ping = Ping {
+        version: PING_VERSION,
+        from: Endpoint::new(v4("10.0.0.1"), 30303, 30303),
+        to: Endpoint::new(v4("10.0.0.2"), 30303, 0),
+        expiration: EXP,
+        enr_seq: None,
+    };
+    let pong = Pong {
+        to: Endpoint::new(v4("10.0.0.1"), 30303, 30303),
+        reply_tok: [7; 32],
+        expiration: EXP,
+        enr_seq: None,
+    };
+    let body = |p: Packet| encode(&p, &NodeId::ZERO).0[HEAD_SIZE + 1..].to_vec();
+    let payload = |body: &[u8]| {
+        let info = Rlp::new(body).payload_info().unwrap();
+        assert_eq!(info.total(), body.len());
+        body[info.header_len..].to_vec()
+    };
+    let tails: [(u64, &[u8]); 5] = [
+        (0, &[0x80]),
+        (1, &[0x01]),
+        (127, &[0x7f]),
+        (128, &[0x81, 0x80]),
+        (
+            u64::MAX,
+            &[0x88, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
+        ),
+    ];
+    for (seq, tail) in tails {
+        let cases = [
+            (
+                body(Packet::Ping(ping.clone())),
+                body(Packet::Ping(Ping {
+                    enr_seq: Some(seq),
+                    ..ping.clone()
+                })),
+            ),
+            (
+                body(Packet::Pong(pong.clone())),
+                body(Packet::Pong(Pong {
+                    enr_seq: Some(seq),
+                    ..pong.clone()
+                })),
+            ),
+        ];
+        for (without, with) in cases {
+            // The named fields stay as they are and the seq comes last, inside the list.
+            assert_eq!(payload(&with), [payload(&without), tail.to_vec()].concat());
+        }
+    }
+}
+
+/// geth 2019's `seqFromTail`: the first tail element if it decodes as a `uint64`, otherwise
+/// nothing (geth: 0); the packet decodes either way, as a 2018 decoder would.
+#[test]
+fn the_seq_is_read_from_the_tail_as_geth_2019_does() {
+    let s = NodeId([8; 64]);
+    let seqs = |tail: &[u8], items: usize| {
+        let ping = match decode(&datagram(&s, 1, &ping_body(tail, items)))
+            .unwrap()
+            .packet
+        {
+            Packet::Ping(p) => p,
+            other => panic!("{other:?}"),
+        };
+        let pong = match decode(&datagram(&s, 2, &pong_body(tail, items)))
+            .unwrap()
+            .packet
+        {
+            Packet::Pong(p) => p,
+            other => panic!("{other:?}"),
+        };
+        // The named fields are decoded whatever the tail.
+        assert_eq!((ping.expiration, pong.expiration), (EXP, EXP));
+        assert_eq!(pong.reply_tok, [6; 32]);
+        assert_eq!(ping.enr_seq, pong.enr_seq, "{tail:02x?}");
+        ping.enr_seq
+    };
+    assert_eq!(seqs(&[], 0), None);
+    assert_eq!(seqs(&[0x01], 1), Some(1));
+    assert_eq!(seqs(&[0x80], 1), Some(0));
+    assert_eq!(seqs(&[0x82, 0x01, 0x00], 1), Some(256));
+    assert_eq!(
+        seqs(&[0x88, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff], 1),
+        Some(u64::MAX)
+    );
+    // Only the first element counts; the others are skipped.
+    assert_eq!(seqs(&[0x05, 0xc0, 0x83, 1, 2, 3], 3), Some(5));
+    assert_eq!(seqs(&[0xc0, 0x05], 2), None);
+    // Not a uint64 in geth's canonical form: a list, nine bytes, a leading zero, a one-byte
+    // string holding a byte under 0x80, a zero byte.
+    let not_seqs: [&[u8]; 5] = [
+        &[0xc1, 0x01],
+        &[0x89, 1, 0, 0, 0, 0, 0, 0, 0, 0],
+        &[0x82, 0x00, 0x01],
+        &[0x81, 0x05],
+        &[0x00],
+    ];
+    for tail in not_seqs {
+        assert_eq!(seqs(tail, 1), None, "{tail:02x?}");
+    }
+}
+
+#[test]
+fn enr_request_and_response_bytes_and_round_trips() {
+    // ENRREQUEST: [Expiration], the expiration as 0x84 + 4 bytes: 0xc5 and 5 bytes.
+    let (bytes, _) = encode(
+        &Packet::EnrRequest(EnrRequest { expiration: EXP }),
+        &NodeId::ZERO,
+    );
+    assert_eq!(bytes[HEAD_SIZE], 5);
+    assert_eq!(
+        &bytes[HEAD_SIZE + 1..],
+        &[0xc5, 0x84, 0x5b, 0x3a, 0xbc, 0x94]
+    );
+    // ENRRESPONSE: [ReplyTok, Record]: the token (0xa0 + 32 bytes), then the record as it is;
+    // payload 33 + 141 = 174 = 0xae, so the long list header 0xf8 0xae.
+    let record = enr_record(&node(1, v4("10.0.0.1")), 1);
+    assert_eq!(record.len(), 141);
+    let p = Packet::EnrResponse(EnrResponse {
+        reply_tok: [0x33; 32],
+        record: record.clone(),
+    });
+    let (bytes, _) = encode(&p, &NodeId::ZERO);
+    assert_eq!(bytes[HEAD_SIZE], 6);
+    let body = &bytes[HEAD_SIZE + 1..];
+    assert_eq!(&body[..3], &[0xf8, 0xae, 0xa0]);
+    assert_eq!(&body[3..35], &[0x33; 32]);
+    assert_eq!(&body[35..], &record[..]);
+    // ENRRESPONSE has no expiration and never expires.
+    assert_eq!(p.expiration(), u64::MAX);
+
+    for expiration in [0, 1, EXP, u64::MAX] {
+        round_trip(Packet::EnrRequest(EnrRequest { expiration }));
+    }
+    for (n, seq) in [
+        (node(1, v4("10.0.0.1")), 1),
+        (node(2, v6("2001:db8::1")), u64::MAX),
+        (Node::new(v4("10.0.0.3"), 30303, 0, NodeId([3; 64])), 0),
+    ] {
+        round_trip(Packet::EnrResponse(EnrResponse {
+            reply_tok: [seq as u8; 32],
+            record: enr_record(&n, seq),
+        }));
+    }
+}
+
+#[test]
+fn enr_packets_skip_well_formed_tails() {
+    let s = NodeId::ZERO;
+    let mut r = RlpStream::new_list(3);
+    r.append(&EXP).append(&1u8).begin_list(1).append(&2u8);
+    assert_eq!(
+        decode(&datagram(&s, 5, &r.out())).unwrap().packet,
+        Packet::EnrRequest(EnrRequest { expiration: EXP })
+    );
+    let record = enr_record(&node(1, v4("10.0.0.1")), 9);
+    let mut r = RlpStream::new_list(3);
+    r.append(&&[4u8; 32][..]);
+    r.append_raw(&record, 1);
+    r.append(&"later");
+    assert_eq!(
+        decode(&datagram(&s, 6, &r.out())).unwrap().packet,
+        Packet::EnrResponse(EnrResponse {
+            reply_tok: [4; 32],
+            record,
+        })
+    );
+    // Missing fields, and bodies that are no list.
+    assert!(is_rlp_err(decode(&datagram(&s, 5, &[0xc0]))));
+    assert!(is_rlp_err(decode(&datagram(&s, 5, &[0x84, 1, 2, 3, 4]))));
+    let mut r = RlpStream::new_list(1);
+    r.append(&&[4u8; 32][..]);
+    assert!(is_rlp_err(decode(&datagram(&s, 6, &r.out()))));
+    assert!(is_rlp_err(decode(&datagram(&s, 6, &[]))));
+}
+
+/// An ENRRESPONSE body around a raw token item and a raw record.
+fn enr_response_body(tok: &[u8], record: &[u8]) -> Vec<u8> {
+    let mut s = RlpStream::new_list(2);
+    s.append_raw(tok, 1);
+    s.append_raw(record, 1);
+    s.out().to_vec()
+}
+
+/// A list around raw items.
+fn raw_list(items: &[Vec<u8>]) -> Vec<u8> {
+    let mut s = RlpStream::new_list(items.len());
+    for item in items {
+        s.append_raw(item, 1);
+    }
+    s.out().to_vec()
+}
+
+#[test]
+fn enr_responses_with_bad_records_or_tokens_are_rejected() {
+    let s = NodeId::ZERO;
+    let good = enr_record(&node(1, v4("10.0.0.1")), 1);
+    let tok = rlp::encode(&&[1u8; 32][..]).to_vec();
+    let response =
+        |tok: &[u8], record: &[u8]| decode(&datagram(&s, 6, &enr_response_body(tok, record)));
+    assert!(response(&tok, &good).is_ok());
+    // Tokens of the wrong length, or a list.
+    for len in [0, 31, 33] {
+        let bad = rlp::encode(&vec![1u8; len]).to_vec();
+        assert!(is_rlp_err(response(&bad, &good)), "{len}-byte token");
+    }
+    assert!(is_rlp_err(response(
+        &raw_list(std::slice::from_ref(&tok)),
+        &good
+    )));
+    // A truncated record: its header promises a byte more than the body holds.
+    assert!(is_rlp_err(response(&tok, &good[..good.len() - 1])));
+    // A record that is not a list: the same bytes as a string.
+    assert!(is_rlp_err(response(&tok, &rlp::encode(&good))));
+
+    // Records that are lists, but not records geth decodes. Each is checked by `enr_seq` too.
+    let items: Vec<Vec<u8>> = Rlp::new(&good)
+        .iter()
+        .map(|r| r.as_raw().to_vec())
+        .collect();
+    let with = |f: &dyn Fn(&mut Vec<Vec<u8>>)| {
+        let mut v = items.clone();
+        f(&mut v);
+        raw_list(&v)
+    };
+    let bad_records = [
+        ("empty", raw_list(&[])),
+        ("signature only", raw_list(&items[..1])),
+        (
+            "incomplete pair",
+            with(&|v| {
+                v.pop();
+            }),
+        ),
+        ("signature a list", with(&|v| v[0] = raw_list(&[]))),
+        (
+            "seq with a leading zero",
+            with(&|v| v[1] = vec![0x82, 0, 1]),
+        ),
+        (
+            "seq of nine bytes",
+            with(&|v| v[1] = vec![0x89, 1, 0, 0, 0, 0, 0, 0, 0, 0]),
+        ),
+        ("seq a list", with(&|v| v[1] = raw_list(&[]))),
+        ("key a list", with(&|v| v[2] = raw_list(&[]))),
+        (
+            "keys out of order",
+            with(&|v| {
+                v.swap(2, 4);
+                v.swap(3, 5);
+            }),
+        ),
+        ("a duplicate key", with(&|v| v[4] = v[2].clone())),
+        // Well-formed otherwise, one byte over geth's limit.
+        (
+            "301 bytes",
+            with(&|v| {
+                v.push(rlp::encode(&"zz").to_vec());
+                v.push(rlp::encode(&vec![7u8; 154]).to_vec());
+            }),
+        ),
+    ];
+    for (what, record) in &bad_records {
+        assert!(is_rlp_err(response(&tok, record)), "{what}");
+        assert_eq!(enr_seq(record), None, "{what}");
+    }
+    // The limit itself is fine; so is any signature length, which geth checks only when it
+    // verifies the record.
+    let at_limit = with(&|v| {
+        v.push(rlp::encode(&"zz").to_vec());
+        v.push(rlp::encode(&vec![7u8; 153]).to_vec());
+    });
+    assert_eq!(at_limit.len(), MAX_RECORD_SIZE);
+    assert!(response(&tok, &at_limit).is_ok());
+    let unsigned = with(&|v| v[0] = vec![0x80]);
+    assert!(response(&tok, &unsigned).is_ok());
+    assert_eq!(enr_seq(&unsigned), Some(1));
+    // `enr_seq` takes exactly one record: nothing after it, nothing cut.
+    assert_eq!(enr_seq(&[&good[..], &[0x01]].concat()), None);
+    assert_eq!(enr_seq(&good[..good.len() - 1]), None);
+    assert_eq!(enr_seq(&[]), None);
+}
+
 fn arb_ip() -> impl Strategy<Value = IpAddr> {
     prop_oneof![
         any::<[u8; 4]>().prop_map(IpAddr::from),
@@ -578,6 +1043,59 @@ fn arb_node() -> impl Strategy<Value = Node> {
         .prop_map(|(ip, udp, tcp, id)| Node::new(ip, udp, tcp, NodeId::from_slice(&id).unwrap()))
 }
 
+fn arb_endpoint() -> impl Strategy<Value = Endpoint> {
+    (arb_ip(), any::<u16>(), any::<u16>()).prop_map(|(ip, udp, tcp)| Endpoint::new(ip, udp, tcp))
+}
+
+/// Any packet of any kind, Neighbors with up to `max_nodes` nodes.
+fn arb_packet(max_nodes: usize) -> impl Strategy<Value = Packet> {
+    let seq = || prop::option::of(any::<u64>());
+    prop_oneof![
+        (
+            any::<u32>(),
+            arb_endpoint(),
+            arb_endpoint(),
+            any::<u64>(),
+            seq()
+        )
+            .prop_map(
+                |(version, from, to, expiration, enr_seq)| Packet::Ping(Ping {
+                    version,
+                    from,
+                    to,
+                    expiration,
+                    enr_seq,
+                })
+            ),
+        (arb_endpoint(), any::<[u8; 32]>(), any::<u64>(), seq()).prop_map(
+            |(to, reply_tok, expiration, enr_seq)| Packet::Pong(Pong {
+                to,
+                reply_tok,
+                expiration,
+                enr_seq,
+            })
+        ),
+        (prop::collection::vec(any::<u8>(), 64), any::<u64>()).prop_map(|(t, expiration)| {
+            Packet::FindNode(FindNode {
+                target: NodeId::from_slice(&t).unwrap(),
+                expiration,
+            })
+        }),
+        (
+            prop::collection::vec(arb_node(), 0..=max_nodes),
+            any::<u64>()
+        )
+            .prop_map(|(nodes, expiration)| Packet::Neighbors(Neighbors { nodes, expiration })),
+        any::<u64>().prop_map(|expiration| Packet::EnrRequest(EnrRequest { expiration })),
+        (any::<[u8; 32]>(), arb_node(), any::<u64>()).prop_map(|(reply_tok, n, seq)| {
+            Packet::EnrResponse(EnrResponse {
+                reply_tok,
+                record: enr_record(&n, seq),
+            })
+        }),
+    ]
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
         // A fixed seed: CI runs the same cases every time, so a red run is reproducible.
@@ -593,41 +1111,65 @@ proptest! {
     /// exercised.
     #[test]
     fn decode_never_panics_behind_valid_hash(
-        ptype in 0u8..6,
+        ptype in 0u8..8,
         body in prop::collection::vec(any::<u8>(), 0..300),
     ) {
         let _ = decode(&datagram(&NodeId::ZERO, ptype, &body));
     }
 
-    /// Mutations of a valid body behind a recomputed hash: bodies that are nearly right.
+    /// Mutations of a valid body behind a recomputed hash: bodies that are nearly right, of
+    /// every kind.
     #[test]
     fn decode_never_panics_on_mutated_bodies(
-        nodes in prop::collection::vec(arb_node(), 0..=3),
+        p in arb_packet(3),
         edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..4),
     ) {
-        let (bytes, _) = encode(&Packet::Neighbors(Neighbors { nodes, expiration: EXP }), &NodeId::ZERO);
+        let (bytes, _) = encode(&p, &NodeId::ZERO);
         let mut body = bytes[HEAD_SIZE + 1..].to_vec();
         for (i, b) in edits {
             let i = i.index(body.len());
             body[i] = b;
         }
-        let _ = decode(&datagram(&NodeId::ZERO, 4, &body));
+        let _ = decode(&datagram(&NodeId::ZERO, p.kind() as u8, &body));
+    }
+
+    /// Mutated records, alone: `enr_seq` answers or says no.
+    #[test]
+    fn enr_seq_never_panics_on_mutated_records(
+        n in arb_node(),
+        seq in any::<u64>(),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..4),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let mut record = enr_record(&n, seq);
+        for (i, b) in edits {
+            let i = i.index(record.len());
+            record[i] = b;
+        }
+        let _ = enr_seq(&record);
+        let _ = enr_seq(&record[..cut.index(record.len())]);
     }
 
     #[test]
-    fn neighbors_round_trip(
-        nodes in prop::collection::vec(arb_node(), 0..=MAX_NEIGHBORS),
-        expiration in any::<u64>(),
+    fn every_kind_round_trips(
+        p in arb_packet(MAX_NEIGHBORS),
         sender in prop::collection::vec(any::<u8>(), 64),
     ) {
         let sender = NodeId::from_slice(&sender).unwrap();
-        let p = Packet::Neighbors(Neighbors { nodes, expiration });
         let (bytes, hash) = encode(&p, &sender);
         prop_assert!(bytes.len() <= MAX_PACKET_SIZE);
         prop_assert!(bytes.len() <= p.max_encoded_len());
+        prop_assert_eq!(bytes[HEAD_SIZE], p.kind() as u8);
         let d = decode(&bytes).unwrap();
         prop_assert_eq!(d.packet, p);
         prop_assert_eq!(d.sender, sender);
         prop_assert_eq!(d.hash, hash);
+    }
+
+    #[test]
+    fn records_round_trip_their_seq(n in arb_node(), seq in any::<u64>()) {
+        let record = enr_record(&n, seq);
+        prop_assert_eq!(enr_seq(&record), Some(seq));
+        prop_assert!(record.len() <= MAX_RECORD_SIZE);
     }
 }

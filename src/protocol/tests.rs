@@ -55,6 +55,7 @@ fn expired_and_malformed_packets_are_dropped_and_counted() {
             tcp: 0,
         },
         expiration: packet::expiration_at(t0(), Duration::from_secs(20)),
+        enr_seq: None,
     });
     let (bytes, _) = packet::encode(&ping, &node(1).id);
     net.peers[0].handle_packet(t0() + Duration::from_secs(21), addr(1), &bytes);

@@ -49,6 +49,7 @@ impl Peer {
                 tcp: 0,
             },
             expiration: self.expiration(now),
+            enr_seq: None,
         });
         let hash = self.send(SocketAddr::new(to.ip, to.udp), &ping);
         self.add_pending(now, to.id, PacketKind::Pong, Some(hash), purpose);
@@ -125,6 +126,8 @@ impl Peer {
             Packet::Pong(p) => self.handle_pong(now, sender, &p),
             Packet::FindNode(f) => self.handle_findnode(now, from, sender, &f),
             Packet::Neighbors(n) => self.handle_neighbors(now, sender, n),
+            // Not sent by any profile yet: counted as received, then dropped.
+            Packet::EnrRequest(_) | Packet::EnrResponse(_) => {}
         }
     }
 
@@ -147,6 +150,7 @@ impl Peer {
             },
             reply_tok: hash,
             expiration: self.expiration(now),
+            enr_seq: None,
         });
         self.send(from, &pong);
         self.complete_wait_ping(now, arrived, sender);
