@@ -266,6 +266,20 @@ fn check_passes_on_its_own_baseline_and_fails_when_a_figure_moves() {
     let (code, stdout, _) = discsim(&["check", &file, "--baseline", moved.to_str().unwrap()]);
     assert_eq!(code, 1);
     assert!(stdout.contains("REGRESSION packets_sent"), "{stdout}");
+    // A baseline from before the ENR packet kinds, whose packets_by_kind is an array of four
+    // counts, still reads.
+    let mut old: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
+    let by_kind = old["packets_by_kind"].clone();
+    assert_eq!(by_kind["enrrequest"], 0, "{by_kind}");
+    old["packets_by_kind"] = ["ping", "pong", "findnode", "neighbors"]
+        .map(|k| by_kind[k].clone())
+        .to_vec()
+        .into();
+    let old_file = dir.path().join("old.json");
+    std::fs::write(&old_file, serde_json::to_string(&old).unwrap()).unwrap();
+    let (code, stdout, err) = discsim(&["check", &file, "--baseline", old_file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stdout}{err}");
     // A file that is no summary is bad input.
     let junk = dir.path().join("junk.json");
     std::fs::write(&junk, "{\"hello\": 1}").unwrap();
