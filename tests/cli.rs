@@ -115,6 +115,31 @@ fn run_writes_identical_results_whatever_the_threads() {
             assert_eq!(a, b, "{f} differs");
         }
     }
+    // metrics.csv ends in a packets_ and a bytes_ column per kind, in type order; nothing sends
+    // the ENR kinds yet.
+    let metrics = std::fs::read_to_string(out1.join("seed-1/metrics.csv")).unwrap();
+    let header: Vec<&str> = metrics.lines().next().unwrap().split(',').collect();
+    let kinds = [
+        "ping",
+        "pong",
+        "findnode",
+        "neighbors",
+        "enrrequest",
+        "enrresponse",
+    ];
+    let per_kind: Vec<String> = ["packets", "bytes"]
+        .iter()
+        .flat_map(|what| kinds.iter().map(move |k| format!("{what}_{k}")))
+        .collect();
+    assert_eq!(header[header.len() - per_kind.len()..], per_kind);
+    let enr: Vec<usize> = (0..header.len())
+        .filter(|&i| header[i].ends_with("_enrrequest") || header[i].ends_with("_enrresponse"))
+        .collect();
+    assert_eq!(enr.len(), 4);
+    for line in metrics.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        assert!(enr.iter().all(|&i| cells[i] == "0"), "{line}");
+    }
     // No temporary folder is left behind; the charts are drawn.
     let mut names: Vec<_> = std::fs::read_dir(&out1)
         .unwrap()
