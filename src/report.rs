@@ -9,6 +9,8 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::SimOutput;
@@ -44,7 +46,7 @@ pub struct Summary {
     pub mean_init_seconds: Option<f64>,
     pub packets_sent: u64,
     pub bytes_sent: u64,
-    pub packets_by_kind: [u64; PacketKind::COUNT],
+    pub packets_by_kind: PacketCounts,
     pub malformed_packets: u64,
     pub lost_packets: u64,
     /// Node databases flushed by a version change, and rebuilt after damage, at joins.
@@ -86,6 +88,85 @@ pub struct Summary {
     pub bond_gaps: [u64; 4],
     #[serde(default)]
     pub unbonded_findnodes_sent: u64,
+}
+
+/// Packets by kind, indexed by [`PacketKind::index`].
+///
+/// `summary.json` holds them as a map from kind name to count, every kind in type order
+/// (`{"ping": 3, "pong": 3, "findnode": 1, ..., "enrresponse": 0}`), so a reader sees which count
+/// is which and a new kind is one more key. Reading takes that map (a kind it lacks counts 0; an
+/// unknown name is an error) and also the array of counts in type order that summaries held
+/// before (four, without the ENR kinds), so older baselines still load.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PacketCounts(pub [u64; PacketKind::COUNT]);
+
+impl PacketCounts {
+    pub fn get(&self, kind: PacketKind) -> u64 {
+        self.0[kind.index()]
+    }
+}
+
+impl Serialize for PacketCounts {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(PacketKind::COUNT))?;
+        for k in PacketKind::ALL {
+            map.serialize_entry(k.name(), &self.get(k))?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for PacketCounts {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(PacketCountsVisitor)
+    }
+}
+
+struct PacketCountsVisitor;
+
+impl<'de> Visitor<'de> for PacketCountsVisitor {
+    type Value = PacketCounts;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = PacketKind::ALL.iter().map(|k| k.name()).collect();
+        write!(
+            f,
+            "a map from packet kind ({}) to count, or an array of at most {} counts in that order",
+            names.join(", "),
+            PacketKind::COUNT
+        )
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PacketCounts, A::Error> {
+        let mut counts = PacketCounts::default();
+        let mut seen = [false; PacketKind::COUNT];
+        while let Some(name) = map.next_key::<String>()? {
+            let kind = PacketKind::ALL
+                .into_iter()
+                .find(|k| k.name() == name)
+                .ok_or_else(|| de::Error::invalid_value(de::Unexpected::Str(&name), &self))?;
+            if std::mem::replace(&mut seen[kind.index()], true) {
+                return Err(de::Error::custom(format_args!(
+                    "packet kind `{name}` given twice"
+                )));
+            }
+            counts.0[kind.index()] = map.next_value()?;
+        }
+        Ok(counts)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<PacketCounts, A::Error> {
+        let mut counts = PacketCounts::default();
+        let mut n = 0;
+        while let Some(count) = seq.next_element::<u64>()? {
+            if n == PacketKind::COUNT {
+                return Err(de::Error::invalid_length(n + 1, &self));
+            }
+            counts.0[n] = count;
+            n += 1;
+        }
+        Ok(counts)
+    }
 }
 
 /// The median of values where `None` means "never" (infinitely large): `None` when more than
@@ -141,7 +222,7 @@ impl Summary {
                 .then(|| inits.iter().sum::<f64>() / inits.len() as f64),
             packets_sent: out.counters.packets_sent,
             bytes_sent: out.counters.bytes_sent,
-            packets_by_kind: out.totals.sent,
+            packets_by_kind: PacketCounts(out.totals.sent),
             malformed_packets: out.totals.malformed,
             lost_packets: out.link.lost,
             version_flushes: out.link.version_flushes,
@@ -658,7 +739,42 @@ pub fn compare(baseline: &Summary, now: &Summary, tol: &Tolerances) -> Vec<Regre
 
 #[cfg(test)]
 mod tests {
-    use super::median_or_never;
+    use super::{median_or_never, PacketCounts};
+    use crate::packet::PacketKind;
+
+    #[test]
+    fn packet_counts_are_a_map_in_type_order_and_old_arrays_still_read() {
+        let counts = PacketCounts([1, 2, 3, 4, 5, 6]);
+        let json = serde_json::to_string(&counts).unwrap();
+        assert_eq!(
+            json,
+            r#"{"ping":1,"pong":2,"findnode":3,"neighbors":4,"enrrequest":5,"enrresponse":6}"#
+        );
+        let back: PacketCounts = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, counts);
+        assert_eq!(back.get(PacketKind::EnrRequest), 5);
+        // Summaries before the ENR kinds: an array of four.
+        let old: PacketCounts = serde_json::from_str("[871971, 871966, 129188, 258205]").unwrap();
+        assert_eq!(old, PacketCounts([871971, 871966, 129188, 258205, 0, 0]));
+        // A map may lack kinds (zero), in any order.
+        let partial: PacketCounts = serde_json::from_str(r#"{"pong":2,"ping":1}"#).unwrap();
+        assert_eq!(partial, PacketCounts([1, 2, 0, 0, 0, 0]));
+        for (bad, why) in [
+            (r#"{"pingg":1}"#, "pingg"),
+            (r#"{"ping":1,"ping":2}"#, "twice"),
+            ("[1,2,3,4,5,6,7]", "at most 6"),
+            (r#"{"ping":-1}"#, "-1"),
+            (
+                "7",
+                "a map from packet kind (ping, pong, findnode, neighbors, enrrequest",
+            ),
+        ] {
+            let e = serde_json::from_str::<PacketCounts>(bad)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(why), "{bad}: {e}");
+        }
+    }
 
     #[test]
     fn a_median_counts_never_as_infinitely_slow() {

@@ -951,14 +951,12 @@ mod tests {
         assert!(e.contains("no `t` column"), "{e}");
     }
 
-    #[test]
-    fn discsim_tables_use_the_metrics_columns_and_average_over_seeds() {
-        let sample = |t: f64, table: f64, ping: u64| Sample {
-            packets: {
-                let mut p = [0; PacketKind::COUNT];
-                p[PacketKind::Ping.index()] = ping;
-                p
-            },
+    /// A sample of discsim's metrics at `t` with a mean table size and PINGs sent, and 7
+    /// packets sent of each other kind.
+    fn sample(t: f64, table: f64, ping: u64) -> Sample {
+        let mut packets = [7; PacketKind::COUNT];
+        packets[PacketKind::Ping.index()] = ping;
+        Sample {
             t,
             live_peers: 10,
             init_done: 10,
@@ -970,18 +968,63 @@ mod tests {
             mean_db_records: 3.0,
             db_stale_share: 0.0,
             records_expired: 0,
+            packets,
             bytes: [0; PacketKind::COUNT],
-        };
+        }
+    }
+
+    #[test]
+    fn discsim_tables_use_the_metrics_columns_and_average_over_seeds() {
         let a = discsim_table(&[sample(60.0, 10.0, 100), sample(120.0, 20.0, 50)]);
         let b = discsim_table(&[sample(60.0, 20.0, 300), sample(120.0, 30.0, 50)]);
         assert_eq!(a[&60]["packets_ping"], 100.0);
-        for f in &FIGURES[..8] {
+        // Every figure, the ENR packets included.
+        for f in &FIGURES {
             assert!(a[&60].contains_key(f.discsim), "{}", f.discsim);
         }
+        assert_eq!(a[&60]["packets_enrresponse"], 7.0);
         let m = mean_tables(&[a, b]);
         assert_eq!(m[&60]["mean_table_size"], 15.0);
         assert_eq!(m[&60]["packets_ping"], 200.0);
         assert_eq!(m[&120]["mean_table_size"], 25.0);
+    }
+
+    /// discsim's metrics have the ENR packet columns, so the ENR figures are compared wherever
+    /// the reference has them (geth-2019), and the geth-2018 reference alone leaves them out.
+    #[test]
+    fn the_enr_figures_are_compared_where_the_reference_has_them() {
+        let samples: Vec<Sample> = (1..=15)
+            .map(|m| sample(60.0 * m as f64, 30.0, 1000))
+            .collect();
+        let ours = discsim_table(&samples);
+        let names = |r: &ProfileReport| -> Vec<&str> {
+            r.rows[0].checks.iter().map(|c| c.figure.name).collect()
+        };
+        let geth19 = Profile::Geth2019.reference().unwrap();
+        let r = compare(Profile::Geth2019, &geth19, &ours, 1, 0.15).unwrap();
+        let all: Vec<&str> = FIGURES.iter().map(|f| f.name).collect();
+        assert_eq!(names(&r), all);
+        assert!(r.not_compared.is_empty(), "{:?}", r.not_compared);
+        assert_eq!(r.compared(), 15 * FIGURES.len());
+        let enr = &r.rows[0].checks[8];
+        assert_eq!((enr.figure.name, enr.discsim), ("enrrequest", 7.0));
+        assert_eq!(enr.geth, geth19[&60]["enrrequest"]);
+
+        let geth18 = Profile::Geth2018.reference().unwrap();
+        let r = compare(Profile::Geth2018, &geth18, &ours, 1, 0.15).unwrap();
+        assert_eq!(names(&r), all[..8]);
+        let not: Vec<(&str, &str)> = r
+            .not_compared
+            .iter()
+            .map(|n| (n.figure.name, n.reason.as_str()))
+            .collect();
+        assert_eq!(
+            not,
+            [
+                ("enrrequest", "not in the geth-2018 reference"),
+                ("enrresponse", "not in the geth-2018 reference"),
+            ]
+        );
     }
 
     #[test]

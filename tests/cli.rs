@@ -115,6 +115,31 @@ fn run_writes_identical_results_whatever_the_threads() {
             assert_eq!(a, b, "{f} differs");
         }
     }
+    // metrics.csv ends in a packets_ and a bytes_ column per kind, in type order; nothing sends
+    // the ENR kinds yet.
+    let metrics = std::fs::read_to_string(out1.join("seed-1/metrics.csv")).unwrap();
+    let header: Vec<&str> = metrics.lines().next().unwrap().split(',').collect();
+    let kinds = [
+        "ping",
+        "pong",
+        "findnode",
+        "neighbors",
+        "enrrequest",
+        "enrresponse",
+    ];
+    let per_kind: Vec<String> = ["packets", "bytes"]
+        .iter()
+        .flat_map(|what| kinds.iter().map(move |k| format!("{what}_{k}")))
+        .collect();
+    assert_eq!(header[header.len() - per_kind.len()..], per_kind);
+    let enr: Vec<usize> = (0..header.len())
+        .filter(|&i| header[i].ends_with("_enrrequest") || header[i].ends_with("_enrresponse"))
+        .collect();
+    assert_eq!(enr.len(), 4);
+    for line in metrics.lines().skip(1) {
+        let cells: Vec<&str> = line.split(',').collect();
+        assert!(enr.iter().all(|&i| cells[i] == "0"), "{line}");
+    }
     // No temporary folder is left behind; the charts are drawn.
     let mut names: Vec<_> = std::fs::read_dir(&out1)
         .unwrap()
@@ -266,6 +291,20 @@ fn check_passes_on_its_own_baseline_and_fails_when_a_figure_moves() {
     let (code, stdout, _) = discsim(&["check", &file, "--baseline", moved.to_str().unwrap()]);
     assert_eq!(code, 1);
     assert!(stdout.contains("REGRESSION packets_sent"), "{stdout}");
+    // A baseline from before the ENR packet kinds, whose packets_by_kind is an array of four
+    // counts, still reads.
+    let mut old: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
+    let by_kind = old["packets_by_kind"].clone();
+    assert_eq!(by_kind["enrrequest"], 0, "{by_kind}");
+    old["packets_by_kind"] = ["ping", "pong", "findnode", "neighbors"]
+        .map(|k| by_kind[k].clone())
+        .to_vec()
+        .into();
+    let old_file = dir.path().join("old.json");
+    std::fs::write(&old_file, serde_json::to_string(&old).unwrap()).unwrap();
+    let (code, stdout, err) = discsim(&["check", &file, "--baseline", old_file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{stdout}{err}");
     // A file that is no summary is bad input.
     let junk = dir.path().join("junk.json");
     std::fs::write(&junk, "{\"hello\": 1}").unwrap();

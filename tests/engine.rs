@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use discsim::engine::{run, Action, JoinSchedule, ScheduledAction, SimConfig};
 use discsim::metrics::EpisodeKind;
+use discsim::packet::PacketKind;
 use discsim::protocol::Profile;
 
 fn bootstrap_config() -> SimConfig {
@@ -75,9 +76,14 @@ fn two_hundred_peers_converge_and_forget_the_dead() {
         out.probes.len()
     );
 
-    // Traffic of every kind geth 2018 knows flowed, none of EIP-868's, and nothing was malformed.
-    for (i, n) in out.totals.sent.iter().enumerate() {
-        assert_eq!(*n > 0, i < 4, "packets of kind {i}: {n}");
+    // Traffic of every kind geth 2018 sends flowed, none of the ENR kinds (EIP-868, 2019), and
+    // nothing was malformed.
+    for k in PacketKind::ALL {
+        let n = out.totals.sent[k.index()];
+        match k {
+            PacketKind::EnrRequest | PacketKind::EnrResponse => assert_eq!(n, 0, "{k:?}"),
+            _ => assert!(n > 0, "no {k:?} packets"),
+        }
     }
     assert_eq!(out.totals.malformed, 0);
 }

@@ -7,7 +7,7 @@ use super::{plot_dir, plot_dir_sized, PlotError};
 /// Small images: the layout code runs the same, the rasteriser has less to do.
 const SMALL: (u32, u32) = (600, 400);
 
-const METRICS_HEADER: &str = "scenario,seed,t,live_peers,init_done,mean_table_size,dead_entry_share,mean_recall,converged_share,mean_ideal_fill,mean_db_records,db_stale_share,records_expired,packets_ping,packets_pong,packets_findnode,packets_neighbors,bytes_ping,bytes_pong,bytes_findnode,bytes_neighbors";
+const METRICS_HEADER: &str = "scenario,seed,t,live_peers,init_done,mean_table_size,dead_entry_share,mean_recall,converged_share,mean_ideal_fill,mean_db_records,db_stale_share,records_expired,packets_ping,packets_pong,packets_findnode,packets_neighbors,packets_enrrequest,packets_enrresponse,bytes_ping,bytes_pong,bytes_findnode,bytes_neighbors,bytes_enrrequest,bytes_enrresponse";
 
 const PEERS_HEADER: &str = "scenario,seed,slot,kind,at,downtime,db_records,version_flushed,seeds_tried,seeds_alive,init_seconds,recall_seconds,fill_seconds,packets_to_recall,packets_to_fill,ended,records_expired";
 
@@ -19,7 +19,7 @@ fn write_run(dir: &Path, seed: u64, shift: f64) {
         let t = 60.0 * i as f64;
         let recall = (0.2 * i as f64 + shift).min(1.0);
         m.push_str(&format!(
-            "demo,{seed},{t},10,{i},{},0.1,{recall},{},0.5,{},{},{},1,1,1,1,10,10,10,10\n",
+            "demo,{seed},{t},10,{i},{},0.1,{recall},{},0.5,{},{},{},1,1,1,1,0,0,10,10,10,10,0,0\n",
             i * 3,
             recall * 0.9,
             20.0 + i as f64 * 4.0 + shift * 10.0,
