@@ -176,15 +176,8 @@ impl Peer {
     /// recent ping from the target, ping it, wait for the pong or the timeout, then wait for its
     /// ping-back (geth-2018) or a fixed time (geth-2019), and only then ask.
     fn start_findnode(&mut self, now: SimTime, to: Node, lookup: u64) {
-        let fails = self.db.find_fails(&to.id);
         let op = self.next_id();
-        let since_ping = now.saturating_since(self.db.last_ping(&to.id));
-        let bond = self.cfg.profile.rules().bond_before_findnode(
-            &self.cfg,
-            since_ping,
-            self.bond_lifetime(),
-            fails,
-        );
+        let (bond, fails) = self.needs_bond(now, &to.id);
         self.ops.insert(
             op,
             FindnodeOp {
@@ -343,19 +336,25 @@ impl Peer {
         let Some(node) = self.enr_ops.get(&op).map(|o| o.last.node) else {
             return;
         };
-        let fails = self.db.find_fails(&node.id);
-        let since_ping = now.saturating_since(self.db.last_ping(&node.id));
+        if self.needs_bond(now, &node.id).0 {
+            self.send_ping(now, &node, Purpose::Bond(op));
+        } else {
+            self.send_enr_request(now, op);
+        }
+    }
+
+    /// The profile's bonding rule for a request to `id` (geth's check before FINDNODE, and
+    /// geth-2019's `ensureBond` before ENRREQUEST too), and the failure count it read.
+    fn needs_bond(&mut self, now: SimTime, id: &NodeId) -> (bool, i64) {
+        let fails = self.db.find_fails(id);
+        let since_ping = now.saturating_since(self.db.last_ping(id));
         let bond = self.cfg.profile.rules().bond_before_findnode(
             &self.cfg,
             since_ping,
             self.bond_lifetime(),
             fails,
         );
-        if bond {
-            self.send_ping(now, &node, Purpose::Bond(op));
-        } else {
-            self.send_enr_request(now, op);
-        }
+        (bond, fails)
     }
 
     fn send_enr_request(&mut self, now: SimTime, op: u64) {
