@@ -32,6 +32,20 @@ fn bench_prints_its_figures() {
 }
 
 #[test]
+fn bench_refuses_bad_flags_with_exit_2() {
+    for args in [
+        &["bench", "--peers", "20", "--hours", "1e300"][..],
+        &["bench", "--peers", "20", "--hours", "0"][..],
+        &["bench", "--peers", "20", "--block-cache", "0"][..],
+    ] {
+        let (code, out, err) = discsim(args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(out.is_empty(), "{args:?}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}
+
+#[test]
 fn bench_refuses_an_impossible_configuration() {
     let (code, out, err) = discsim(&["bench", "--peers", "0"]);
     assert_ne!(code, 0);
@@ -231,6 +245,46 @@ fn bad_scenarios_exit_2_with_the_file_and_key_and_write_nothing() {
         (
             "[convergence]\ncheck_interval = \"0s\"\n",
             &["s.toml", "convergence.check_interval", "more than 0"],
+        ),
+        (
+            "peers = 10\n[[actions]]\nat = \"1m\"\npeers = [5, 5, 5]\naction = \"restart\"\n",
+            &["s.toml", "actions.peers", "slot 5 is listed twice"],
+        ),
+        (
+            "name = \"../../escape\"\n",
+            &["s.toml", "`name`", "one folder name"],
+        ),
+        (
+            "name = \"/tmp/abs\"\n",
+            &["s.toml", "`name`", "one folder name"],
+        ),
+        (
+            "[protocol]\nbond_expiration = \"1h\"\n",
+            &[
+                "s.toml",
+                "protocol.bond_expiration",
+                "nodedb.node_expiration",
+            ],
+        ),
+        (
+            "[protocol]\nprofile = \"geth-2020\"\n",
+            &["s.toml", "geth-2020", "geth-2019"],
+        ),
+        (
+            "[protocol]\nalpha = 0\n",
+            &["s.toml", "protocol.alpha", "at least 1"],
+        ),
+        (
+            "[protocol]\nwaitping_catch = 1.5\n",
+            &["s.toml", "protocol.waitping_catch", "probability"],
+        ),
+        (
+            "[nodedb.tuning]\nblock_cache_bytes = 0\n",
+            &[
+                "s.toml",
+                "nodedb.tuning.block_cache_bytes",
+                "at least one block",
+            ],
         ),
     ];
     for (text, needles) in cases {
@@ -497,6 +551,7 @@ fn a_malformed_trace_exits_2_naming_the_file_and_line_and_writes_nothing() {
             "expected true, false",
         ),
         ("peer,join,leave\n3,0\n", "line 2", "fields"),
+        ("peer,join,leave\n5,1e30,\n", "line 2", "expected seconds"),
         ("peer,join,leave\n", "line 1", "no sessions"),
     ];
     for (trace, line, what) in cases {
