@@ -577,10 +577,21 @@ fn check(args: &ScenarioArgs, baseline: &std::path::Path) -> Result<()> {
         println!("check passed: every key figure is within its tolerance of {file}");
         return Ok(());
     }
+    // A time that was never reached compares as infinite; say so in words.
+    let shown = |v: f64| {
+        if v.is_infinite() {
+            "never".to_string()
+        } else {
+            v.to_string()
+        }
+    };
     for r in &regressions {
         println!(
             "REGRESSION {}: baseline {} now {} (tolerance {})",
-            r.figure, r.baseline, r.now, r.tolerance
+            r.figure,
+            shown(r.baseline),
+            shown(r.now),
+            r.tolerance
         );
     }
     anyhow::bail!("{} key figure(s) moved beyond tolerance", regressions.len())

@@ -345,6 +345,26 @@ fn check_passes_on_its_own_baseline_and_fails_when_a_figure_moves() {
     let (code, stdout, _) = discsim(&["check", &file, "--baseline", moved.to_str().unwrap()]);
     assert_eq!(code, 1);
     assert!(stdout.contains("REGRESSION packets_sent"), "{stdout}");
+    // A baseline that never converged: its time is shown as "never", not "inf".
+    let mut never = summary.clone();
+    never["packets_sent"] = summary["packets_sent"]
+        .as_u64()
+        .unwrap()
+        .div_euclid(2)
+        .into();
+    never["convergence_seconds"] = serde_json::Value::Null;
+    let never_file = dir.path().join("never.json");
+    std::fs::write(&never_file, serde_json::to_string(&never).unwrap()).unwrap();
+    let (_, stdout, _) = discsim(&["check", &file, "--baseline", never_file.to_str().unwrap()]);
+    assert!(
+        summary["convergence_seconds"].is_number(),
+        "the small run converges"
+    );
+    assert!(
+        stdout.contains("REGRESSION convergence_seconds: baseline never now"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("inf"), "{stdout}");
     // A baseline from before the ENR packet kinds, whose packets_by_kind is an array of four
     // counts, still reads.
     let mut old: serde_json::Value =
