@@ -643,8 +643,13 @@ fn validate(
 }
 
 fn list_scenarios(dir: &std::path::Path) -> Result<()> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-        .with_context(|| format!("cannot list {}", dir.display()))?
+    let listing = std::fs::read_dir(dir).map_err(|e| {
+        BadInput(format!(
+            "cannot list {}: {e}; give the folder of scenario files with --dir",
+            dir.display()
+        ))
+    })?;
+    let mut files: Vec<PathBuf> = listing
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();

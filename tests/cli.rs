@@ -391,6 +391,17 @@ fn check_passes_on_its_own_baseline_and_fails_when_a_figure_moves() {
 }
 
 #[test]
+fn scenarios_outside_the_repository_is_bad_input() {
+    let (code, out, err) = discsim(&["scenarios", "--dir", "/nonexistent/scenarios"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty());
+    assert!(
+        err.contains("/nonexistent/scenarios") && err.contains("--dir"),
+        "{err}"
+    );
+}
+
+#[test]
 fn scenarios_lists_the_shipped_files_with_their_questions() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios");
     let (code, stdout, err) = discsim(&["scenarios", "--dir", dir]);
