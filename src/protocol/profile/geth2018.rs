@@ -11,10 +11,10 @@
 //! - Seeds come from `nextNode` with a zero `sha` (database.go:350-364; table.go:543), so they
 //!   all land in the bucket of log distance `logdist(self.sha, 0)` and sort as equidistant from
 //!   every target. The `protocol.hash_seeds` knob hashes them as later geth does (30cd5c1854).
-//! - One `add` for every node (table.go:530-548): present, it moves to the front as the new
+//! - One `add` for every node (table.go:556-563, 681-695): present, it moves to the front as the new
 //!   object; absent, it joins the front of its bucket. Self is not refused.
 //! - FINDNODE answers, lookups and copyLiveNodes use every entry; a FINDNODE that ends by the
-//!   timeout (fewer than 16 nodes) or empty is a failure (table.go:320).
+//!   timeout (fewer than 16 nodes) or empty is a failure (table.go:321).
 
 use std::time::Duration;
 
