@@ -394,39 +394,29 @@ impl Scenario {
                 "invalid `name` {n:?}: one folder name (results go to results/<name>/), without `/`, `\\` or `..`"
             ));
         }
-        let lists = self
+        // Actions and groups both name their peers by `peers` or by `share`.
+        let sets = self
             .actions
             .iter()
-            .map(|a| ("actions.peers", &a.peers))
-            .chain(self.groups.iter().map(|g| ("groups.peers", &g.peers)));
-        for (key, peers) in lists {
+            .map(|a| ("actions", &a.peers, a.share))
+            .chain(self.groups.iter().map(|g| ("groups", &g.peers, g.share)));
+        for (section, peers, share) in sets {
             let mut seen = std::collections::BTreeSet::new();
             if let Some(p) = peers.iter().find(|p| !seen.insert(**p)) {
-                return Err(format!("invalid `{key}`: slot {p} is listed twice"));
+                return Err(format!(
+                    "invalid `{section}.peers`: slot {p} is listed twice"
+                ));
             }
-        }
-        for g in &self.groups {
-            match g.share {
+            match share {
                 Some(s) if !(0.0..=1.0).contains(&s) => {
                     return Err(format!(
-                        "invalid `groups.share`: a fraction in [0, 1] (got {s})"
+                        "invalid `{section}.share`: a fraction in [0, 1] (got {s})"
                     ))
                 }
-                Some(_) if !g.peers.is_empty() => {
-                    return Err("invalid `groups`: give `peers` or `share`, not both".into())
-                }
-                _ => {}
-            }
-        }
-        for a in &self.actions {
-            match a.share {
-                Some(s) if !(0.0..=1.0).contains(&s) => {
+                Some(_) if !peers.is_empty() => {
                     return Err(format!(
-                        "invalid `actions.share`: a fraction in [0, 1] (got {s})"
+                        "invalid `{section}`: give `peers` or `share`, not both"
                     ))
-                }
-                Some(_) if !a.peers.is_empty() => {
-                    return Err("invalid `actions`: give `peers` or `share`, not both".into())
                 }
                 _ => {}
             }

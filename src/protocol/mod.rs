@@ -158,7 +158,8 @@ enum Timer {
     Refresh,
     CopyNodes,
     PendingDeadline,
-    /// After bonding, the pause that lets the remote ping back before FINDNODE is sent.
+    /// geth-2019's fixed sleep after the bonding PING: the request of this op (FINDNODE or
+    /// ENRREQUEST) goes when it ends.
     BondWait(u64),
     /// geth-2019's `RequestENR` of this op begins (its `ensureBond` reads the database).
     EnrStart(u64),

@@ -202,6 +202,12 @@ impl Peer {
         }
     }
 
+    /// geth's `hasBond` (2018, database.go:288) and `checkBond` (2019, v4_udp.go:776-778): a
+    /// PONG from `id` within the bond lifetime, the condition for answering its requests.
+    fn has_bond(&mut self, now: SimTime, id: &NodeId) -> bool {
+        now.saturating_since(self.db.last_pong(id)) < self.bond_lifetime()
+    }
+
     /// How long an endpoint proof lasts under this peer's profile.
     pub(super) fn bond_lifetime(&self) -> std::time::Duration {
         self.cfg.bond_lifetime(self.db.config())
@@ -263,7 +269,7 @@ impl Peer {
     /// Answered only for a bonded requester (anti-amplification): the 16 closest table entries,
     /// 12 per packet, or one empty packet.
     fn handle_findnode(&mut self, now: SimTime, from: SocketAddr, sender: NodeId, req: &FindNode) {
-        if now.saturating_since(self.db.last_pong(&sender)) >= self.bond_lifetime() {
+        if !self.has_bond(now, &sender) {
             self.stats.unbonded_findnode += 1;
             return;
         }
@@ -329,7 +335,7 @@ impl Peer {
         sender: NodeId,
         hash: [u8; 32],
     ) {
-        if now.saturating_since(self.db.last_pong(&sender)) >= self.bond_lifetime() {
+        if !self.has_bond(now, &sender) {
             return;
         }
         let resp = Packet::EnrResponse(EnrResponse {
