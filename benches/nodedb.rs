@@ -5,9 +5,9 @@
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
-use discsim::clock::SimTime;
-use discsim::node::{Node, NodeId};
-use discsim::nodedb::{NodeDb, NodeDbConfig, Storage};
+use discsim::discv4::node::{Node, NodeId};
+use discsim::discv4::nodedb::{NodeDb, NodeDbConfig, Storage};
+use discsim::sim::clock::SimTime;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 

@@ -1,36 +1,32 @@
 //! discsim: a deterministic simulation harness for Ethereum discv4 node discovery.
 //!
-//! The crate is layered like the system it simulates:
-//! - [`clock`]: virtual time; nothing reads the wall clock.
-//! - [`node`]: node identities, keccak hashes and XOR distances.
-//! - [`nodedb`]: each peer's node database on rusty-leveldb, faithful to geth's.
-//! - [`packet`]: discv4 wire packets (RLP, real sizes).
-//! - [`table`], [`lookup`]: geth 2018's Kademlia table and iterative lookup.
-//! - [`protocol`]: a discv4 peer as a sans-IO state machine (transport and table loop).
-//! - [`network`]: latency, loss, NAT, addresses, subnets.
-//! - [`churn`]: session and downtime distributions, fresh installs.
-//! - [`engine`]: virtual-time discrete-event engine with peers as actix actors on shards.
-//! - [`truth`], [`metrics`]: the observer's ground truth and the metrics measured against it.
-//! - [`rng`]: seeded random streams.
-//! - [`scenario`]: scenario files (TOML) and their overrides; [`report`]: results on disk.
-//! - [`benchmark`]: wall-clock and memory measurement for the `bench` commands.
-//! - [`validate`]: discsim against figures measured by running real geth (`discsim validate`).
+//! The crate has four layers, and a path says which one a piece of code belongs to:
+//!
+//! | layer | what it is | depends on |
+//! |---|---|---|
+//! | [`discv4`] | the geth model: table, lookup, node database, packets, protocol profiles | `sim::clock`, `sim::rng` |
+//! | [`sim`] | virtual time, seeded randomness, network, churn, the engine | `discv4` |
+//! | [`observe`] | ground truth and the metrics measured against it | `discv4`, `sim` |
+//! | [`experiment`] | scenarios, results, charts, benchmarks, validation | all of the above |
+//!
+//! "Is this geth's behaviour or the simulator's?" is answered by the path: `discv4::` is a claim
+//! about geth, `sim::` is a condition of the experiment.
+//!
+//! The few types a user of the library needs are re-exported here:
+//!
+//! ```
+//! use discsim::{run, Scenario};
+//! let text = "name = \"tiny\"\npeers = 8\nduration = \"2m\"";
+//! let scenario = Scenario::from_toml_str(text, "tiny.toml").unwrap();
+//! let out = run(&scenario.to_config().unwrap()).unwrap();
+//! assert!(out.counters.packets_sent > 0);
+//! ```
 
-pub mod benchmark;
-pub mod churn;
-pub mod clock;
-pub mod engine;
-pub mod lookup;
-pub mod metrics;
-pub mod network;
-pub mod node;
-pub mod nodedb;
-pub mod packet;
-pub mod plot;
-pub mod protocol;
-pub mod report;
-pub mod rng;
-pub mod scenario;
-pub mod table;
-pub mod truth;
-pub mod validate;
+pub mod discv4;
+pub mod experiment;
+pub mod observe;
+pub mod sim;
+
+pub use experiment::report::Summary;
+pub use experiment::scenario::Scenario;
+pub use sim::engine::{run, SimConfig, SimError, SimOutput};

@@ -8,9 +8,9 @@ use clap::{Args, Parser, Subcommand};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
-use discsim::clock::SimTime;
-use discsim::node::{Node, NodeId};
-use discsim::nodedb::{NodeDb, NodeDbConfig, Storage};
+use discsim::discv4::node::{Node, NodeId};
+use discsim::discv4::nodedb::{NodeDb, NodeDbConfig, Storage};
+use discsim::sim::clock::SimTime;
 
 #[derive(Parser)]
 #[command(
@@ -141,7 +141,7 @@ struct ScenarioArgs {
 
 impl ScenarioArgs {
     /// The scenario with every override applied, checked.
-    fn load(&self) -> Result<discsim::scenario::Scenario> {
+    fn load(&self) -> Result<discsim::experiment::scenario::Scenario> {
         let mut set = self.set.clone();
         if let Some(s) = self.seed {
             set.push(format!("seed={s}"));
@@ -149,19 +149,29 @@ impl ScenarioArgs {
         if let Some(t) = self.threads {
             set.push(format!("threads={t}"));
         }
-        Ok(discsim::scenario::Scenario::load(&self.scenario, &set)?)
+        Ok(discsim::experiment::scenario::Scenario::load(
+            &self.scenario,
+            &set,
+        )?)
     }
 
     /// One run of the scenario: the command line's overrides and thread count, then `extra`
     /// (a sweep variant's overrides), with this seed.
-    fn load_run(&self, extra: &[String], seed: u64) -> Result<discsim::scenario::Scenario> {
+    fn load_run(
+        &self,
+        extra: &[String],
+        seed: u64,
+    ) -> Result<discsim::experiment::scenario::Scenario> {
         let mut set = self.set.clone();
         if let Some(t) = self.threads {
             set.push(format!("threads={t}"));
         }
         set.extend(extra.iter().cloned());
         set.push(format!("seed={seed}"));
-        Ok(discsim::scenario::Scenario::load(&self.scenario, &set)?)
+        Ok(discsim::experiment::scenario::Scenario::load(
+            &self.scenario,
+            &set,
+        )?)
     }
 }
 
@@ -230,7 +240,7 @@ fn main() -> std::process::ExitCode {
             shard,
         } => sweep(&scenario, out, jobs, shard.as_deref()),
         Command::Plot { dir } => plot(&dir),
-        Command::Merge { dir } => discsim::report::merge_sweep(&dir)
+        Command::Merge { dir } => discsim::experiment::report::merge_sweep(&dir)
             .map(|n| println!("merged {n} runs into {}", dir.join("sweep.csv").display()))
             .map_err(Into::into),
         Command::Validate {
@@ -249,7 +259,7 @@ fn main() -> std::process::ExitCode {
             tuning,
         } => {
             let cfg = tuning.nodedb();
-            let m = discsim::benchmark::nodedb_memory(dbs, records, &cfg);
+            let m = discsim::experiment::benchmark::nodedb_memory(dbs, records, &cfg);
             println!(
                 "{} in-memory databases x {} records ({:?}): {} bytes per database after an hour of updates, {:.2} us per write filling, {:.2} us per write in steady state",
                 m.databases,
@@ -269,28 +279,28 @@ fn main() -> std::process::ExitCode {
             // Bad input (a scenario, baseline, trace or slice that cannot be read or is
             // invalid) exits with 2.
             let bad_input = e
-                .downcast_ref::<discsim::scenario::ScenarioError>()
+                .downcast_ref::<discsim::experiment::scenario::ScenarioError>()
                 .is_some()
                 || e.downcast_ref::<BadInput>().is_some()
                 || matches!(
-                    e.downcast_ref::<discsim::engine::SimError>(),
-                    Some(discsim::engine::SimError::Invalid { .. })
+                    e.downcast_ref::<discsim::sim::engine::SimError>(),
+                    Some(discsim::sim::engine::SimError::Invalid { .. })
                 )
                 || matches!(
-                    e.downcast_ref::<discsim::plot::PlotError>(),
+                    e.downcast_ref::<discsim::experiment::plot::PlotError>(),
                     Some(
-                        discsim::plot::PlotError::NoResults { .. }
-                            | discsim::plot::PlotError::Csv { .. }
-                            | discsim::plot::PlotError::NotANumber { .. }
+                        discsim::experiment::plot::PlotError::NoResults { .. }
+                            | discsim::experiment::plot::PlotError::Csv { .. }
+                            | discsim::experiment::plot::PlotError::NotANumber { .. }
                     )
                 )
-                || e.downcast_ref::<discsim::validate::ValidateError>()
+                || e.downcast_ref::<discsim::experiment::validate::ValidateError>()
                     .is_some_and(|v| v.is_bad_input())
                 || matches!(
-                    e.downcast_ref::<discsim::report::MergeError>(),
+                    e.downcast_ref::<discsim::experiment::report::MergeError>(),
                     Some(
-                        discsim::report::MergeError::Bad { .. }
-                            | discsim::report::MergeError::NoSlices { .. }
+                        discsim::experiment::report::MergeError::Bad { .. }
+                            | discsim::experiment::report::MergeError::NoSlices { .. }
                     )
                 );
             std::process::ExitCode::from(if bad_input { 2 } else { 1 })
@@ -375,8 +385,8 @@ fn demo(count: u32, seed: u64, dir: Option<PathBuf>) -> Result<()> {
 }
 
 fn bench(args: &BenchArgs) -> Result<()> {
-    use discsim::benchmark::peak_rss_bytes;
-    use discsim::engine::{run, SimConfig};
+    use discsim::experiment::benchmark::peak_rss_bytes;
+    use discsim::sim::engine::{run, SimConfig};
 
     let BenchArgs {
         peers,
@@ -453,7 +463,7 @@ fn bench(args: &BenchArgs) -> Result<()> {
 }
 
 fn run_scenario(args: &ScenarioArgs, out: Option<PathBuf>) -> Result<()> {
-    use discsim::report::{check_writable, write_run, Summary, Timing};
+    use discsim::experiment::report::{check_writable, write_run, Summary, Timing};
 
     let base = args.load()?;
     // Every replicate is read and checked before anything runs.
@@ -476,7 +486,7 @@ fn run_scenario(args: &ScenarioArgs, out: Option<PathBuf>) -> Result<()> {
         let bar = progress_bar(cfg.duration);
         let started = std::time::Instant::now();
         let result =
-            discsim::engine::run_with_progress(&cfg, &mut |t| bar.set_position(t.as_secs()))?;
+            discsim::sim::engine::run_with_progress(&cfg, &mut |t| bar.set_position(t.as_secs()))?;
         bar.finish_and_clear();
         let wall = started.elapsed();
         let timing = Timing::new(wall, cfg.threads, &result);
@@ -510,7 +520,7 @@ fn progress_bar(duration: Duration) -> indicatif::ProgressBar {
 }
 
 fn plot(dir: &std::path::Path) -> Result<()> {
-    let files = discsim::plot::plot_dir(dir)?;
+    let files = discsim::experiment::plot::plot_dir(dir)?;
     let charts: std::collections::BTreeSet<_> = files
         .iter()
         .filter_map(|f| f.file_stem().map(|s| s.to_string_lossy().into_owned()))
@@ -524,7 +534,7 @@ fn plot(dir: &std::path::Path) -> Result<()> {
     Ok(())
 }
 
-fn print_summary(s: &discsim::report::Summary) {
+fn print_summary(s: &discsim::experiment::report::Summary) {
     println!("{:<28} {}", "scenario", s.scenario);
     println!("{:<28} {}", "seed", s.seed);
     println!("{:<28} {}", "peers", s.peers);
@@ -555,8 +565,8 @@ fn print_summary(s: &discsim::report::Summary) {
 }
 
 fn check(args: &ScenarioArgs, baseline: &std::path::Path) -> Result<()> {
-    use discsim::report::{compare, Summary, Tolerances};
-    use discsim::scenario::ScenarioError;
+    use discsim::experiment::report::{compare, Summary, Tolerances};
+    use discsim::experiment::scenario::ScenarioError;
 
     let file = baseline.display().to_string();
     let text = std::fs::read_to_string(baseline).map_err(|source| ScenarioError::Read {
@@ -569,7 +579,7 @@ fn check(args: &ScenarioArgs, baseline: &std::path::Path) -> Result<()> {
     })?;
     let scenario = args.load()?;
     let cfg = scenario.to_config().expect("checked by load");
-    let result = discsim::engine::run(&cfg)?;
+    let result = discsim::sim::engine::run(&cfg)?;
     let now = Summary::new(&scenario, &result);
     print_summary(&now);
     let regressions = compare(&base, &now, &Tolerances::default());
@@ -604,7 +614,7 @@ fn validate(
     threads: Option<usize>,
     out: Option<PathBuf>,
 ) -> Result<()> {
-    use discsim::validate::{parse_profiles, run_with_progress, ValidateOptions};
+    use discsim::experiment::validate::{parse_profiles, run_with_progress, ValidateOptions};
 
     let opts = ValidateOptions {
         profiles: parse_profiles(profile)?,
@@ -614,7 +624,7 @@ fn validate(
     };
     opts.check()?;
     if let Some(out) = &out {
-        discsim::report::check_writable(out)?;
+        discsim::experiment::report::check_writable(out)?;
     }
     let started = std::time::Instant::now();
     let reports = run_with_progress(&opts, &mut |p, seed| {
@@ -660,7 +670,7 @@ fn list_scenarios(dir: &std::path::Path) -> Result<()> {
         .max()
         .unwrap_or(0);
     for f in files {
-        match discsim::scenario::Scenario::load(&f, &[]) {
+        match discsim::experiment::scenario::Scenario::load(&f, &[]) {
             Ok(s) => println!("{:<width$} {}", f.display(), s.question),
             Err(e) => println!("{:<width$} (invalid: {e})", f.display()),
         }
@@ -674,8 +684,10 @@ fn sweep(
     jobs: Option<usize>,
     shard: Option<&str>,
 ) -> Result<()> {
-    use discsim::report::{check_writable, write_run, write_sweep_csv, Summary, SweepRow, Timing};
-    use discsim::scenario::ScenarioError;
+    use discsim::experiment::report::{
+        check_writable, write_run, write_sweep_csv, Summary, SweepRow, Timing,
+    };
+    use discsim::experiment::scenario::ScenarioError;
     use std::sync::atomic::{AtomicUsize, Ordering};
     use std::sync::Mutex;
 
@@ -737,7 +749,7 @@ fn sweep(
                 let outcome = s
                     .to_config()
                     .map_err(anyhow::Error::msg)
-                    .and_then(|cfg| Ok((discsim::engine::run(&cfg)?, cfg.threads)))
+                    .and_then(|cfg| Ok((discsim::sim::engine::run(&cfg)?, cfg.threads)))
                     .and_then(|(result, threads)| {
                         let timing = Timing::new(started.elapsed(), threads, &result);
                         write_run(

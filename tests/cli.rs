@@ -311,7 +311,7 @@ fn bad_scenarios_exit_2_with_the_file_and_key_and_write_nothing() {
 
 #[test]
 fn the_shipped_bootstrap_scenario_is_valid() {
-    let s = discsim::scenario::Scenario::load(
+    let s = discsim::experiment::scenario::Scenario::load(
         std::path::Path::new(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/scenarios/bootstrap.toml"

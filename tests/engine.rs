@@ -2,10 +2,10 @@
 
 use std::time::Duration;
 
-use discsim::engine::{run, Action, JoinSchedule, ScheduledAction, SimConfig};
-use discsim::metrics::EpisodeKind;
-use discsim::packet::PacketKind;
-use discsim::protocol::Profile;
+use discsim::discv4::packet::PacketKind;
+use discsim::discv4::protocol::Profile;
+use discsim::observe::metrics::EpisodeKind;
+use discsim::sim::engine::{run, Action, JoinSchedule, ScheduledAction, SimConfig};
 
 fn bootstrap_config() -> SimConfig {
     SimConfig {
@@ -147,7 +147,7 @@ fn print_series() {
 
 #[test]
 fn a_harsher_network_still_bootstraps_and_its_model_is_exercised() {
-    use discsim::network::{IpLayout, LatencyModel, NetworkConfig};
+    use discsim::sim::network::{IpLayout, LatencyModel, NetworkConfig};
     let cfg = SimConfig {
         seed: 3,
         peers: 120,
@@ -198,7 +198,7 @@ fn a_harsher_network_still_bootstraps_and_its_model_is_exercised() {
 
 #[test]
 fn churn_and_poisson_arrivals_keep_the_network_alive_and_deterministic() {
-    use discsim::churn::{ChurnConfig, DurationDist};
+    use discsim::sim::churn::{ChurnConfig, DurationDist};
     let cfg = SimConfig {
         seed: 21,
         peers: 100,

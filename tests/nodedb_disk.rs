@@ -2,9 +2,9 @@
 
 use std::time::Duration;
 
-use discsim::clock::SimTime;
-use discsim::node::{Node, NodeId};
-use discsim::nodedb::{DbTuning, NodeDb, NodeDbConfig, Storage};
+use discsim::discv4::node::{Node, NodeId};
+use discsim::discv4::nodedb::{DbTuning, NodeDb, NodeDbConfig, Storage};
+use discsim::sim::clock::SimTime;
 
 fn node(i: u16) -> Node {
     let mut id = [0u8; 64];

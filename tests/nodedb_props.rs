@@ -4,10 +4,10 @@ use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use discsim::clock::SimTime;
-use discsim::node::{Node, NodeId};
-use discsim::nodedb::keys::{decode_int, encode_int, make_key, split_key};
-use discsim::nodedb::{NodeDb, NodeDbConfig, Storage};
+use discsim::discv4::node::{Node, NodeId};
+use discsim::discv4::nodedb::keys::{decode_int, encode_int, make_key, split_key};
+use discsim::discv4::nodedb::{NodeDb, NodeDbConfig, Storage};
+use discsim::sim::clock::SimTime;
 use proptest::prelude::*;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;

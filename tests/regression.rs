@@ -3,10 +3,10 @@
 
 use std::time::Duration;
 
-use discsim::engine::{run, JoinSchedule};
-use discsim::protocol::SeedStrategy;
-use discsim::report::Summary;
-use discsim::scenario::Scenario;
+use discsim::discv4::protocol::SeedStrategy;
+use discsim::experiment::report::Summary;
+use discsim::experiment::scenario::Scenario;
+use discsim::sim::engine::{run, JoinSchedule};
 
 /// 100 peers joining over two minutes, for twenty minutes.
 fn small() -> Scenario {

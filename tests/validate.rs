@@ -1,8 +1,8 @@
 //! `discsim validate` through the library: discsim's per-minute means over 5 seeds against the
 //! figures of real geth (scenarios/validation/).
 
-use discsim::protocol::Profile;
-use discsim::validate::{run, ProfileReport, ValidateOptions, FIGURES};
+use discsim::discv4::protocol::Profile;
+use discsim::experiment::validate::{run, ProfileReport, ValidateOptions, FIGURES};
 
 fn validate(profile: Profile) -> ProfileReport {
     let opts = ValidateOptions {

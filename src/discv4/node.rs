@@ -1,0 +1,395 @@
+//! Node identity: public keys, their keccak256 hashes, and the XOR distance over those hashes.
+//!
+//! discv4 names a node by its 64-byte secp256k1 public key ([`NodeId`]) but measures Kademlia
+//! distance between `keccak256(id)` values ([`NodeHash`]). Hashing costs about as much as delivering
+//! an actor message, so a [`Node`] carries its hash, computed once when the node is made or decoded.
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+use rand::Rng;
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use rlp::{Decodable, DecoderError, Encodable, Rlp, RlpStream};
+use tiny_keccak::{Hasher as _, Keccak};
+
+/// Number of bits in a [`NodeHash`]; log distances range over `0..=HASH_BITS`.
+pub const HASH_BITS: u32 = 256;
+
+/// Entries the per-thread hash memo keeps before it starts over.
+const HASH_CACHE_LIMIT: usize = 1 << 20;
+
+thread_local! {
+    static HASHES: RefCell<HashMap<NodeId, NodeHash, BuildHasherDefault<IdHasher>>> =
+        RefCell::new(HashMap::default());
+}
+
+/// Node IDs are uniformly random bytes already: folding them is as good as hashing them.
+#[derive(Default)]
+struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(b))
+                .wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+}
+
+/// keccak256 of `data`.
+pub fn keccak256(data: &[u8]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    let mut k = Keccak::v256();
+    k.update(data);
+    k.finalize(&mut out);
+    out
+}
+
+/// A node's identity: its 64-byte uncompressed secp256k1 public key (without the 0x04 prefix).
+///
+/// The simulator never signs, so any 64 bytes serve; [`NodeId::random`] draws them from a seeded
+/// generator, which keeps identities reproducible.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NodeId(pub [u8; 64]);
+
+impl NodeId {
+    /// The all-zero ID; geth's `makeKey` treats it as "no node".
+    pub const ZERO: NodeId = NodeId([0u8; 64]);
+
+    /// 64 bytes drawn from `rng`.
+    pub fn random<R: Rng + ?Sized>(rng: &mut R) -> NodeId {
+        let mut id = [0u8; 64];
+        rng.fill_bytes(&mut id);
+        NodeId(id)
+    }
+
+    /// The Kademlia key of this ID: keccak256, memoised per thread.
+    ///
+    /// A simulated network hashes the same few thousand IDs millions of times (every decoded
+    /// NEIGHBORS entry, every ping), and keccak costs as much as delivering a message; the memo is
+    /// a pure function cache, so it cannot change a result.
+    pub fn hash(&self) -> NodeHash {
+        HASHES.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            if let Some(h) = cache.get(self) {
+                return *h;
+            }
+            if cache.len() >= HASH_CACHE_LIMIT {
+                cache.clear();
+            }
+            let h = NodeHash(keccak256(&self.0));
+            cache.insert(*self, h);
+            h
+        })
+    }
+
+    /// The raw bytes.
+    pub fn as_bytes(&self) -> &[u8; 64] {
+        &self.0
+    }
+
+    /// The ID in a byte slice, if it is exactly 64 bytes long.
+    pub fn from_slice(bytes: &[u8]) -> Option<NodeId> {
+        Some(NodeId(bytes.try_into().ok()?))
+    }
+}
+
+impl fmt::Debug for NodeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for b in &self.0[..8] {
+            write!(f, "{b:02x}")?;
+        }
+        f.write_str("…")
+    }
+}
+
+impl fmt::Display for NodeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for b in &self.0 {
+            write!(f, "{b:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+/// `keccak256(NodeId)`: the point of a node in Kademlia's 256-bit XOR space.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct NodeHash(pub [u8; 32]);
+
+impl NodeHash {
+    /// The log distance to `other`: the position of the highest differing bit, 1-based, or 0
+    /// when the hashes are equal (geth's `logdist`).
+    ///
+    /// ```
+    /// use discsim::discv4::node::NodeHash;
+    /// let a = NodeHash([0u8; 32]);
+    /// let mut b = a;
+    /// b.0[31] = 1;
+    /// assert_eq!(a.log_distance(&a), 0);
+    /// assert_eq!(a.log_distance(&b), 1);
+    /// b.0[0] = 0x80;
+    /// assert_eq!(a.log_distance(&b), 256);
+    /// ```
+    pub fn log_distance(&self, other: &NodeHash) -> u32 {
+        let mut lz = 0u32;
+        for (x, y) in self.0.iter().zip(other.0.iter()) {
+            let d = x ^ y;
+            if d == 0 {
+                lz += 8;
+            } else {
+                lz += d.leading_zeros();
+                break;
+            }
+        }
+        HASH_BITS - lz
+    }
+
+    /// Compares the XOR distances of `a` and `b` to `self` (geth's `distcmp(target, a, b)`):
+    /// `Less` means `a` is closer.
+    pub fn cmp_distance(&self, a: &NodeHash, b: &NodeHash) -> Ordering {
+        for i in 0..32 {
+            let da = a.0[i] ^ self.0[i];
+            let db = b.0[i] ^ self.0[i];
+            match da.cmp(&db) {
+                Ordering::Equal => continue,
+                o => return o,
+            }
+        }
+        Ordering::Equal
+    }
+
+    /// The XOR of two hashes, big-endian: ordering these orders nodes by distance.
+    pub fn xor(&self, other: &NodeHash) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        for (i, o) in out.iter_mut().enumerate() {
+            *o = self.0[i] ^ other.0[i];
+        }
+        out
+    }
+}
+
+impl fmt::Debug for NodeHash {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("#")?;
+        for b in &self.0[..6] {
+            write!(f, "{b:02x}")?;
+        }
+        f.write_str("…")
+    }
+}
+
+/// A discv4 node: endpoint and identity, with the identity's hash cached.
+///
+/// Its RLP form is geth's `[IP, UDP, TCP, ID]`, IP as 4 bytes for IPv4 and 16 for IPv6:
+///
+/// ```
+/// use discsim::discv4::node::{Node, NodeId};
+/// let n = Node::new("10.0.0.1".parse().unwrap(), 30303, 30303, NodeId([1; 64]));
+/// let bytes = rlp::encode(&n);
+/// assert_eq!(&bytes[..7], &[0xf8, 0x4d, 0x84, 10, 0, 0, 1]);
+/// assert_eq!(rlp::decode::<Node>(&bytes).unwrap(), n);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Node {
+    pub ip: IpAddr,
+    pub udp: u16,
+    pub tcp: u16,
+    pub id: NodeId,
+    hash: NodeHash,
+}
+
+impl Node {
+    /// A node, hashing its ID once.
+    pub fn new(ip: IpAddr, udp: u16, tcp: u16, id: NodeId) -> Node {
+        Node {
+            ip,
+            udp,
+            tcp,
+            id,
+            hash: id.hash(),
+        }
+    }
+
+    /// A node whose hash is given rather than computed: for tests that need a node at a chosen
+    /// distance (geth keeps `sha` settable for the same reason), and for callers that already
+    /// know the hash of `id`.
+    pub fn with_hash(ip: IpAddr, udp: u16, tcp: u16, id: NodeId, hash: NodeHash) -> Node {
+        Node {
+            ip,
+            udp,
+            tcp,
+            id,
+            hash,
+        }
+    }
+
+    /// `keccak256(id)`, cached.
+    pub fn hash(&self) -> &NodeHash {
+        &self.hash
+    }
+}
+
+impl fmt::Debug for Node {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Node({:?}@{}:{})", self.id, self.ip, self.udp)
+    }
+}
+
+/// IP bytes as geth writes them: 4 for IPv4, 16 for IPv6.
+pub fn ip_bytes(ip: &IpAddr) -> Vec<u8> {
+    match ip {
+        IpAddr::V4(v4) => v4.octets().to_vec(),
+        IpAddr::V6(v6) => v6.octets().to_vec(),
+    }
+}
+
+/// Parses 4 or 16 IP bytes; anything else is not an address.
+pub fn ip_from_bytes(b: &[u8]) -> Result<IpAddr, DecoderError> {
+    match b.len() {
+        4 => Ok(IpAddr::V4(Ipv4Addr::new(b[0], b[1], b[2], b[3]))),
+        16 => {
+            let arr: [u8; 16] = b.try_into().expect("length checked");
+            Ok(IpAddr::V6(Ipv6Addr::from(arr)))
+        }
+        _ => Err(DecoderError::Custom("IP must be 4 or 16 bytes")),
+    }
+}
+
+impl Encodable for Node {
+    fn rlp_append(&self, s: &mut RlpStream) {
+        s.begin_list(4);
+        s.append(&ip_bytes(&self.ip));
+        s.append(&self.udp);
+        s.append(&self.tcp);
+        s.append(&self.id.0.as_slice());
+    }
+}
+
+impl Decodable for Node {
+    /// Strict like geth's decoder: exactly four items, a 64-byte ID, canonical integers.
+    fn decode(rlp: &Rlp<'_>) -> Result<Self, DecoderError> {
+        if !rlp.is_list() {
+            return Err(DecoderError::RlpExpectedToBeList);
+        }
+        if rlp.item_count()? != 4 {
+            return Err(DecoderError::RlpIncorrectListLen);
+        }
+        let ip = ip_from_bytes(rlp.at(0)?.data()?)?;
+        let udp: u16 = rlp.val_at(1)?;
+        let tcp: u16 = rlp.val_at(2)?;
+        let id = NodeId::from_slice(rlp.at(3)?.data()?)
+            .ok_or(DecoderError::Custom("node ID must be 64 bytes"))?;
+        Ok(Node::new(ip, udp, tcp, id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hash_with(bytes: &[(usize, u8)]) -> NodeHash {
+        let mut h = [0u8; 32];
+        for &(i, b) in bytes {
+            h[i] = b;
+        }
+        NodeHash(h)
+    }
+
+    #[test]
+    fn rlp_matches_geth_bytes() {
+        let n = Node::new("10.0.0.1".parse().unwrap(), 30303, 30303, NodeId([1; 64]));
+        let mut want = vec![
+            0xf8, 0x4d, 0x84, 10, 0, 0, 1, 0x82, 0x76, 0x5f, 0x82, 0x76, 0x5f,
+        ];
+        want.extend_from_slice(&[0xb8, 0x40]);
+        want.extend_from_slice(&[1u8; 64]);
+        assert_eq!(rlp::encode(&n).to_vec(), want);
+    }
+
+    #[test]
+    fn rlp_zero_ports_and_ipv6() {
+        let ip: IpAddr = "::1".parse().unwrap();
+        let n = Node::new(ip, 0, 1, NodeId([2; 64]));
+        let bytes = rlp::encode(&n);
+        // list(85) = 0xf8 0x55; 16-byte IP string 0x90; port 0 is the empty string 0x80; port 1 is 0x01.
+        assert_eq!(&bytes[..3], &[0xf8, 0x55, 0x90]);
+        assert_eq!(&bytes[19..21], &[0x80, 0x01]);
+        assert_eq!(rlp::decode::<Node>(&bytes).unwrap(), n);
+    }
+
+    #[test]
+    fn rlp_rejects_malformed() {
+        let n = Node::new("10.0.0.1".parse().unwrap(), 1, 2, NodeId([3; 64]));
+        let good = rlp::encode(&n).to_vec();
+        // Truncated.
+        assert!(rlp::decode::<Node>(&good[..good.len() - 1]).is_err());
+        // Five items.
+        let mut s = RlpStream::new_list(5);
+        s.append(&vec![10u8, 0, 0, 1]).append(&1u16).append(&2u16);
+        s.append(&[3u8; 64].as_slice()).append(&0u8);
+        assert!(rlp::decode::<Node>(&s.out()).is_err());
+        // Short ID.
+        let mut s = RlpStream::new_list(4);
+        s.append(&vec![10u8, 0, 0, 1]).append(&1u16).append(&2u16);
+        s.append(&[3u8; 63].as_slice());
+        assert!(rlp::decode::<Node>(&s.out()).is_err());
+        // Five-byte IP.
+        let mut s = RlpStream::new_list(4);
+        s.append(&vec![10u8, 0, 0, 1, 5])
+            .append(&1u16)
+            .append(&2u16);
+        s.append(&[3u8; 64].as_slice());
+        assert!(rlp::decode::<Node>(&s.out()).is_err());
+    }
+
+    #[test]
+    fn keccak_of_empty_input() {
+        // The well-known keccak256("") value.
+        let h = keccak256(b"");
+        assert_eq!(h[..4], [0xc5, 0xd2, 0x46, 0x01]);
+        assert_eq!(h[28..], [0x5d, 0x85, 0xa4, 0x70]);
+    }
+
+    #[test]
+    fn log_distance_cases() {
+        let zero = NodeHash::default();
+        assert_eq!(zero.log_distance(&zero), 0);
+        // Highest differing bit is bit 255 (the top bit of byte 0).
+        assert_eq!(zero.log_distance(&hash_with(&[(0, 0x80)])), 256);
+        assert_eq!(zero.log_distance(&hash_with(&[(0, 0x01)])), 249);
+        // Bucket boundary: 239 is the last distance that shares bucket 0 in geth 2018+.
+        // 2^238 sets bit 238 (0-based), which lies in byte 2 (bits 239..232), mask 0x40.
+        assert_eq!(zero.log_distance(&hash_with(&[(2, 0x40)])), 239);
+        assert_eq!(zero.log_distance(&hash_with(&[(2, 0x80)])), 240);
+        assert_eq!(zero.log_distance(&hash_with(&[(2, 0x7f), (31, 0xff)])), 239);
+        assert_eq!(zero.log_distance(&hash_with(&[(31, 0x01)])), 1);
+        // Symmetric and ignores common prefixes.
+        let a = hash_with(&[(0, 0xf0), (5, 0x10)]);
+        let b = hash_with(&[(0, 0xf0), (5, 0x01)]);
+        assert_eq!(a.log_distance(&b), b.log_distance(&a));
+        assert_eq!(a.log_distance(&b), 256 - (5 * 8 + 3));
+    }
+
+    #[test]
+    fn distance_comparison() {
+        let target = hash_with(&[(0, 0xff)]);
+        let near = hash_with(&[(0, 0xfe)]);
+        let far = hash_with(&[(0, 0x0f)]);
+        assert_eq!(target.cmp_distance(&near, &far), Ordering::Less);
+        assert_eq!(target.cmp_distance(&far, &near), Ordering::Greater);
+        assert_eq!(target.cmp_distance(&near, &near), Ordering::Equal);
+        // Lower bytes decide only when the higher ones tie.
+        let a = hash_with(&[(0, 0xfe), (31, 1)]);
+        assert_eq!(target.cmp_distance(&near, &a), Ordering::Less);
+        assert_eq!(target.xor(&near)[0], 0x01);
+    }
+}

@@ -1,0 +1,810 @@
+//! The per-peer node database, faithful to geth's `p2p/discover/database.go` (2018).
+//!
+//! A [`NodeDb`] is a rusty-leveldb database with geth's key layout (see [`keys`]): node records,
+//! the times of the last ping and pong, and FINDNODE failure counts, all in Unix seconds. It is a
+//! plain state machine: every operation that depends on time takes `now` as an argument, and the
+//! periodic expirer is polled by whoever owns the virtual clock ([`NodeDb::next_expiry`],
+//! [`NodeDb::poll_expirer`]).
+//!
+//! Two deliberate departures from geth, both for the sake of experiments:
+//! - geth skips the version check for in-memory databases (they never outlive the process). A
+//!   simulated peer's in-memory database *does* outlive a restart, and versioning experiments
+//!   depend on the check, so [`NodeDb::open`] runs it for every storage.
+//! - geth's `RecoverFile` repairs a corrupted directory in place; rusty-leveldb has no repair, so
+//!   [`NodeDb::open`] salvages every readable record into a fresh database (see [`salvage`]).
+//!
+//! ```
+//! use discsim::sim::clock::SimTime;
+//! use discsim::discv4::node::{Node, NodeId};
+//! use discsim::discv4::nodedb::{NodeDb, NodeDbConfig, Storage};
+//! use std::time::Duration;
+//!
+//! let now = SimTime::DEFAULT_EPOCH;
+//! let mut db = NodeDb::open(Storage::memory(), NodeId([0; 64]), NodeDbConfig::default()).unwrap();
+//! let peer = Node::new("10.0.0.2".parse().unwrap(), 30303, 30303, NodeId([2; 64]));
+//! db.update_node(&peer);
+//! db.update_last_pong(&peer.id, now);
+//! assert_eq!(db.node(&peer.id), Some(peer));
+//! assert_eq!(db.record_count(), 1);
+//! // A day later the record has expired.
+//! assert_eq!(db.expire_nodes(now + Duration::from_secs(24 * 3600)), 1);
+//! assert_eq!(db.node(&peer.id), None);
+//! ```
+
+pub mod keys;
+pub mod salvage;
+mod storage;
+
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{Hash, Hasher};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::time::Duration;
+
+use rand::Rng;
+use rusty_leveldb::{LdbIterator, Status, StatusCode, WriteBatch, DB};
+use tracing::{debug, warn};
+
+use crate::discv4::node::{Node, NodeId};
+use crate::sim::clock::SimTime;
+pub use storage::{DbTuning, Storage};
+
+use keys::{
+    decode_int, encode_int, make_key, split_key, DISCOVER_FIND_FAILS, DISCOVER_PING, DISCOVER_PONG,
+    DISCOVER_ROOT, VERSION_KEY,
+};
+
+/// geth's `nodeDBVersion` in the 2018 database.
+pub const DEFAULT_VERSION: i64 = 5;
+
+/// The node database's knobs, with geth's defaults.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NodeDbConfig {
+    /// Version written under the `version` key; a database holding another one is flushed.
+    pub version: i64,
+    /// `nodeDBNodeExpiration`: records whose last pong is older are expired (24 h).
+    #[serde(with = "crate::sim::clock::human_duration")]
+    pub node_expiration: Duration,
+    /// `nodeDBCleanupCycle`: how often the expirer runs once started (1 h).
+    #[serde(with = "crate::sim::clock::human_duration")]
+    pub cleanup_cycle: Duration,
+    /// rusty-leveldb memory knobs.
+    pub tuning: DbTuning,
+    /// How long writes may wait in memory before they go to rusty-leveldb as one batch (zero:
+    /// every write goes at once). Reads never see the difference: point reads are served from the
+    /// in-memory mirror, and every scan, seek, delete and close writes the pending batch first.
+    /// Rewrites of a key within the period reach rusty-leveldb once, which is what keeps a
+    /// simulation of thousands of databases affordable.
+    #[serde(with = "crate::sim::clock::human_duration")]
+    pub write_behind: Duration,
+}
+
+/// A node-database knob out of range.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid `{key}`: {allowed}")]
+pub struct NodeDbConfigError {
+    /// The scenario key, e.g. `nodedb.cleanup_cycle`.
+    pub key: &'static str,
+    /// What is allowed.
+    pub allowed: &'static str,
+}
+
+impl NodeDbConfig {
+    /// Checks every knob (rusty-leveldb panics on some of them, e.g. a zero cache).
+    ///
+    /// ```
+    /// use discsim::discv4::nodedb::NodeDbConfig;
+    /// assert!(NodeDbConfig::default().validate().is_ok());
+    /// let mut c = NodeDbConfig::default();
+    /// c.tuning.block_cache_bytes = 0;
+    /// assert_eq!(c.validate().unwrap_err().key, "nodedb.tuning.block_cache_bytes");
+    /// ```
+    pub fn validate(&self) -> Result<(), NodeDbConfigError> {
+        let t = &self.tuning;
+        let checks: [(&'static str, bool, &'static str); 6] = [
+            (
+                "nodedb.node_expiration",
+                !self.node_expiration.is_zero(),
+                "more than 0",
+            ),
+            (
+                "nodedb.cleanup_cycle",
+                !self.cleanup_cycle.is_zero(),
+                "more than 0",
+            ),
+            (
+                "nodedb.tuning.write_buffer_size",
+                t.write_buffer_size >= 4096,
+                "at least 4096 bytes",
+            ),
+            (
+                "nodedb.tuning.block_size",
+                t.block_size >= 256,
+                "at least 256 bytes",
+            ),
+            (
+                "nodedb.tuning.block_cache_bytes",
+                t.block_cache_bytes >= t.block_size,
+                "at least one block (nodedb.tuning.block_size)",
+            ),
+            (
+                "nodedb.tuning.max_open_files",
+                t.max_open_files >= 11,
+                "at least 11 (rusty-leveldb keeps 10 for itself)",
+            ),
+        ];
+        match checks.into_iter().find(|(_, ok, _)| !ok) {
+            Some((key, _, allowed)) => Err(NodeDbConfigError { key, allowed }),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Default for NodeDbConfig {
+    fn default() -> Self {
+        NodeDbConfig {
+            version: DEFAULT_VERSION,
+            node_expiration: Duration::from_secs(24 * 3600),
+            cleanup_cycle: Duration::from_secs(3600),
+            tuning: DbTuning::default(),
+            write_behind: Duration::from_secs(600),
+        }
+    }
+}
+
+/// Things that happened to a database that a researcher may want to count.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct NodeDbStats {
+    /// Opens that found the database unreadable and rebuilt it from what could be salvaged.
+    pub recoveries: u64,
+    /// Node records carried into a rebuilt database.
+    pub salvaged_records: u64,
+    /// Log records, table blocks or files that could not be read during recoveries.
+    pub damaged_parts: u64,
+    /// Opens that found another version and flushed the database.
+    pub version_flushes: u64,
+    /// Node records that failed to decode when read.
+    pub bad_records: u64,
+    /// Expirer runs.
+    pub expiry_runs: u64,
+    /// Node records deleted by the expirer.
+    pub expired_nodes: u64,
+    /// Writes or deletes that rusty-leveldb refused.
+    pub write_errors: u64,
+    /// `update_node` calls that found the same record already stored and wrote nothing.
+    pub unchanged_writes: u64,
+    /// Writes handed to rusty-leveldb, and the batches they went in.
+    pub db_writes: u64,
+    pub db_batches: u64,
+}
+
+/// Errors that leave no usable database.
+#[derive(Debug, thiserror::Error)]
+pub enum NodeDbError {
+    /// rusty-leveldb could not open or create the database even after recovery
+    /// (for example, another handle holds its lock).
+    #[error("cannot open node database at {path}: {status}")]
+    Open { path: String, status: Status },
+    /// The directory could not be removed or read.
+    #[error("node database at {path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A peer's database of known nodes.
+pub struct NodeDb {
+    db: DB,
+    storage: Storage,
+    self_id: NodeId,
+    cfg: NodeDbConfig,
+    next_expiry: Option<SimTime>,
+    stats: NodeDbStats,
+    /// A write-through mirror of every node's fields. Every read of a time or a counter is
+    /// served from it: rusty-leveldb reads are slow, and they trigger seek compactions that
+    /// would otherwise dominate a simulation. It also fingerprints each node record, which gives
+    /// the record count in O(1) and lets `update_node` skip rewriting an unchanged record. Only
+    /// looked up, never iterated, so its order cannot reach results.
+    known: HashMap<NodeId, Known>,
+    records: usize,
+    /// Node records not yet handed to rusty-leveldb, in key order. (Pending field writes are
+    /// flags in the mirror, with their nodes listed in `dirty`.)
+    pending: BTreeMap<Vec<u8>, Vec<u8>>,
+    dirty: Vec<NodeId>,
+    pending_since: Option<SimTime>,
+}
+
+/// What the database holds for one node, mirrored.
+#[derive(Clone, Copy, Debug, Default)]
+struct Known {
+    record: Option<u64>,
+    last_ping: i64,
+    last_pong: i64,
+    find_fails: i64,
+    /// Fields written since the last flush (`Field` bits).
+    dirty: u8,
+}
+
+/// The integer fields of a node, as bits of [`Known::dirty`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Field {
+    Ping = 1,
+    Pong = 2,
+    FindFails = 4,
+}
+
+impl Field {
+    const ALL: [Field; 3] = [Field::FindFails, Field::Ping, Field::Pong];
+
+    fn key_suffix(self) -> &'static [u8] {
+        match self {
+            Field::Ping => DISCOVER_PING,
+            Field::Pong => DISCOVER_PONG,
+            Field::FindFails => DISCOVER_FIND_FAILS,
+        }
+    }
+
+    fn get(self, k: &Known) -> i64 {
+        match self {
+            Field::Ping => k.last_ping,
+            Field::Pong => k.last_pong,
+            Field::FindFails => k.find_fails,
+        }
+    }
+
+    fn set(self, k: &mut Known, v: i64) {
+        match self {
+            Field::Ping => k.last_ping = v,
+            Field::Pong => k.last_pong = v,
+            Field::FindFails => k.find_fails = v,
+        }
+    }
+}
+
+impl NodeDb {
+    /// Opens (creating if needed) the database on `storage` for the node `self_id`.
+    ///
+    /// Order of events, as in geth's `newPersistentNodeDB`: a corrupted database is recovered
+    /// (salvaged, with a warning), then the version is checked: missing, it is written; different,
+    /// the whole directory is removed and a fresh database created.
+    pub fn open(
+        storage: Storage,
+        self_id: NodeId,
+        cfg: NodeDbConfig,
+    ) -> Result<NodeDb, NodeDbError> {
+        let mut stats = NodeDbStats::default();
+        let mut db = open_or_recover(&storage, &cfg, &mut stats)?;
+        let want = encode_int(cfg.version);
+        match db.get(VERSION_KEY) {
+            None => put_or_fail(&mut db, &storage, VERSION_KEY, &want)?,
+            Some(v) if v.as_ref() == want.as_slice() => {}
+            Some(v) => {
+                debug!(path = %storage.path().display(), old = ?decode_int(&v), new = cfg.version,
+                       "node database version changed: flushing");
+                drop(db);
+                storage.remove_all().map_err(|e| io_err(&storage, e))?;
+                stats.version_flushes += 1;
+                db = try_open(&storage, &cfg).map_err(|s| open_err(&storage, s))?;
+                put_or_fail(&mut db, &storage, VERSION_KEY, &want)?;
+            }
+        }
+        let mut db = NodeDb {
+            db,
+            storage,
+            self_id,
+            cfg,
+            next_expiry: None,
+            stats,
+            known: HashMap::new(),
+            records: 0,
+            pending: BTreeMap::new(),
+            dirty: Vec::new(),
+            pending_since: None,
+        };
+        for (k, v) in db.scan_all() {
+            db.mirror(&k, &v);
+        }
+        Ok(db)
+    }
+
+    /// Flushes and releases the database, handing back its storage so that it can be reopened
+    /// (a restart).
+    pub fn close(mut self) -> Storage {
+        self.flush();
+        if self.db.close().is_err() {
+            self.stats.write_errors += 1;
+        }
+        self.storage.clone()
+    }
+
+    /// The ID of the node that owns this database.
+    pub fn self_id(&self) -> &NodeId {
+        &self.self_id
+    }
+
+    /// The configuration it was opened with.
+    pub fn config(&self) -> &NodeDbConfig {
+        &self.cfg
+    }
+
+    /// Counters since this handle was opened.
+    pub fn stats(&self) -> &NodeDbStats {
+        &self.stats
+    }
+
+    /// The node record of `id`, if present and decodable. An undecodable record is logged,
+    /// counted and read as absent (geth logs it and returns nil).
+    pub fn node(&mut self, id: &NodeId) -> Option<Node> {
+        self.flush();
+        let blob = self.db.get(&make_key(Some(id), DISCOVER_ROOT))?;
+        match rlp::decode::<Node>(&blob) {
+            Ok(n) => Some(n),
+            Err(e) => {
+                self.stats.bad_records += 1;
+                warn!(id = ?id, err = %e, "failed to decode node RLP");
+                None
+            }
+        }
+    }
+
+    /// Inserts or overwrites the record of `node`. Rewriting the very bytes already stored is a
+    /// logical no-op and is skipped (geth's `copyLiveNodes` rewrites every live entry every 30 s;
+    /// simulating those identical puts would dominate the cost of a run and change no result).
+    pub fn update_node(&mut self, node: &Node) {
+        let blob = rlp::encode(node);
+        let fp = fingerprint(&blob);
+        if self.known.get(&node.id).and_then(|k| k.record) == Some(fp) {
+            self.stats.unchanged_writes += 1;
+            return;
+        }
+        let key = make_key(Some(&node.id), DISCOVER_ROOT);
+        if self.put(&key, &blob) {
+            self.mirror(&key, &blob);
+        }
+    }
+
+    /// Deletes every key under the node's prefix `n:<id>`: its record and all its fields.
+    pub fn delete_node(&mut self, id: &NodeId) {
+        if let Some(k) = self.known.remove(id) {
+            self.records -= k.record.is_some() as usize;
+        }
+        self.flush();
+        let prefix = make_key(Some(id), b"");
+        let keys = self.keys_with_prefix(&prefix);
+        for k in keys {
+            if self.db.delete(&k).is_err() {
+                self.stats.write_errors += 1;
+            }
+        }
+    }
+
+    /// When `id` last pinged us (Unix epoch if never).
+    pub fn last_ping(&mut self, id: &NodeId) -> SimTime {
+        secs_to_time(self.known.get(id).map_or(0, |k| k.last_ping))
+    }
+
+    /// Records a ping from `id` at `t` (whole seconds are stored).
+    pub fn update_last_ping(&mut self, id: &NodeId, t: SimTime) {
+        self.put_int(id, Field::Ping, t.unix_secs());
+    }
+
+    /// When `id` last answered our ping (Unix epoch if never).
+    pub fn last_pong(&mut self, id: &NodeId) -> SimTime {
+        secs_to_time(self.known.get(id).map_or(0, |k| k.last_pong))
+    }
+
+    /// Records a pong from `id` at `t` (whole seconds are stored).
+    pub fn update_last_pong(&mut self, id: &NodeId, t: SimTime) {
+        self.put_int(id, Field::Pong, t.unix_secs());
+    }
+
+    /// FINDNODE failures of `id` since bonding.
+    pub fn find_fails(&mut self, id: &NodeId) -> i64 {
+        self.known.get(id).map_or(0, |k| k.find_fails)
+    }
+
+    /// Sets the FINDNODE failure count of `id`.
+    pub fn update_find_fails(&mut self, id: &NodeId, fails: i64) {
+        self.put_int(id, Field::FindFails, fails);
+    }
+
+    /// Starts the expirer if it is not running (geth's `sync.Once`): its first run is one cleanup
+    /// cycle after `now`.
+    pub fn ensure_expirer(&mut self, now: SimTime) {
+        if self.next_expiry.is_none() {
+            self.next_expiry = Some(now + self.cfg.cleanup_cycle);
+        }
+    }
+
+    /// When the expirer runs next, if it was started.
+    pub fn next_expiry(&self) -> Option<SimTime> {
+        self.next_expiry
+    }
+
+    /// Runs the expirer if it is due at `now`; returns the records it deleted. Like Go's ticker, a
+    /// late poll runs once and skips the ticks it missed.
+    pub fn poll_expirer(&mut self, now: SimTime) -> usize {
+        let Some(next) = self.next_expiry else {
+            return 0;
+        };
+        if now < next {
+            return 0;
+        }
+        let mut following = next + self.cfg.cleanup_cycle;
+        while following <= now {
+            following += self.cfg.cleanup_cycle;
+        }
+        self.next_expiry = Some(following);
+        self.expire_nodes(now)
+    }
+
+    /// geth's `expireNodes`: deletes every node record (with all its fields) whose last pong is not
+    /// after `now - node_expiration`, and the record of self. Records that never ponged read as
+    /// Unix 0 and are deleted too. Returns how many records were deleted.
+    pub fn expire_nodes(&mut self, now: SimTime) -> usize {
+        let threshold = now.saturating_sub(self.cfg.node_expiration);
+        // One pass: a node's fields sort right after its record, so the pong is seen in the same
+        // scan rather than read back per record.
+        let mut records: BTreeMap<NodeId, SimTime> = BTreeMap::new();
+        for (key, value) in self.scan_all() {
+            match split_key(&key) {
+                (Some(id), f) if f == DISCOVER_ROOT => {
+                    records.entry(id).or_insert(SimTime::from_unix_secs(0));
+                }
+                (Some(id), f) if f == DISCOVER_PONG => {
+                    if let Some(r) = records.get_mut(&id) {
+                        *r = secs_to_time(decode_int(&value).unwrap_or(0));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut deleted = 0;
+        for (id, pong) in records {
+            if id != self.self_id && pong > threshold {
+                continue;
+            }
+            self.delete_node(&id);
+            deleted += 1;
+        }
+        self.stats.expiry_runs += 1;
+        self.stats.expired_nodes += deleted as u64;
+        deleted
+    }
+
+    /// geth's `querySeeds`: up to `n` random nodes, other than self, that ponged within `max_age`.
+    ///
+    /// It seeks `n * 5` times at most, each time to a random key whose first ID byte is a cursor
+    /// advanced by 0–15 (wrapping), so that even a small database is covered; running off the end
+    /// resets the cursor. It may return fewer than `n` nodes even when more are eligible, exactly
+    /// as geth does. All randomness comes from `rng`.
+    pub fn query_seeds<R: Rng + ?Sized>(
+        &mut self,
+        n: usize,
+        max_age: Duration,
+        now: SimTime,
+        rng: &mut R,
+    ) -> Vec<Node> {
+        let mut nodes: Vec<Node> = Vec::with_capacity(n);
+        self.flush();
+        let Ok(mut it) = self.db.new_iter() else {
+            return nodes;
+        };
+        let mut id = [0u8; 64];
+        let mut seeks = 0;
+        'seek: while nodes.len() < n && seeks < n * 5 {
+            seeks += 1;
+            let ctr = id[0];
+            rng.fill_bytes(&mut id);
+            id[0] = ctr.wrapping_add(id[0] % 16);
+            it.seek(&make_key(Some(&NodeId(id)), DISCOVER_ROOT));
+            let Some(node) = next_node(&mut it, &mut self.stats) else {
+                id[0] = 0;
+                continue 'seek;
+            };
+            if node.id == self.self_id {
+                continue 'seek;
+            }
+            let pong = self.last_pong(&node.id);
+            if now.saturating_since(pong) > max_age {
+                continue 'seek;
+            }
+            if nodes.iter().any(|m| m.id == node.id) {
+                continue 'seek;
+            }
+            nodes.push(node);
+        }
+        nodes
+    }
+
+    /// Number of node records (any age, self included, decodable or not).
+    pub fn record_count(&self) -> usize {
+        self.records
+    }
+
+    /// The IDs of every node with a record, self excluded, in no particular order: for observers
+    /// that count (how many records point at dead nodes) without needing the records themselves.
+    pub fn record_ids(&self) -> impl Iterator<Item = &NodeId> + '_ {
+        self.known
+            .iter()
+            .filter(|(id, k)| k.record.is_some() && **id != self.self_id)
+            .map(|(id, _)| id)
+    }
+
+    /// Every decodable node record, in key order.
+    pub fn all_nodes(&mut self) -> Vec<Node> {
+        let mut out = Vec::new();
+        for (k, v) in self.scan_all() {
+            if let (Some(_), f) = split_key(&k) {
+                if f == DISCOVER_ROOT {
+                    match rlp::decode::<Node>(&v) {
+                        Ok(n) => out.push(n),
+                        Err(_) => self.stats.bad_records += 1,
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// Every decodable record other than self whose last pong is within `max_age` of `now`, in
+    /// key order, with its last pong: what the non-geth seed strategies choose from.
+    pub fn fresh_records(&mut self, max_age: Duration, now: SimTime) -> Vec<(Node, SimTime)> {
+        let me = self.self_id;
+        let nodes = self.all_nodes();
+        nodes
+            .into_iter()
+            .filter(|n| n.id != me)
+            .map(|n| {
+                let pong = self.last_pong(&n.id);
+                (n, pong)
+            })
+            .filter(|(_, pong)| now.saturating_since(*pong) <= max_age)
+            .collect()
+    }
+
+    /// Writes raw bytes under a key: for tests and tools that plant foreign or garbled records.
+    pub fn put_raw(&mut self, key: &[u8], value: &[u8]) {
+        self.flush();
+        if self.write(key, value) {
+            self.mirror(key, value);
+        }
+    }
+
+    /// Sets an integer field: in the mirror at once, in rusty-leveldb at the next flush (or at
+    /// once without write-behind).
+    fn put_int(&mut self, id: &NodeId, field: Field, v: i64) {
+        if self.cfg.write_behind.is_zero() {
+            let key = make_key(Some(id), field.key_suffix());
+            if self.write(&key, &encode_int(v)) {
+                field.set(self.known.entry(*id).or_default(), v);
+            }
+            return;
+        }
+        let k = self.known.entry(*id).or_default();
+        field.set(k, v);
+        if k.dirty == 0 {
+            self.dirty.push(*id);
+        }
+        k.dirty |= field as u8;
+    }
+
+    /// Reflects a stored key-value pair in the mirror, decoding integers as reads would.
+    fn mirror(&mut self, key: &[u8], value: &[u8]) {
+        let (Some(id), field) = split_key(key) else {
+            return;
+        };
+        let int = || decode_int(value).unwrap_or(0);
+        let k = self.known.entry(id).or_default();
+        match field {
+            f if f == DISCOVER_ROOT => {
+                self.records += k.record.is_none() as usize;
+                k.record = Some(fingerprint(value));
+            }
+            f if f == DISCOVER_PING => k.last_ping = int(),
+            f if f == DISCOVER_PONG => k.last_pong = int(),
+            f if f == DISCOVER_FIND_FAILS => k.find_fails = int(),
+            _ => {}
+        }
+    }
+
+    /// Writes a node record (or other non-field key): pending under write-behind.
+    fn put(&mut self, key: &[u8], value: &[u8]) -> bool {
+        if !self.cfg.write_behind.is_zero() {
+            self.pending.insert(key.to_vec(), value.to_vec());
+            return true;
+        }
+        self.write(key, value)
+    }
+
+    /// Writes to rusty-leveldb at once.
+    fn write(&mut self, key: &[u8], value: &[u8]) -> bool {
+        self.stats.db_writes += 1;
+        self.stats.db_batches += 1;
+        match self.db.put(key, value) {
+            Ok(()) => true,
+            Err(e) => {
+                self.stats.write_errors += 1;
+                warn!(err = %e, "node database write failed");
+                false
+            }
+        }
+    }
+
+    /// Hands pending writes to rusty-leveldb once they have waited `write_behind`; the owner
+    /// calls this as its clock advances.
+    pub fn maybe_flush(&mut self, now: SimTime) {
+        if self.pending.is_empty() && self.dirty.is_empty() {
+            return;
+        }
+        match self.pending_since {
+            None => self.pending_since = Some(now),
+            Some(t) if now.saturating_since(t) >= self.cfg.write_behind => self.flush(),
+            Some(_) => {}
+        }
+    }
+
+    /// Hands every pending write to rusty-leveldb, in one batch.
+    pub fn flush(&mut self) {
+        self.pending_since = None;
+        if self.pending.is_empty() && self.dirty.is_empty() {
+            return;
+        }
+        let mut batch = WriteBatch::default();
+        for (k, v) in std::mem::take(&mut self.pending) {
+            batch.put(&k, &v);
+            self.stats.db_writes += 1;
+        }
+        let mut dirty = std::mem::take(&mut self.dirty);
+        dirty.sort_unstable();
+        for id in dirty {
+            let Some(k) = self.known.get_mut(&id) else {
+                continue; // deleted since
+            };
+            for f in Field::ALL {
+                if k.dirty & f as u8 != 0 {
+                    batch.put(&make_key(Some(&id), f.key_suffix()), &encode_int(f.get(k)));
+                    self.stats.db_writes += 1;
+                }
+            }
+            k.dirty = 0;
+        }
+        self.stats.db_batches += 1;
+        if let Err(e) = self.db.write(batch, false) {
+            self.stats.write_errors += 1;
+            warn!(err = %e, "node database write failed");
+        }
+    }
+
+    fn keys_with_prefix(&mut self, prefix: &[u8]) -> Vec<Vec<u8>> {
+        let mut keys = Vec::new();
+        let Ok(mut it) = self.db.new_iter() else {
+            return keys;
+        };
+        it.seek(prefix);
+        while let Some((k, _)) = it.current() {
+            if !k.starts_with(prefix) {
+                break;
+            }
+            keys.push(k.to_vec());
+            if !it.advance() {
+                break;
+            }
+        }
+        keys
+    }
+
+    fn scan_all(&mut self) -> Vec<(Vec<u8>, Vec<u8>)> {
+        self.flush();
+        let mut out = Vec::new();
+        if let Ok(mut it) = self.db.new_iter() {
+            while let Some(kv) = it.next() {
+                out.push(kv);
+            }
+        }
+        out
+    }
+}
+
+/// geth's `nextNode`: the first decodable node record at or after the iterator's position.
+fn next_node(it: &mut rusty_leveldb::DBIterator, stats: &mut NodeDbStats) -> Option<Node> {
+    loop {
+        let (key, value) = it.current()?;
+        if let (Some(id), f) = split_key(&key) {
+            if f == DISCOVER_ROOT {
+                match rlp::decode::<Node>(&value) {
+                    Ok(n) => return Some(n),
+                    Err(e) => {
+                        stats.bad_records += 1;
+                        warn!(id = ?id, err = %e, "failed to decode node RLP");
+                    }
+                }
+            }
+        }
+        if !it.advance() {
+            return None;
+        }
+    }
+}
+
+fn fingerprint(bytes: &[u8]) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    h.finish()
+}
+
+fn secs_to_time(secs: i64) -> SimTime {
+    SimTime::from_unix_secs(secs.max(0) as u64)
+}
+
+/// Opens rusty-leveldb, turning its panics on damaged files into errors.
+fn try_open(storage: &Storage, cfg: &NodeDbConfig) -> Result<DB, Status> {
+    let opts = storage.options(&cfg.tuning);
+    match catch_unwind(AssertUnwindSafe(|| DB::open(storage.path(), opts))) {
+        Ok(r) => r,
+        Err(_) => Err(Status::new(
+            StatusCode::Corruption,
+            "rusty-leveldb panicked while opening",
+        )),
+    }
+}
+
+/// Opens the database if every data file reads cleanly; otherwise rebuilds it from what
+/// [`salvage::scan`] could read.
+fn open_or_recover(
+    storage: &Storage,
+    cfg: &NodeDbConfig,
+    stats: &mut NodeDbStats,
+) -> Result<DB, NodeDbError> {
+    let scan = salvage::scan(storage);
+    let first_error = if scan.damaged == 0 {
+        match try_open(storage, cfg) {
+            Ok(db) => return Ok(db),
+            Err(s) if s.code == StatusCode::LockError => return Err(open_err(storage, s)),
+            Err(s) => s.to_string(),
+        }
+    } else {
+        format!(
+            "{} unreadable parts in {} data files",
+            scan.damaged, scan.files
+        )
+    };
+    stats.recoveries += 1;
+    stats.damaged_parts += scan.damaged as u64;
+    storage.remove_all().map_err(|e| io_err(storage, e))?;
+    let mut db = try_open(storage, cfg).map_err(|s| open_err(storage, s))?;
+    let mut records = 0u64;
+    for (k, v) in scan.live() {
+        if matches!(split_key(&k), (Some(_), f) if f == DISCOVER_ROOT) {
+            records += 1;
+        }
+        put_or_fail(&mut db, storage, &k, &v)?;
+    }
+    stats.salvaged_records += records;
+    warn!(path = %storage.path().display(), cause = %first_error, salvaged = records,
+          "node database was corrupted: rebuilt from the readable records");
+    Ok(db)
+}
+
+fn put_or_fail(db: &mut DB, storage: &Storage, k: &[u8], v: &[u8]) -> Result<(), NodeDbError> {
+    db.put(k, v).map_err(|s| open_err(storage, s))
+}
+
+fn open_err(storage: &Storage, status: Status) -> NodeDbError {
+    NodeDbError::Open {
+        path: storage.path().display().to_string(),
+        status,
+    }
+}
+
+fn io_err(storage: &Storage, source: std::io::Error) -> NodeDbError {
+    NodeDbError::Io {
+        path: storage.path().display().to_string(),
+        source,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,858 @@
+//! discv4 wire packets, byte for byte as go-ethereum writes them: the four kinds of 2018's
+//! `p2p/discover/udp.go`, and the ENR additions (EIP-868) of 2019's `v4_udp.go`, which put the
+//! sender's record sequence number at the end of PING and PONG and add ENRREQUEST and ENRRESPONSE.
+//!
+//! A packet is `hash(32) || signature(65) || type(1) || RLP body`, where
+//! `hash = keccak256(signature || type || body)`.
+//!
+//! **Signatures are not modelled.** The simulator never holds private keys, and recovering a
+//! public key from a real signature would cost more than delivering the packet. Instead the
+//! 65-byte signature slot carries the sender's 64-byte [`NodeId`] followed by one zero byte (where
+//! a real signature keeps its recovery id), and [`decode`] "recovers" the sender by reading it
+//! back. Everything else — sizes, the hash check, the RLP bodies — is what geth sends and checks,
+//! so packet sizes, the 1280-byte limit and malformed-input handling behave as on the real network.
+//! Node records ([`enr_record`]) follow the same rule: real structure and size, a stand-in
+//! signature.
+//!
+//! Decoding follows geth's RLP decoder, including EIP-8 forward compatibility:
+//! - each packet struct ends in ``Rest []rlp.RawValue `rlp:"tail"` ``, so extra elements at the
+//!   end of a body list are skipped — but they must still be well-formed RLP that fills the list;
+//! - geth 2019 reads a PING's or PONG's ENR sequence number from the first of those extra
+//!   elements, and a 2018 decoder skips it like any other: both are modelled ([`Ping::enr_seq`]);
+//! - bytes after the body list are ignored (geth decodes one value from a stream and stops);
+//! - endpoint and node lists have no tail in geth, so they must have exactly their 3 or 4 items;
+//! - integers must be canonical, a [`NodeId`] exactly 64 bytes, an IP 4 or 16 bytes;
+//! - a Neighbors packet decodes whole or not at all: one bad node rejects the packet;
+//! - an ENRRESPONSE's record must pass geth's structural record checks (see [`EnrResponse`]).
+//!
+//! Where geth's Go types are looser than ours (its `net.IP` and `ReplyTok []byte` take any length,
+//! its `Version uint` any 64-bit value), a packet geth would decode and then ignore is rejected here
+//! as [`PacketError::Rlp`]; the simulator never produces such packets, and either way they are
+//! dropped.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use rlp::{Decodable, DecoderError, Encodable, Rlp, RlpStream};
+
+use crate::discv4::node::{ip_from_bytes, keccak256, Node, NodeId};
+use crate::sim::clock::SimTime;
+
+const MAC_SIZE: usize = 32;
+const SIG_SIZE: usize = 65;
+
+/// Bytes before the packet type: the hash and the signature slot.
+pub const HEAD_SIZE: usize = MAC_SIZE + SIG_SIZE;
+
+/// Largest datagram geth reads; it sizes its read buffer to this, so longer packets never arrive
+/// whole.
+pub const MAX_PACKET_SIZE: usize = 1280;
+
+/// Nodes per Neighbors packet: geth's `maxNeighbors`, the most IPv6 nodes that keep a packet
+/// under [`MAX_PACKET_SIZE`] with a full-width expiration.
+pub const MAX_NEIGHBORS: usize = 12;
+
+/// The `version` every Ping carries (geth's `Version = 4`).
+pub const PING_VERSION: u32 = 4;
+
+/// Upper bound of an encoded [`Node`]: list header 2, IPv6 17, ports 3 + 3, ID 66.
+const MAX_NODE_RLP: usize = 91;
+
+/// Lower bound of an encoded [`Node`] (IPv4, zero ports), used only to size vectors.
+const MIN_NODE_RLP: usize = 75;
+
+/// Largest node record geth decodes (`enr.SizeLimit`), header included.
+pub const MAX_RECORD_SIZE: usize = 300;
+
+/// The packet type byte.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PacketKind {
+    Ping = 1,
+    Pong = 2,
+    FindNode = 3,
+    Neighbors = 4,
+    /// EIP-868 (geth 2019): asks for the recipient's current node record.
+    EnrRequest = 5,
+    /// EIP-868 (geth 2019): the record, quoting the request's hash.
+    EnrResponse = 6,
+}
+
+impl PacketKind {
+    /// How many kinds there are: the length of per-kind counter arrays.
+    pub const COUNT: usize = 6;
+
+    /// Every kind, in type-byte order, so per-kind counters can be indexed by [`PacketKind::index`].
+    pub const ALL: [PacketKind; PacketKind::COUNT] = [
+        PacketKind::Ping,
+        PacketKind::Pong,
+        PacketKind::FindNode,
+        PacketKind::Neighbors,
+        PacketKind::EnrRequest,
+        PacketKind::EnrResponse,
+    ];
+
+    /// A lower-case name for logs and metrics.
+    pub fn name(self) -> &'static str {
+        match self {
+            PacketKind::Ping => "ping",
+            PacketKind::Pong => "pong",
+            PacketKind::FindNode => "findnode",
+            PacketKind::Neighbors => "neighbors",
+            PacketKind::EnrRequest => "enrrequest",
+            PacketKind::EnrResponse => "enrresponse",
+        }
+    }
+
+    /// Position in [`PacketKind::ALL`], `0..COUNT`.
+    pub fn index(self) -> usize {
+        self as usize - 1
+    }
+
+    fn from_type(t: u8) -> Option<PacketKind> {
+        match t {
+            1 => Some(PacketKind::Ping),
+            2 => Some(PacketKind::Pong),
+            3 => Some(PacketKind::FindNode),
+            4 => Some(PacketKind::Neighbors),
+            5 => Some(PacketKind::EnrRequest),
+            6 => Some(PacketKind::EnrResponse),
+            _ => None,
+        }
+    }
+}
+
+/// A UDP/TCP endpoint as packets carry it (geth's `rpcEndpoint`): RLP `[IP, UDP, TCP]`, the IP
+/// as 4 bytes for IPv4 and 16 for IPv6.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Endpoint {
+    pub ip: IpAddr,
+    pub udp: u16,
+    pub tcp: u16,
+}
+
+impl Endpoint {
+    pub fn new(ip: IpAddr, udp: u16, tcp: u16) -> Endpoint {
+        Endpoint { ip, udp, tcp }
+    }
+}
+
+/// PING: asks the recipient to prove it is at `to` and to bond with the sender.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ping {
+    /// Always [`PING_VERSION`] when sent; ignored on receipt, as geth does.
+    pub version: u32,
+    pub from: Endpoint,
+    pub to: Endpoint,
+    /// Absolute Unix seconds.
+    pub expiration: u64,
+    /// The sender's ENR sequence number (EIP-868): geth 2019 sends it as one extra list element
+    /// after the expiration, geth 2018 sends none (`None`). On receipt it is the first extra
+    /// element when that decodes as an integer, else `None`, where geth 2019's `seqFromTail`
+    /// answers 0 (a record learned without one has seq 0 too).
+    pub enr_seq: Option<u64>,
+}
+
+/// PONG: answers a Ping, quoting its hash so the pinger can match it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pong {
+    /// The address the Ping came from, as the ponger saw it.
+    pub to: Endpoint,
+    /// The hash of the Ping being answered.
+    pub reply_tok: [u8; 32],
+    /// Absolute Unix seconds.
+    pub expiration: u64,
+    /// The sender's ENR sequence number, as in [`Ping::enr_seq`].
+    pub enr_seq: Option<u64>,
+}
+
+/// FINDNODE: asks for the recipient's nodes closest to `keccak256(target)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FindNode {
+    pub target: NodeId,
+    /// Absolute Unix seconds.
+    pub expiration: u64,
+}
+
+/// NEIGHBORS: one chunk of a FindNode answer; see [`neighbors_packets`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Neighbors {
+    pub nodes: Vec<Node>,
+    /// Absolute Unix seconds.
+    pub expiration: u64,
+}
+
+/// ENRREQUEST (EIP-868): asks for the recipient's node record. geth answers only a sender that
+/// has bonded with it, and the requester bonds first.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnrRequest {
+    /// Absolute Unix seconds.
+    pub expiration: u64,
+}
+
+/// ENRRESPONSE (EIP-868): the responder's current node record.
+///
+/// The record is kept as the RLP list it was sent as (see [`enr_record`]); decoding checks its
+/// structure as geth's `enr.Record` decoder does — at most [`MAX_RECORD_SIZE`] bytes, a list of a
+/// signature string, a canonical seq, then key/value pairs with string keys in strictly
+/// increasing order — but not its signature, which geth checks only when it uses the record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EnrResponse {
+    /// The hash of the EnrRequest being answered.
+    pub reply_tok: [u8; 32],
+    /// The raw RLP of the record list, header included.
+    pub record: Vec<u8>,
+}
+
+/// Any discv4 packet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Packet {
+    Ping(Ping),
+    Pong(Pong),
+    FindNode(FindNode),
+    Neighbors(Neighbors),
+    EnrRequest(EnrRequest),
+    EnrResponse(EnrResponse),
+}
+
+impl Packet {
+    pub fn kind(&self) -> PacketKind {
+        match self {
+            Packet::Ping(_) => PacketKind::Ping,
+            Packet::Pong(_) => PacketKind::Pong,
+            Packet::FindNode(_) => PacketKind::FindNode,
+            Packet::Neighbors(_) => PacketKind::Neighbors,
+            Packet::EnrRequest(_) => PacketKind::EnrRequest,
+            Packet::EnrResponse(_) => PacketKind::EnrResponse,
+        }
+    }
+
+    /// Receivers drop the packet once it has passed ([`is_expired`]). Every kind carries one
+    /// except ENRRESPONSE, which has no expiration field and which geth does not check for
+    /// expiry (it only has to match a pending request, which has its own timeout): it gets
+    /// `u64::MAX`, which never passes.
+    pub fn expiration(&self) -> u64 {
+        match self {
+            Packet::Ping(p) => p.expiration,
+            Packet::Pong(p) => p.expiration,
+            Packet::FindNode(p) => p.expiration,
+            Packet::Neighbors(p) => p.expiration,
+            Packet::EnrRequest(p) => p.expiration,
+            Packet::EnrResponse(_) => u64::MAX,
+        }
+    }
+
+    /// An upper bound of the encoded size, so [`encode`] allocates once.
+    fn max_encoded_len(&self) -> usize {
+        // Body list header 3, expiration 9 (a full u64), an ENR seq 9 more.
+        let body = match self {
+            // version 5, two IPv6 endpoints of 1 + 17 + 3 + 3.
+            Packet::Ping(_) => 3 + 5 + 2 * 24 + 9 + 9,
+            // endpoint 24, token 33.
+            Packet::Pong(_) => 3 + 24 + 33 + 9 + 9,
+            // target 66.
+            Packet::FindNode(_) => 3 + 66 + 9,
+            // node list header 3 (5 past 64 KiB, far beyond any sendable packet).
+            Packet::Neighbors(n) => 3 + 5 + n.nodes.len() * MAX_NODE_RLP + 9,
+            Packet::EnrRequest(_) => 3 + 9,
+            // token 33, the record as it is.
+            Packet::EnrResponse(r) => 3 + 33 + r.record.len(),
+        };
+        HEAD_SIZE + 1 + body
+    }
+}
+
+impl From<Ping> for Packet {
+    fn from(p: Ping) -> Packet {
+        Packet::Ping(p)
+    }
+}
+
+impl From<Pong> for Packet {
+    fn from(p: Pong) -> Packet {
+        Packet::Pong(p)
+    }
+}
+
+impl From<FindNode> for Packet {
+    fn from(p: FindNode) -> Packet {
+        Packet::FindNode(p)
+    }
+}
+
+impl From<Neighbors> for Packet {
+    fn from(p: Neighbors) -> Packet {
+        Packet::Neighbors(p)
+    }
+}
+
+impl From<EnrRequest> for Packet {
+    fn from(p: EnrRequest) -> Packet {
+        Packet::EnrRequest(p)
+    }
+}
+
+impl From<EnrResponse> for Packet {
+    fn from(p: EnrResponse) -> Packet {
+        Packet::EnrResponse(p)
+    }
+}
+
+/// Why a datagram was dropped.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+pub enum PacketError {
+    #[error("packet too small")]
+    TooSmall,
+    #[error("packet larger than {MAX_PACKET_SIZE} bytes")]
+    TooLarge,
+    #[error("bad packet hash")]
+    BadHash,
+    #[error("unknown packet type {0}")]
+    UnknownType(u8),
+    #[error("invalid packet body: {0}")]
+    Rlp(String),
+}
+
+impl From<DecoderError> for PacketError {
+    fn from(e: DecoderError) -> PacketError {
+        PacketError::Rlp(e.to_string())
+    }
+}
+
+/// A packet as received: its body, who sent it, and its hash (which a Pong to it must quote).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decoded {
+    pub packet: Packet,
+    pub sender: NodeId,
+    pub hash: [u8; 32],
+}
+
+/// `RlpStream` only takes a `bytes::BytesMut`, a type this crate cannot name without depending on
+/// `bytes` itself; taking the parameter type from a constructor's signature lets [`encode`] size
+/// and prefill that buffer anyway.
+fn param_of<A, R>(_: fn(A) -> R, a: A) -> A {
+    a
+}
+
+/// Encodes `packet` as sent by `sender`, returning the datagram and its hash (its first 32 bytes,
+/// which a Pong quotes as `reply_tok`).
+///
+/// The signature slot holds `sender` and a zero byte; see the [module docs](self).
+///
+/// ```
+/// use discsim::discv4::node::NodeId;
+/// use discsim::discv4::packet::{decode, encode, FindNode, Packet, HEAD_SIZE};
+/// let me = NodeId([7; 64]);
+/// let p = Packet::FindNode(FindNode { target: NodeId([9; 64]), expiration: 1_530_576_020 });
+/// let (bytes, hash) = encode(&p, &me);
+/// assert_eq!(bytes[HEAD_SIZE], 3);
+/// let d = decode(&bytes).unwrap();
+/// assert_eq!((d.packet, d.sender, d.hash), (p, me, hash));
+/// ```
+pub fn encode(packet: &Packet, sender: &NodeId) -> (Vec<u8>, [u8; 32]) {
+    let mut buf = param_of(RlpStream::new_with_buffer, Default::default());
+    buf.reserve(packet.max_encoded_len());
+    buf.extend_from_slice(&[0u8; MAC_SIZE]);
+    buf.extend_from_slice(&sender.0);
+    buf.extend_from_slice(&[0, packet.kind() as u8]);
+    // The stream writes after what the buffer already holds.
+    let mut s = RlpStream::new_with_buffer(buf);
+    match packet {
+        Packet::Ping(p) => s.append(p),
+        Packet::Pong(p) => s.append(p),
+        Packet::FindNode(p) => s.append(p),
+        Packet::Neighbors(p) => s.append(p),
+        Packet::EnrRequest(p) => s.append(p),
+        Packet::EnrResponse(p) => s.append(p),
+    };
+    let mut out: Vec<u8> = s.out().into();
+    let hash = keccak256(&out[MAC_SIZE..]);
+    out[..MAC_SIZE].copy_from_slice(&hash);
+    (out, hash)
+}
+
+/// Checks and decodes a datagram the way geth's `decodePacket` does: size, then hash, then type,
+/// then body. Never panics, whatever the input.
+pub fn decode(bytes: &[u8]) -> Result<Decoded, PacketError> {
+    if bytes.len() < HEAD_SIZE + 1 {
+        return Err(PacketError::TooSmall);
+    }
+    if bytes.len() > MAX_PACKET_SIZE {
+        return Err(PacketError::TooLarge);
+    }
+    let hash = keccak256(&bytes[MAC_SIZE..]);
+    if hash[..] != bytes[..MAC_SIZE] {
+        return Err(PacketError::BadHash);
+    }
+    // The 65th signature byte (a recovery id in geth) carries nothing here and is not checked.
+    let sender = NodeId::from_slice(&bytes[MAC_SIZE..MAC_SIZE + 64]).expect("64-byte slice");
+    let ptype = bytes[HEAD_SIZE];
+    let kind = PacketKind::from_type(ptype).ok_or(PacketError::UnknownType(ptype))?;
+    let body = Rlp::new(&bytes[HEAD_SIZE + 1..]);
+    let packet = match kind {
+        PacketKind::Ping => Packet::Ping(body.as_val()?),
+        PacketKind::Pong => Packet::Pong(body.as_val()?),
+        PacketKind::FindNode => Packet::FindNode(body.as_val()?),
+        PacketKind::Neighbors => Packet::Neighbors(body.as_val()?),
+        PacketKind::EnrRequest => Packet::EnrRequest(body.as_val()?),
+        PacketKind::EnrResponse => Packet::EnrResponse(body.as_val()?),
+    };
+    Ok(Decoded {
+        packet,
+        sender,
+        hash,
+    })
+}
+
+/// The expiration to stamp on a packet sent at `now` that should live for `window` (geth uses
+/// 20 s): whole Unix seconds, truncated, as geth's `time.Now().Add(expiration).Unix()`.
+///
+/// ```
+/// use discsim::sim::clock::SimTime;
+/// use discsim::discv4::packet::{expiration_at, is_expired};
+/// use std::time::Duration;
+/// let now = SimTime::from_unix_secs(1_530_576_000) + Duration::from_millis(700);
+/// let exp = expiration_at(now, Duration::from_secs(20));
+/// assert_eq!(exp, 1_530_576_020);
+/// assert!(!is_expired(exp, SimTime::from_unix_secs(exp)));
+/// assert!(is_expired(exp, SimTime::from_unix_secs(exp) + Duration::from_micros(1)));
+/// ```
+pub fn expiration_at(now: SimTime, window: Duration) -> u64 {
+    (now + window).unix_secs() as u64
+}
+
+/// geth's `expired`: `time.Unix(exp, 0).Before(now)`. A packet is still good during the whole
+/// second `exp` names up to its first instant, and expired from one microsecond after.
+///
+/// geth converts `exp` to `int64`, so it treats values of 2^63 and above as long past; the
+/// simulator never sends such values and compares them as the large numbers they are.
+pub fn is_expired(expiration: u64, now: SimTime) -> bool {
+    u128::from(expiration) * 1_000_000 < u128::from(now.as_micros())
+}
+
+/// Splits a FindNode answer into Neighbors packets as geth's `findnode.handle` does: at most
+/// `per_packet` nodes each (geth: [`MAX_NEIGHBORS`]), no trailing empty packet, but one empty packet when there is
+/// nothing to send (so the asker is not left waiting for a timeout).
+///
+/// geth drops nodes that fail `CheckRelayIP` against the asker before chunking; callers filter
+/// `nodes` first.
+///
+/// ```
+/// use discsim::discv4::node::{Node, NodeId};
+/// use discsim::discv4::packet::{neighbors_packets, MAX_NEIGHBORS};
+/// let n = Node::new("10.0.0.1".parse().unwrap(), 30303, 30303, NodeId([1; 64]));
+/// let sizes = |k: usize| -> Vec<usize> {
+///     neighbors_packets(&vec![n; k], 0, MAX_NEIGHBORS).iter().map(|p| p.nodes.len()).collect()
+/// };
+/// assert_eq!(sizes(16), [12, 4]);
+/// assert_eq!(sizes(24), [12, 12]);
+/// assert_eq!(sizes(0), [0]);
+/// ```
+pub fn neighbors_packets(nodes: &[Node], expiration: u64, per_packet: usize) -> Vec<Neighbors> {
+    if nodes.is_empty() {
+        return vec![Neighbors {
+            nodes: Vec::new(),
+            expiration,
+        }];
+    }
+    nodes
+        .chunks(per_packet.max(1))
+        .map(|chunk| Neighbors {
+            nodes: chunk.to_vec(),
+            expiration,
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Node records (EIP-778), as geth's `p2p/enr` and the v4 identity scheme of `p2p/enode` write
+// them.
+
+/// The RLP of `node`'s v4 record with sequence number `seq`, as geth's `LocalNode` signs it:
+/// `[signature, seq, "id", "v4", "ip", IP, "secp256k1", key, "tcp", TCP, "udp", UDP]`, keys in
+/// sorted order, the IP 4 bytes for IPv4 and 16 for IPv6, and "tcp" left out when `node.tcp` is
+/// 0. This is what an ENRRESPONSE carries.
+///
+/// The size is geth's (141 bytes for an IPv4 node at ports 30303 with seq 1; 134 without "tcp";
+/// one more byte once seq reaches 128). Where geth would need the private key, the bytes are
+/// stand-ins (see the [module docs](self)):
+/// - the 33-byte "secp256k1" value is the compressed form of `node.id` read as the uncompressed
+///   public key `X || Y` that a node ID is: `0x02` or `0x03` by the parity of Y, then X. For a
+///   real key that is exactly what geth writes; simulated IDs are random bytes, not curve points.
+/// - the 64-byte signature is `keccak256(id || h) || keccak256(h || id)`, where `h` is the hash
+///   geth signs (keccak256 of the record's list without the signature): deterministic, different
+///   for every content, and not verifiable. geth checks it only when it uses a record
+///   (`enode.New`); a simulated requester has to compare the record's key with the node it asked
+///   instead.
+///
+/// ```
+/// use discsim::discv4::node::{Node, NodeId};
+/// use discsim::discv4::packet::{enr_record, enr_seq};
+/// let n = Node::new("10.0.0.1".parse().unwrap(), 30303, 30303, NodeId([1; 64]));
+/// let record = enr_record(&n, 1);
+/// assert_eq!(record.len(), 141);
+/// assert_eq!(enr_seq(&record), Some(1));
+/// ```
+pub fn enr_record(node: &Node, seq: u64) -> Vec<u8> {
+    let key = compressed_key(&node.id);
+    let pairs = 4 + (node.tcp != 0) as usize;
+    let content = |s: &mut RlpStream| {
+        s.append(&seq);
+        s.append(&"id").append(&"v4");
+        s.append(&"ip");
+        append_ip(s, &node.ip);
+        s.append(&"secp256k1").append(&&key[..]);
+        if node.tcp != 0 {
+            s.append(&"tcp").append(&node.tcp);
+        }
+        s.append(&"udp").append(&node.udp);
+    };
+    let mut unsigned = RlpStream::new_list(1 + 2 * pairs);
+    content(&mut unsigned);
+    let h = keccak256(&unsigned.out());
+    let mut sig = [0u8; 64];
+    sig[..32].copy_from_slice(&keccak256(&[&node.id.0[..], &h[..]].concat()));
+    sig[32..].copy_from_slice(&keccak256(&[&h[..], &node.id.0[..]].concat()));
+    let mut s = RlpStream::new_list(2 + 2 * pairs);
+    s.append(&&sig[..]);
+    content(&mut s);
+    s.out().to_vec()
+}
+
+/// The sequence number of a record, or `None` when `record` is not exactly one record that geth
+/// would decode (the checks of [`EnrResponse`]).
+pub fn enr_seq(record: &[u8]) -> Option<u64> {
+    check_record(record).ok()
+}
+
+/// A node ID (`X || Y`) in the 33-byte compressed form of a secp256k1 public key.
+fn compressed_key(id: &NodeId) -> [u8; 33] {
+    let mut key = [0u8; 33];
+    key[0] = 0x02 | (id.0[63] & 1);
+    key[1..].copy_from_slice(&id.0[..32]);
+    key
+}
+
+/// geth's `enr.decodeRecord`, without keeping the pairs: at most [`MAX_RECORD_SIZE`] bytes, a
+/// list (filling `raw`) of a signature string, a canonical `uint64` seq, then key/value pairs
+/// whose keys are strings in strictly increasing byte order and whose values are any RLP. Gives
+/// the seq.
+fn check_record(raw: &[u8]) -> Result<u64, DecoderError> {
+    if raw.len() > MAX_RECORD_SIZE {
+        return Err(DecoderError::Custom("record bigger than 300 bytes"));
+    }
+    let rlp = Rlp::new(raw);
+    let mut items = Items::of(&rlp)?;
+    if rlp.payload_info()?.total() != raw.len() {
+        return Err(DecoderError::RlpInconsistentLengthAndData);
+    }
+    let [sig, seq] = first_items(&mut items)?;
+    byte_string(&sig)?;
+    let seq: u64 = seq.as_val()?;
+    let mut prev: Option<&[u8]> = None;
+    while let Some(key) = items.next() {
+        let key = byte_string(&key?)?;
+        items
+            .next()
+            .ok_or(DecoderError::Custom("record contains incomplete k/v pair"))??;
+        if prev.is_some_and(|p| key <= p) {
+            return Err(DecoderError::Custom(
+                "record keys are not sorted or not unique",
+            ));
+        }
+        prev = Some(key);
+    }
+    Ok(seq)
+}
+
+// ---------------------------------------------------------------------------------------------
+// RLP bodies. These impls give the body alone; `encode` adds the head.
+
+/// Appends an IP as a byte string without the allocation `node::ip_bytes` makes.
+fn append_ip(s: &mut RlpStream, ip: &IpAddr) {
+    match ip {
+        IpAddr::V4(v4) => s.append(&&v4.octets()[..]),
+        IpAddr::V6(v6) => s.append(&&v6.octets()[..]),
+    };
+}
+
+impl Encodable for Endpoint {
+    fn rlp_append(&self, s: &mut RlpStream) {
+        s.begin_list(3);
+        append_ip(s, &self.ip);
+        s.append(&self.udp).append(&self.tcp);
+    }
+}
+
+impl Decodable for Endpoint {
+    fn decode(rlp: &Rlp<'_>) -> Result<Self, DecoderError> {
+        let [ip, udp, tcp] = fields(rlp, Tail::Reject)?;
+        Ok(Endpoint {
+            ip: ip_from_bytes(byte_string(&ip)?)?,
+            udp: udp.as_val()?,
+            tcp: tcp.as_val()?,
+        })
+    }
+}
+
+impl Encodable for Ping {
+    fn rlp_append(&self, s: &mut RlpStream) {
+        s.begin_list(4 + self.enr_seq.is_some() as usize)
+            .append(&self.version)
+            .append(&self.from)
+            .append(&self.to)
+            .append(&self.expiration);
+        append_seq(s, self.enr_seq);
+    }
+}
+
+impl Decodable for Ping {
+    fn decode(rlp: &Rlp<'_>) -> Result<Self, DecoderError> {
+        let ([version, from, to, expiration], tail) = fields_and_tail(rlp)?;
+        Ok(Ping {
+            version: version.as_val()?,
+            from: from.as_val()?,
+            to: to.as_val()?,
+            expiration: expiration.as_val()?,
+            enr_seq: seq_from_tail(tail),
+        })
+    }
+}
+
+impl Encodable for Pong {
+    fn rlp_append(&self, s: &mut RlpStream) {
+        s.begin_list(3 + self.enr_seq.is_some() as usize)
+            .append(&self.to)
+            .append(&&self.reply_tok[..])
+            .append(&self.expiration);
+        append_seq(s, self.enr_seq);
+    }
+}
+
+impl Decodable for Pong {
+    fn decode(rlp: &Rlp<'_>) -> Result<Self, DecoderError> {
+        let ([to, reply_tok, expiration], tail) = fields_and_tail(rlp)?;
+        Ok(Pong {
+            to: to.as_val()?,
+            reply_tok: reply_token(&reply_tok)?,
+            expiration: expiration.as_val()?,
+            enr_seq: seq_from_tail(tail),
+        })
+    }
+}
+
+/// geth 2019 writes the seq as `Rest = []rlp.RawValue{rlp(seq)}`: one more list element, an RLP
+/// integer, after the named fields.
+fn append_seq(s: &mut RlpStream, seq: Option<u64>) {
+    if let Some(seq) = seq {
+        s.append(&seq);
+    }
+}
+
+/// geth 2019's `seqFromTail`: the first tail element decoded as a `uint64`, canonical as geth's
+/// decoder requires; a missing or undecodable element gives `None` (geth: 0), never an error, so
+/// the packet itself still decodes.
+fn seq_from_tail(first: Option<Rlp<'_>>) -> Option<u64> {
+    first.and_then(|r| r.as_val::<u64>().ok())
+}
+
+/// A 32-byte reply token (a packet hash).
+fn reply_token(rlp: &Rlp<'_>) -> Result<[u8; 32], DecoderError> {
+    byte_string(rlp)?
+        .try_into()
+        .map_err(|_| DecoderError::Custom("reply token must be 32 bytes"))
+}
+
+impl Encodable for FindNode {
+    fn rlp_append(&self, s: &mut RlpStream) {
+        s.begin_list(2)
+            .append(&&self.target.0[..])
+            .append(&self.expiration);
+    }
+}
+
+impl Decodable for FindNode {
+    fn decode(rlp: &Rlp<'_>) -> Result<Self, DecoderError> {
+        let [target, expiration] = fields(rlp, Tail::Skip)?;
+        Ok(FindNode {
+            target: NodeId::from_slice(byte_string(&target)?)
+                .ok_or(DecoderError::Custom("target must be 64 bytes"))?,
+            expiration: expiration.as_val()?,
+        })
+    }
+}
+
+impl Encodable for Neighbors {
+    fn rlp_append(&self, s: &mut RlpStream) {
+        s.begin_list(2);
+        s.append_list(&self.nodes);
+        s.append(&self.expiration);
+    }
+}
+
+impl Decodable for Neighbors {
+    fn decode(rlp: &Rlp<'_>) -> Result<Self, DecoderError> {
+        let [nodes, expiration] = fields(rlp, Tail::Skip)?;
+        let items = Items::of(&nodes)?;
+        let mut out = Vec::with_capacity(items.rest.len() / MIN_NODE_RLP);
+        for item in items {
+            out.push(decode_node(&item?)?);
+        }
+        Ok(Neighbors {
+            nodes: out,
+            expiration: expiration.as_val()?,
+        })
+    }
+}
+
+impl Encodable for EnrRequest {
+    fn rlp_append(&self, s: &mut RlpStream) {
+        s.begin_list(1).append(&self.expiration);
+    }
+}
+
+impl Decodable for EnrRequest {
+    fn decode(rlp: &Rlp<'_>) -> Result<Self, DecoderError> {
+        let [expiration] = fields(rlp, Tail::Skip)?;
+        Ok(EnrRequest {
+            expiration: expiration.as_val()?,
+        })
+    }
+}
+
+impl Encodable for EnrResponse {
+    fn rlp_append(&self, s: &mut RlpStream) {
+        s.begin_list(2).append(&&self.reply_tok[..]);
+        // The record is already RLP: written as-is, as geth's `Record.EncodeRLP` writes its raw
+        // bytes.
+        s.append_raw(&self.record, 1);
+    }
+}
+
+impl Decodable for EnrResponse {
+    fn decode(rlp: &Rlp<'_>) -> Result<Self, DecoderError> {
+        let [reply_tok, record] = fields(rlp, Tail::Skip)?;
+        let raw = record.as_raw();
+        check_record(raw)?;
+        Ok(EnrResponse {
+            reply_tok: reply_token(&reply_tok)?,
+            record: raw.to_vec(),
+        })
+    }
+}
+
+/// `Node`'s own decoder counts items with the rlp crate's iterator and reads its byte fields
+/// with `Rlp::data`, which let malformed trailing bytes and lists-for-strings through; geth's
+/// `rpcNode` rejects both, so they are checked here first.
+fn decode_node(rlp: &Rlp<'_>) -> Result<Node, DecoderError> {
+    let [ip, _, _, id] = fields(rlp, Tail::Reject)?;
+    byte_string(&ip)?;
+    byte_string(&id)?;
+    Node::decode(rlp)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Strict list walking.
+
+/// What to do with list items past the declared fields.
+#[derive(Clone, Copy)]
+enum Tail {
+    /// geth's `rlp:"tail"` field on packet bodies (EIP-8).
+    Skip,
+    /// Structs without a tail field: geth reports "input list has too many elements".
+    Reject,
+}
+
+/// The first `N` items of a list. Unlike the rlp crate's accessors, every item — the skipped tail
+/// included — must be well-formed and lie inside the list, and the items must fill it, as geth's
+/// stream decoder requires.
+fn fields<'a, const N: usize>(rlp: &Rlp<'a>, tail: Tail) -> Result<[Rlp<'a>; N], DecoderError> {
+    match tail {
+        Tail::Skip => fields_and_tail(rlp).map(|(out, _)| out),
+        Tail::Reject => {
+            let mut items = Items::of(rlp)?;
+            let out = first_items(&mut items)?;
+            if items.next().is_some() {
+                return Err(DecoderError::RlpIncorrectListLen);
+            }
+            Ok(out)
+        }
+    }
+}
+
+/// [`fields`] with a skipped tail, also giving the tail's first item (where geth 2019 looks for
+/// an ENR seq).
+fn fields_and_tail<'a, const N: usize>(
+    rlp: &Rlp<'a>,
+) -> Result<([Rlp<'a>; N], Option<Rlp<'a>>), DecoderError> {
+    let mut items = Items::of(rlp)?;
+    let out = first_items(&mut items)?;
+    let first = items.next().transpose()?;
+    for item in items {
+        item?;
+    }
+    Ok((out, first))
+}
+
+fn first_items<'a, const N: usize>(items: &mut Items<'a>) -> Result<[Rlp<'a>; N], DecoderError> {
+    let mut out: [Rlp<'a>; N] = std::array::from_fn(|_| Rlp::new(&[]));
+    for slot in &mut out {
+        *slot = items.next().ok_or(DecoderError::RlpIncorrectListLen)??;
+    }
+    Ok(out)
+}
+
+/// The payload of a byte string, rejecting lists and the non-canonical one-byte form `0x81 b`
+/// with `b < 0x80` (geth's `ErrCanonSize`).
+fn byte_string<'a>(rlp: &Rlp<'a>) -> Result<&'a [u8], DecoderError> {
+    if !rlp.is_data() {
+        return Err(DecoderError::RlpExpectedToBeData);
+    }
+    let data = rlp.data()?;
+    if rlp.as_raw()[0] == 0x81 && data[0] < 0x80 {
+        return Err(DecoderError::RlpInvalidIndirection);
+    }
+    Ok(data)
+}
+
+/// Iterates over the items of a list, yielding an error (once) at the first item that is
+/// malformed or overruns the list. The rlp crate's own iterator silently stops there instead.
+struct Items<'a> {
+    rest: &'a [u8],
+}
+
+impl<'a> Items<'a> {
+    fn of(rlp: &Rlp<'a>) -> Result<Items<'a>, DecoderError> {
+        if !rlp.is_list() {
+            return Err(DecoderError::RlpExpectedToBeList);
+        }
+        // Checks that header and payload fit in the input; anything after the list is ignored.
+        let info = rlp.payload_info()?;
+        Ok(Items {
+            rest: &rlp.as_raw()[info.header_len..info.total()],
+        })
+    }
+}
+
+impl<'a> Iterator for Items<'a> {
+    type Item = Result<Rlp<'a>, DecoderError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        match Rlp::new(self.rest).payload_info() {
+            Ok(info) => {
+                let (item, rest) = self.rest.split_at(info.total());
+                self.rest = rest;
+                Some(Ok(Rlp::new(item)))
+            }
+            Err(e) => {
+                self.rest = &[];
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,416 @@
+//! A discv4 peer as a sans-IO state machine: geth's 2018 table loop and v4 UDP transport.
+//!
+//! A [`Peer`] owns its Kademlia [`Table`], its [`NodeDb`] and its random stream. It is driven with
+//! `(now, input)` calls — [`Peer::start`], [`Peer::handle_packet`], [`Peer::handle_timers`],
+//! [`Peer::start_probe`] — and answers with packets to send ([`Peer::drain_transmits`]), events
+//! ([`Peer::drain_events`]) and the time it next wants to be woken ([`Peer::next_timer`]). It
+//! never reads a clock and never touches a socket, so it runs the same under the simulator's actors
+//! and in a unit test.
+//!
+//! What geth runs as goroutines becomes explicit state here: a revalidation waiting for its pong,
+//! a FINDNODE waiting to bond first, a lookup with up to α queries in flight, a refresh running its
+//! four lookups one after another. Timers due at the same instant fire in the order they were set
+//! (geth's `mclock` rule), which keeps a peer deterministic.
+
+pub mod config;
+mod maintenance;
+pub mod profile;
+mod transport;
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use rand_chacha::ChaCha8Rng;
+
+use crate::discv4::lookup::Lookup;
+use crate::discv4::node::{Node, NodeId};
+use crate::discv4::nodedb::{NodeDb, Storage};
+use crate::discv4::packet::PacketKind;
+use crate::discv4::table::{Entry, Table};
+use crate::sim::clock::SimTime;
+
+pub use config::{ConfigError, ProtocolConfig, SeedStrategy};
+pub use profile::Profile;
+
+/// A packet to put on the wire.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Transmit {
+    pub to: SocketAddr,
+    pub kind: PacketKind,
+    pub bytes: Vec<u8>,
+}
+
+/// Something a researcher may want to know about, reported by the peer.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PeerEvent {
+    /// The peer started: what its node database held, and the seeds it gave (bootnodes not
+    /// included), so that an observer can tell how many of them were still alive.
+    Started {
+        db_records: usize,
+        version_flushed: bool,
+        seeds: Vec<Node>,
+    },
+    /// The first refresh ended: from now on nodes that ping us are added to the table.
+    InitDone { at: SimTime },
+    /// A refresh (seeds, self lookup, random lookups) ended.
+    RefreshDone { at: SimTime },
+    /// A probe lookup started with [`Peer::start_probe`] ended.
+    ProbeDone(ProbeResult),
+}
+
+/// The outcome of a probe lookup.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProbeResult {
+    pub id: u64,
+    pub target: NodeId,
+    pub started: SimTime,
+    pub finished: SimTime,
+    /// The closest nodes found, closest first, each with the hops at which it was learned
+    /// (0 = from the local table).
+    pub result: Vec<(Node, u32)>,
+    /// FINDNODE queries the lookup sent.
+    pub queries: u32,
+}
+
+/// Counters of one peer's traffic and protocol decisions.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PeerStats {
+    /// Packets and bytes by kind, indexed by [`PacketKind::index`].
+    pub sent: [u64; PacketKind::COUNT],
+    pub sent_bytes: [u64; PacketKind::COUNT],
+    pub received: [u64; PacketKind::COUNT],
+    pub received_bytes: [u64; PacketKind::COUNT],
+    /// Packets that failed to decode.
+    pub malformed: u64,
+    /// Packets dropped because their expiration had passed.
+    pub expired: u64,
+    /// Pongs and neighbors no pending request was waiting for.
+    pub unsolicited: u64,
+    /// FINDNODE requests refused for lack of an endpoint proof.
+    pub unbonded_findnode: u64,
+    /// NEIGHBORS entries rejected (low port, missing address).
+    pub rejected_nodes: u64,
+    /// FINDNODE queries that failed (timeout or empty answer).
+    pub findnode_failures: u64,
+    /// Table entries dropped after too many FINDNODE failures.
+    pub dropped_findnode: u64,
+    /// ENR records requested after a revalidation (geth-2019), and answered.
+    pub enr_requests: u64,
+    pub enr_responses: u64,
+    /// Revalidations: answered, replaced by a replacement, deleted without one.
+    pub revalidated_ok: u64,
+    pub revalidated_replaced: u64,
+    pub revalidated_deleted: u64,
+    /// Lookups started (refresh and probe).
+    pub lookups: u64,
+    /// Refreshes completed.
+    pub refreshes: u64,
+    /// Seeds taken from the node database (bootnodes not counted).
+    pub seeds_loaded: u64,
+    /// FINDNODEs sent after a bonding PING, by the gap from that PING: under 250 ms, 250-550 ms,
+    /// 550-800 ms, over 800 ms (the bins of the reference measurements of real geth).
+    pub bond_gaps: [u64; 4],
+    /// FINDNODEs sent without bonding first.
+    pub unbonded_findnodes_sent: u64,
+}
+
+impl PeerStats {
+    /// Packets sent, of every kind.
+    pub fn packets_sent(&self) -> u64 {
+        self.sent.iter().sum()
+    }
+
+    /// Adds `other` into `self` (totals over restarts, or over peers).
+    pub fn accumulate(&mut self, other: &PeerStats) {
+        for i in PacketKind::ALL.map(PacketKind::index) {
+            self.sent[i] += other.sent[i];
+            self.sent_bytes[i] += other.sent_bytes[i];
+            self.received[i] += other.received[i];
+            self.received_bytes[i] += other.received_bytes[i];
+        }
+        self.malformed += other.malformed;
+        self.expired += other.expired;
+        self.unsolicited += other.unsolicited;
+        self.unbonded_findnode += other.unbonded_findnode;
+        self.rejected_nodes += other.rejected_nodes;
+        self.findnode_failures += other.findnode_failures;
+        self.dropped_findnode += other.dropped_findnode;
+        self.revalidated_ok += other.revalidated_ok;
+        self.revalidated_replaced += other.revalidated_replaced;
+        self.revalidated_deleted += other.revalidated_deleted;
+        self.lookups += other.lookups;
+        self.refreshes += other.refreshes;
+        self.seeds_loaded += other.seeds_loaded;
+        self.enr_requests += other.enr_requests;
+        self.enr_responses += other.enr_responses;
+        self.unbonded_findnodes_sent += other.unbonded_findnodes_sent;
+        for i in 0..4 {
+            self.bond_gaps[i] += other.bond_gaps[i];
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum Timer {
+    Revalidate,
+    Refresh,
+    CopyNodes,
+    PendingDeadline,
+    /// geth-2019's fixed sleep after the bonding PING: the request of this op (FINDNODE or
+    /// ENRREQUEST) goes when it ends.
+    BondWait(u64),
+    /// geth-2019's `RequestENR` of this op begins (its `ensureBond` reads the database).
+    EnrStart(u64),
+}
+
+/// What a pending reply is for (geth's per-request callbacks).
+#[derive(Clone, Debug)]
+enum Purpose {
+    /// The entry object pinged (geth keeps it and stores it back on success).
+    Revalidate {
+        bucket: usize,
+        last: Entry,
+    },
+    PingBack(Node),
+    Bond(u64),
+    /// geth-2018's `waitping`: the target's own PING, before the FINDNODE of this op.
+    WaitPing(u64),
+    Neighbors(u64),
+    /// geth-2019's `RequestENR` during a revalidation: the ENRRESPONSE of this op.
+    EnrResponse(u64),
+}
+
+#[derive(Clone, Debug)]
+struct Pending {
+    from: NodeId,
+    kind: PacketKind,
+    deadline: SimTime,
+    /// For pings: the hash a matching pong must quote.
+    token: Option<[u8; 32]>,
+    purpose: Purpose,
+    /// When the entry was registered, and whether a packet that had already arrived by then (it
+    /// was queued right behind the one that caused the entry) still finds it: geth registers
+    /// `waitping` from another goroutine than the read loop that handles that packet, so such a
+    /// packet wins or loses a race.
+    registered: SimTime,
+    catches_same_instant: bool,
+}
+
+/// geth-2019's `RequestENR` of a revalidated entry whose PONG named a newer record
+/// (table.go:329-336): bond, ask, then finish the revalidation.
+#[derive(Clone, Debug)]
+struct EnrOp {
+    bucket: usize,
+    last: Entry,
+}
+
+/// A FINDNODE query of a lookup, possibly bonding first.
+#[derive(Clone, Debug)]
+struct FindnodeOp {
+    to: Node,
+    /// When the bonding PING went out, if there was one.
+    bonded_at: Option<SimTime>,
+    lookup: u64,
+    fails: i64,
+    received: Vec<Node>,
+    nreceived: usize,
+}
+
+#[derive(Clone, Debug)]
+enum LookupPurpose {
+    Refresh,
+    Probe { id: u64, started: SimTime },
+}
+
+#[derive(Clone, Debug)]
+struct LookupRun {
+    lookup: Lookup,
+    purpose: LookupPurpose,
+}
+
+/// A refresh in progress: the self lookup is step 0, random lookups follow.
+#[derive(Clone, Debug)]
+struct RefreshRun {
+    step: usize,
+}
+
+/// One simulated discv4 node.
+pub struct Peer {
+    me: Node,
+    cfg: Arc<ProtocolConfig>,
+    db: NodeDb,
+    table: Table,
+    rng: ChaCha8Rng,
+    bootnodes: Vec<Node>,
+    /// The bootnodes' `addedAt`: geth keeps them as long-lived objects (`tab.nursery`), so a
+    /// bump by a later refresh keeps the time they first entered the table.
+    nursery_added_at: Vec<Option<SimTime>>,
+    init_done: bool,
+    timers: BinaryHeap<Reverse<(SimTime, u64, Timer)>>,
+    timer_seq: u64,
+    pending: Vec<Pending>,
+    next_id: u64,
+    ops: BTreeMap<u64, FindnodeOp>,
+    enr_ops: BTreeMap<u64, EnrOp>,
+    lookups: BTreeMap<u64, LookupRun>,
+    refresh: Option<RefreshRun>,
+    /// Probe lookups that found the table empty and wait for a refresh.
+    waiting_for_refresh: Vec<(NodeId, u64, SimTime)>,
+    out: Vec<Transmit>,
+    events: Vec<PeerEvent>,
+    stats: PeerStats,
+}
+
+impl Peer {
+    /// A peer that is not running yet. `db` must belong to `me` (its self ID is `me.id`).
+    pub fn new(
+        me: Node,
+        cfg: Arc<ProtocolConfig>,
+        db: NodeDb,
+        bootnodes: Vec<Node>,
+        rng: ChaCha8Rng,
+    ) -> Peer {
+        let table = Table::new(&me, cfg.table.clone());
+        let nursery_added_at = vec![None; bootnodes.len()];
+        Peer {
+            me,
+            cfg,
+            db,
+            table,
+            rng,
+            bootnodes,
+            nursery_added_at,
+            init_done: false,
+            timers: BinaryHeap::new(),
+            timer_seq: 0,
+            pending: Vec::new(),
+            next_id: 0,
+            ops: BTreeMap::new(),
+            enr_ops: BTreeMap::new(),
+            lookups: BTreeMap::new(),
+            refresh: None,
+            waiting_for_refresh: Vec::new(),
+            out: Vec::new(),
+            events: Vec::new(),
+            stats: PeerStats::default(),
+        }
+    }
+
+    /// geth's `newTable` and the start of its loop: seeds are loaded, the expirer starts, the
+    /// first refresh begins at once and the periodic timers are armed.
+    pub fn start(&mut self, now: SimTime) {
+        let db_records = self.db.record_count();
+        let version_flushed = self.db.stats().version_flushes > 0;
+        let seeds = self.load_seed_nodes(now);
+        self.events.push(PeerEvent::Started {
+            db_records,
+            version_flushed,
+            seeds,
+        });
+        self.db.ensure_expirer(now);
+        self.arm_revalidation(now);
+        self.set_timer(now + self.cfg.refresh_interval, Timer::Refresh);
+        self.set_timer(now + self.cfg.copy_nodes_interval, Timer::CopyNodes);
+        self.start_refresh(now);
+    }
+
+    /// The earliest instant at which [`Peer::handle_timers`] has work.
+    pub fn next_timer(&self) -> Option<SimTime> {
+        let t = self.timers.peek().map(|Reverse((t, _, _))| *t);
+        match (t, self.db.next_expiry()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Fires every timer due at or before `now`, in time order, ties in the order they were set.
+    pub fn handle_timers(&mut self, now: SimTime) {
+        while let Some(Reverse((t, _, timer))) = self.timers.peek().copied() {
+            if t > now {
+                break;
+            }
+            self.timers.pop();
+            self.fire(t, timer);
+        }
+        if self.db.next_expiry().is_some_and(|t| t <= now) {
+            self.db.poll_expirer(now);
+        }
+        self.db.maybe_flush(now);
+    }
+
+    fn fire(&mut self, now: SimTime, timer: Timer) {
+        match timer {
+            Timer::Revalidate => self.do_revalidate(now),
+            Timer::Refresh => {
+                self.set_timer(now + self.cfg.refresh_interval, Timer::Refresh);
+                if self.refresh.is_none() {
+                    self.start_refresh(now);
+                }
+            }
+            Timer::CopyNodes => {
+                self.set_timer(now + self.cfg.copy_nodes_interval, Timer::CopyNodes);
+                self.copy_live_nodes(now);
+            }
+            Timer::PendingDeadline => self.expire_pending(now),
+            Timer::BondWait(op) => self.send_after_bond(now, op),
+            Timer::EnrStart(op) => self.start_enr_request(now, op),
+        }
+    }
+
+    fn set_timer(&mut self, at: SimTime, timer: Timer) {
+        self.timer_seq += 1;
+        self.timers.push(Reverse((at, self.timer_seq, timer)));
+    }
+
+    fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// Packets produced since the last call, in the order they were sent.
+    pub fn drain_transmits(&mut self) -> std::vec::Drain<'_, Transmit> {
+        self.out.drain(..)
+    }
+
+    /// Events produced since the last call.
+    pub fn drain_events(&mut self) -> std::vec::Drain<'_, PeerEvent> {
+        self.events.drain(..)
+    }
+
+    /// This peer's node.
+    pub fn node(&self) -> &Node {
+        &self.me
+    }
+
+    /// Whether the first refresh has ended.
+    pub fn init_done(&self) -> bool {
+        self.init_done
+    }
+
+    /// The Kademlia table.
+    pub fn table(&self) -> &Table {
+        &self.table
+    }
+
+    /// The node database.
+    pub fn db(&mut self) -> &mut NodeDb {
+        &mut self.db
+    }
+
+    /// Traffic and decision counters.
+    pub fn stats(&self) -> &PeerStats {
+        &self.stats
+    }
+
+    /// Stops the peer, closing its database and handing back its storage (for a restart).
+    pub fn shutdown(self) -> Storage {
+        self.db.close()
+    }
+}
+
+#[cfg(test)]
+mod harness;
+#[cfg(test)]
+mod tests;

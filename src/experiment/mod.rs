@@ -1,0 +1,14 @@
+//! Experiments: scenario files, results on disk, charts, benchmarks and validation against
+//! real geth. This is the layer the command line drives.
+//!
+//! - [`scenario`]: scenario files (TOML), overrides and sweeps.
+//! - [`report`]: results folders (CSV, JSON), replaced atomically.
+//! - [`plot`]: charts drawn from those folders.
+//! - [`benchmark`]: wall-clock and memory measurement for `bench`.
+//! - [`validate`]: discsim against figures measured by running real geth.
+
+pub mod benchmark;
+pub mod plot;
+pub mod report;
+pub mod scenario;
+pub mod validate;

@@ -1,0 +1,793 @@
+//! Results on disk: a run's folder, written whole or not at all.
+//!
+//! A run writes into `<out>/.tmp-<run-id>` and renames it to `<out>/<run-id>` only when every file
+//! is complete, so an interrupted run leaves no half-written results (at most a hidden temporary
+//! folder, replaced by the next run). Every file is a function of the scenario and its seed:
+//! nothing here records the wall clock, so two runs of one scenario give byte-identical folders.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
+
+use crate::discv4::packet::PacketKind;
+use crate::experiment::scenario::Scenario;
+use crate::observe::metrics::{Episode, EpisodeKind};
+use crate::sim::engine::SimOutput;
+
+/// Results that could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot write results to {path}: {source}")]
+pub struct ReportError {
+    pub path: String,
+    #[source]
+    pub source: std::io::Error,
+}
+
+/// The key figures of a run (`summary.json`).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Summary {
+    pub scenario: String,
+    pub seed: u64,
+    pub discsim_version: String,
+    pub peers: u32,
+    pub virtual_seconds: f64,
+    /// Seconds until 95 % of live peers reached recall 0.9 (the thresholds are in the scenario).
+    pub convergence_seconds: Option<f64>,
+    pub final_mean_recall: f64,
+    pub final_mean_table_size: f64,
+    pub final_dead_entry_share: f64,
+    pub final_mean_db_records: f64,
+    pub probes: usize,
+    pub probe_success_share: f64,
+    pub mean_init_seconds: Option<f64>,
+    pub packets_sent: u64,
+    pub bytes_sent: u64,
+    pub packets_by_kind: PacketCounts,
+    pub malformed_packets: u64,
+    pub lost_packets: u64,
+    /// Node databases flushed by a version change, and rebuilt after damage, at joins.
+    #[serde(default)]
+    pub version_flushes: u64,
+    #[serde(default)]
+    pub db_recoveries: u64,
+    /// Bootstrap episodes (joins, returns, restarts) and the medians of their times to recall
+    /// (`convergence.recall`): first joins, and every later (re)start. An episode that never got
+    /// there counts as infinitely slow, so a median is `None` when most never did.
+    #[serde(default)]
+    pub bootstrap_episodes: usize,
+    #[serde(default)]
+    pub median_recall_seconds: Option<f64>,
+    #[serde(default)]
+    pub median_rebootstrap_seconds: Option<f64>,
+    /// Share of episodes that never reached the recall threshold before they ended.
+    #[serde(default)]
+    pub never_bootstrapped_share: f64,
+    /// Median packets a peer sent from its (re)start until it reached the recall threshold.
+    #[serde(default)]
+    pub median_packets_to_recall: Option<f64>,
+    /// Mean share of database seeds alive at the (re)starts that had any.
+    #[serde(default)]
+    pub mean_seed_alive_share: Option<f64>,
+    /// Records deleted by every expirer over the run.
+    #[serde(default)]
+    pub records_expired: u64,
+    /// FINDNODE queries that failed (timeout or empty answer), and FINDNODE requests refused for
+    /// lack of an endpoint proof: the signs of asymmetric bonds after expiry.
+    #[serde(default)]
+    pub findnode_failures: u64,
+    #[serde(default)]
+    pub unbonded_findnode: u64,
+    /// FINDNODEs sent after a bonding PING, by the gap from that PING (under 250 ms, 250-550,
+    /// 550-800, over 800 ms), and FINDNODEs sent without one: the bins in which real geth's bond
+    /// timing was measured.
+    #[serde(default)]
+    pub bond_gaps: [u64; 4],
+    #[serde(default)]
+    pub unbonded_findnodes_sent: u64,
+}
+
+/// Packets by kind, indexed by [`PacketKind::index`].
+///
+/// `summary.json` holds them as a map from kind name to count, every kind in type order
+/// (`{"ping": 3, "pong": 3, "findnode": 1, ..., "enrresponse": 0}`), so a reader sees which count
+/// is which and a new kind is one more key. Reading takes that map (a kind it lacks counts 0; an
+/// unknown name is an error) and also the array of counts in type order that summaries held
+/// before (four, without the ENR kinds), so older baselines still load.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PacketCounts(pub [u64; PacketKind::COUNT]);
+
+impl PacketCounts {
+    pub fn get(&self, kind: PacketKind) -> u64 {
+        self.0[kind.index()]
+    }
+}
+
+impl Serialize for PacketCounts {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(PacketKind::COUNT))?;
+        for k in PacketKind::ALL {
+            map.serialize_entry(k.name(), &self.get(k))?;
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for PacketCounts {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(PacketCountsVisitor)
+    }
+}
+
+struct PacketCountsVisitor;
+
+impl<'de> Visitor<'de> for PacketCountsVisitor {
+    type Value = PacketCounts;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = PacketKind::ALL.iter().map(|k| k.name()).collect();
+        write!(
+            f,
+            "a map from packet kind ({}) to count, or an array of at most {} counts in that order",
+            names.join(", "),
+            PacketKind::COUNT
+        )
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<PacketCounts, A::Error> {
+        let mut counts = PacketCounts::default();
+        let mut seen = [false; PacketKind::COUNT];
+        while let Some(name) = map.next_key::<String>()? {
+            let kind = PacketKind::ALL
+                .into_iter()
+                .find(|k| k.name() == name)
+                .ok_or_else(|| de::Error::invalid_value(de::Unexpected::Str(&name), &self))?;
+            if std::mem::replace(&mut seen[kind.index()], true) {
+                return Err(de::Error::custom(format_args!(
+                    "packet kind `{name}` given twice"
+                )));
+            }
+            counts.0[kind.index()] = map.next_value()?;
+        }
+        Ok(counts)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<PacketCounts, A::Error> {
+        let mut counts = PacketCounts::default();
+        let mut n = 0;
+        while let Some(count) = seq.next_element::<u64>()? {
+            if n == PacketKind::COUNT {
+                return Err(de::Error::invalid_length(n + 1, &self));
+            }
+            counts.0[n] = count;
+            n += 1;
+        }
+        Ok(counts)
+    }
+}
+
+/// The median of values where `None` means "never" (infinitely large): `None` when more than
+/// half never happened, or there are no values.
+pub fn median_or_never(values: impl IntoIterator<Item = Option<f64>>) -> Option<f64> {
+    let mut v: Vec<f64> = values
+        .into_iter()
+        .map(|x| x.unwrap_or(f64::INFINITY))
+        .collect();
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    let m = if n % 2 == 1 {
+        v[n / 2]
+    } else {
+        (v[n / 2 - 1] + v[n / 2]) / 2.0
+    };
+    m.is_finite().then_some(m)
+}
+
+impl Summary {
+    pub fn new(s: &Scenario, out: &SimOutput) -> Summary {
+        let last = out.samples.last();
+        let ok = out.probes.iter().filter(|p| p.success).count();
+        let inits: Vec<f64> = out.episodes.iter().filter_map(|e| e.init_seconds).collect();
+        let ep = &out.episodes;
+        let first = |e: &&Episode| e.kind == EpisodeKind::Join;
+        let seeded: Vec<f64> = ep
+            .iter()
+            .filter(|e| e.seeds_tried > 0)
+            .map(|e| e.seeds_alive as f64 / e.seeds_tried as f64)
+            .collect();
+        Summary {
+            scenario: s.name.clone(),
+            seed: s.seed,
+            discsim_version: env!("CARGO_PKG_VERSION").to_string(),
+            peers: s.peers,
+            virtual_seconds: s.duration.as_secs_f64(),
+            convergence_seconds: out.convergence,
+            final_mean_recall: last.map_or(0.0, |l| l.mean_recall),
+            final_mean_table_size: last.map_or(0.0, |l| l.mean_table_size),
+            final_dead_entry_share: last.map_or(0.0, |l| l.dead_entry_share),
+            final_mean_db_records: last.map_or(0.0, |l| l.mean_db_records),
+            probes: out.probes.len(),
+            probe_success_share: if out.probes.is_empty() {
+                0.0
+            } else {
+                ok as f64 / out.probes.len() as f64
+            },
+            mean_init_seconds: (!inits.is_empty())
+                .then(|| inits.iter().sum::<f64>() / inits.len() as f64),
+            packets_sent: out.counters.packets_sent,
+            bytes_sent: out.counters.bytes_sent,
+            packets_by_kind: PacketCounts(out.totals.sent),
+            malformed_packets: out.totals.malformed,
+            lost_packets: out.link.lost,
+            version_flushes: out.link.version_flushes,
+            db_recoveries: out.link.db_recoveries,
+            bootstrap_episodes: ep.len(),
+            median_recall_seconds: median_or_never(
+                ep.iter().filter(first).map(|e| e.recall_seconds),
+            ),
+            median_rebootstrap_seconds: median_or_never(
+                ep.iter().filter(|e| !first(e)).map(|e| e.recall_seconds),
+            ),
+            never_bootstrapped_share: if ep.is_empty() {
+                0.0
+            } else {
+                ep.iter().filter(|e| e.recall_seconds.is_none()).count() as f64 / ep.len() as f64
+            },
+            median_packets_to_recall: median_or_never(
+                ep.iter()
+                    .filter(|e| e.recall_seconds.is_some())
+                    .map(|e| e.packets_to_recall.map(|p| p as f64)),
+            ),
+            mean_seed_alive_share: (!seeded.is_empty())
+                .then(|| seeded.iter().sum::<f64>() / seeded.len() as f64),
+            records_expired: out.episodes.iter().map(|e| e.records_expired).sum(),
+            findnode_failures: out.totals.findnode_failures,
+            unbonded_findnode: out.totals.unbonded_findnode,
+            bond_gaps: out.totals.bond_gaps,
+            unbonded_findnodes_sent: out.totals.unbonded_findnodes_sent,
+        }
+    }
+}
+
+/// How long a run took on this machine: kept apart from the results (in `timing.json`) because
+/// it is the one thing that differs between two runs of one scenario and seed.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct Timing {
+    pub wall_seconds: f64,
+    pub threads: usize,
+    /// Packets delivered, scenario actions and timer wake-ups per wall second.
+    pub events_per_second: f64,
+    pub packets_per_second: f64,
+}
+
+impl Timing {
+    pub fn new(wall: std::time::Duration, threads: usize, out: &SimOutput) -> Timing {
+        let secs = wall.as_secs_f64().max(1e-9);
+        Timing {
+            wall_seconds: wall.as_secs_f64(),
+            threads,
+            events_per_second: (out.link.inputs + out.link.timer_wakes) as f64 / secs,
+            packets_per_second: out.counters.packets_sent as f64 / secs,
+        }
+    }
+}
+
+/// Writes `scenario.toml`, `metrics.csv`, `probes.csv`, `peers.csv`, `summary.json` and, given a
+/// timing, `timing.json` into `out/run_id`, atomically. Returns the folder.
+pub fn write_run(
+    out: &Path,
+    run_id: &str,
+    scenario: &Scenario,
+    result: &SimOutput,
+    timing: Option<&Timing>,
+) -> Result<PathBuf, ReportError> {
+    let err = |path: &Path| {
+        let path = path.display().to_string();
+        move |source| ReportError { path, source }
+    };
+    fs::create_dir_all(out).map_err(err(out))?;
+    let tmp = out.join(format!(".tmp-{run_id}"));
+    let done = out.join(run_id);
+    if tmp.exists() {
+        fs::remove_dir_all(&tmp).map_err(err(&tmp))?;
+    }
+    fs::create_dir_all(&tmp).map_err(err(&tmp))?;
+
+    let file = tmp.join("scenario.toml");
+    fs::write(&file, scenario.to_toml()).map_err(err(&file))?;
+
+    let file = tmp.join("metrics.csv");
+    write_csv(&file, |w| {
+        let mut header = vec![
+            "scenario",
+            "seed",
+            "t",
+            "live_peers",
+            "init_done",
+            "mean_table_size",
+            "dead_entry_share",
+            "mean_recall",
+            "converged_share",
+            "mean_ideal_fill",
+            "mean_db_records",
+            "db_stale_share",
+            "records_expired",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect::<Vec<_>>();
+        for k in PacketKind::ALL {
+            header.push(format!("packets_{}", k.name()));
+        }
+        for k in PacketKind::ALL {
+            header.push(format!("bytes_{}", k.name()));
+        }
+        w.write_record(&header)?;
+        for s in &result.samples {
+            let mut row = vec![
+                scenario.name.clone(),
+                scenario.seed.to_string(),
+                s.t.to_string(),
+                s.live_peers.to_string(),
+                s.init_done.to_string(),
+                s.mean_table_size.to_string(),
+                s.dead_entry_share.to_string(),
+                s.mean_recall.to_string(),
+                s.converged_share.to_string(),
+                s.mean_ideal_fill.to_string(),
+                s.mean_db_records.to_string(),
+                s.db_stale_share.to_string(),
+                s.records_expired.to_string(),
+            ];
+            row.extend(s.packets.iter().map(|p| p.to_string()));
+            row.extend(s.bytes.iter().map(|b| b.to_string()));
+            w.write_record(&row)?;
+        }
+        Ok(())
+    })
+    .map_err(err(&file))?;
+
+    let file = tmp.join("probes.csv");
+    write_csv(&file, |w| {
+        w.write_record([
+            "id", "origin", "started", "duration", "success", "hops", "queries",
+        ])?;
+        for p in &result.probes {
+            w.write_record([
+                p.id.to_string(),
+                p.origin.to_string(),
+                p.started.to_string(),
+                p.duration.as_secs_f64().to_string(),
+                p.success.to_string(),
+                p.hops.map(|h| h.to_string()).unwrap_or_default(),
+                p.queries.to_string(),
+            ])?;
+        }
+        Ok(())
+    })
+    .map_err(err(&file))?;
+
+    let file = tmp.join("peers.csv");
+    write_csv(&file, |w| {
+        w.write_record([
+            "scenario",
+            "seed",
+            "slot",
+            "kind",
+            "at",
+            "downtime",
+            "db_records",
+            "version_flushed",
+            "seeds_tried",
+            "seeds_alive",
+            "init_seconds",
+            "recall_seconds",
+            "fill_seconds",
+            "packets_to_recall",
+            "packets_to_fill",
+            "ended",
+            "records_expired",
+            "packets_sent",
+        ])?;
+        let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+        let opt_n = |v: Option<u64>| v.map(|x| x.to_string()).unwrap_or_default();
+        for e in &result.episodes {
+            w.write_record([
+                scenario.name.clone(),
+                scenario.seed.to_string(),
+                e.slot.to_string(),
+                e.kind.name().to_string(),
+                e.at.to_string(),
+                opt(e.downtime),
+                opt_n(e.db_records.map(|r| r as u64)),
+                e.version_flushed.to_string(),
+                e.seeds_tried.to_string(),
+                e.seeds_alive.to_string(),
+                opt(e.init_seconds),
+                opt(e.recall_seconds),
+                opt(e.fill_seconds),
+                opt_n(e.packets_to_recall),
+                opt_n(e.packets_to_fill),
+                opt(e.ended),
+                e.records_expired.to_string(),
+                e.packets_sent.to_string(),
+            ])?;
+        }
+        Ok(())
+    })
+    .map_err(err(&file))?;
+
+    let file = tmp.join("summary.json");
+    let json = serde_json::to_string_pretty(&Summary::new(scenario, result)).expect("serialises");
+    fs::write(&file, json + "\n").map_err(err(&file))?;
+
+    if let Some(t) = timing {
+        let file = tmp.join("timing.json");
+        let json = serde_json::to_string_pretty(t).expect("serialises");
+        fs::write(&file, json + "\n").map_err(err(&file))?;
+    }
+
+    if done.exists() {
+        fs::remove_dir_all(&done).map_err(err(&done))?;
+    }
+    fs::rename(&tmp, &done).map_err(err(&done))?;
+    Ok(done)
+}
+
+fn write_csv(
+    path: &Path,
+    body: impl FnOnce(&mut csv::Writer<fs::File>) -> csv::Result<()>,
+) -> std::io::Result<()> {
+    let mut w = csv::Writer::from_path(path)?;
+    body(&mut w).map_err(std::io::Error::other)?;
+    w.flush()?;
+    w.into_inner()
+        .map_err(|e| std::io::Error::other(e.to_string()))?
+        .flush()
+}
+
+/// The key figures of one sweep run, as `sweep.csv` lists them.
+pub struct SweepRow<'a> {
+    /// Position in the sweep's plan (what `merge` orders slices by).
+    pub run: usize,
+    pub variant: &'a str,
+    pub assignments: String,
+    pub summary: &'a Summary,
+}
+
+const SWEEP_COLUMNS: [&str; 17] = [
+    "run",
+    "variant",
+    "assignments",
+    "seed",
+    "convergence_seconds",
+    "final_mean_recall",
+    "final_mean_table_size",
+    "final_dead_entry_share",
+    "final_mean_db_records",
+    "probe_success_share",
+    "mean_init_seconds",
+    "median_recall_seconds",
+    "median_rebootstrap_seconds",
+    "never_bootstrapped_share",
+    "mean_seed_alive_share",
+    "records_expired",
+    "packets_sent",
+];
+
+/// Writes a sweep's table to `path` atomically.
+pub fn write_sweep_csv(path: &Path, rows: &[SweepRow]) -> Result<(), ReportError> {
+    let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+    write_csv_atomic(path, |w| {
+        w.write_record(SWEEP_COLUMNS)?;
+        for r in rows {
+            let s = r.summary;
+            w.write_record([
+                r.run.to_string(),
+                r.variant.to_string(),
+                r.assignments.clone(),
+                s.seed.to_string(),
+                opt(s.convergence_seconds),
+                s.final_mean_recall.to_string(),
+                s.final_mean_table_size.to_string(),
+                s.final_dead_entry_share.to_string(),
+                s.final_mean_db_records.to_string(),
+                s.probe_success_share.to_string(),
+                opt(s.mean_init_seconds),
+                opt(s.median_recall_seconds),
+                opt(s.median_rebootstrap_seconds),
+                s.never_bootstrapped_share.to_string(),
+                opt(s.mean_seed_alive_share),
+                s.records_expired.to_string(),
+                s.packets_sent.to_string(),
+            ])?;
+        }
+        Ok(())
+    })
+}
+
+/// Writes a CSV file whole or not at all: into a hidden `.tmp-<name>` beside it, then renamed.
+pub fn write_csv_atomic(
+    path: &Path,
+    body: impl FnOnce(&mut csv::Writer<fs::File>) -> csv::Result<()>,
+) -> Result<(), ReportError> {
+    let name = path
+        .file_name()
+        .map_or_else(|| "out".to_string(), |n| n.to_string_lossy().into_owned());
+    let tmp = path.with_file_name(format!(".tmp-{name}"));
+    write_csv(&tmp, body)
+        .and_then(|()| fs::rename(&tmp, path))
+        .map_err(|source| ReportError {
+            path: path.display().to_string(),
+            source,
+        })
+}
+
+/// Slices of a sharded sweep that cannot be merged.
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    #[error("no sweep slices (sweep-I-of-N.csv) in {dir}")]
+    NoSlices { dir: String },
+    #[error("{file}: {message}")]
+    Bad { file: String, message: String },
+    #[error(transparent)]
+    Write(#[from] ReportError),
+}
+
+/// Combines the slices `sweep-I-of-N.csv` that `discsim sweep --shard I/N` wrote into `dir`
+/// (copied there from every machine) into `dir/sweep.csv`, in plan order: the file one
+/// unsharded sweep would have written. Every slice of one `N` must be present, with the same
+/// columns, and no run twice. Returns the rows merged.
+pub fn merge_sweep(dir: &Path) -> Result<usize, MergeError> {
+    let bad = |file: &Path, message: String| MergeError::Bad {
+        file: file.display().to_string(),
+        message,
+    };
+    let entries = fs::read_dir(dir).map_err(|e| MergeError::Bad {
+        file: dir.display().to_string(),
+        message: format!("cannot list: {e}"),
+    })?;
+    let mut slices: Vec<(usize, usize, PathBuf)> = Vec::new();
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(rest) = name
+            .strip_prefix("sweep-")
+            .and_then(|r| r.strip_suffix(".csv"))
+        else {
+            continue;
+        };
+        let parsed = rest
+            .split_once("-of-")
+            .and_then(|(i, n)| Some((i.parse().ok()?, n.parse().ok()?)));
+        match parsed {
+            Some((i, n)) => slices.push((i, n, e.path())),
+            None => return Err(bad(&e.path(), "expected a name sweep-I-of-N.csv".into())),
+        }
+    }
+    slices.sort();
+    let Some(&(_, n, _)) = slices.first() else {
+        return Err(MergeError::NoSlices {
+            dir: dir.display().to_string(),
+        });
+    };
+    if let Some((_, other, f)) = slices.iter().find(|(_, m, _)| *m != n) {
+        return Err(bad(
+            f,
+            format!("a slice of {other}, but other slices are of {n}: merge one sweep at a time"),
+        ));
+    }
+    let have: Vec<usize> = slices.iter().map(|(i, _, _)| *i).collect();
+    let missing: Vec<String> = (0..n)
+        .filter(|i| !have.contains(i))
+        .map(|i| format!("sweep-{i}-of-{n}.csv"))
+        .collect();
+    if !missing.is_empty() {
+        return Err(MergeError::Bad {
+            file: dir.display().to_string(),
+            message: format!("missing slices: {}", missing.join(", ")),
+        });
+    }
+    let mut header: Option<csv::StringRecord> = None;
+    let mut rows: Vec<(usize, csv::StringRecord)> = Vec::new();
+    for (_, _, file) in &slices {
+        let mut r = csv::Reader::from_path(file).map_err(|e| bad(file, e.to_string()))?;
+        let h = r.headers().map_err(|e| bad(file, e.to_string()))?.clone();
+        match &header {
+            None => header = Some(h.clone()),
+            Some(first) if *first != h => {
+                return Err(bad(
+                    file,
+                    "its columns differ from the other slices' (made by another discsim?)".into(),
+                ))
+            }
+            Some(_) => {}
+        }
+        let col = h.iter().position(|c| c == "run").ok_or_else(|| {
+            bad(
+                file,
+                "no `run` column: not a sweep slice of this discsim".into(),
+            )
+        })?;
+        for rec in r.records() {
+            let rec = rec.map_err(|e| bad(file, e.to_string()))?;
+            let line = rec.position().map_or(0, |p| p.line());
+            let run = rec
+                .get(col)
+                .and_then(|v| v.parse::<usize>().ok())
+                .ok_or_else(|| bad(file, format!("line {line}: `run` is not a number")))?;
+            rows.push((run, rec));
+        }
+    }
+    rows.sort_by_key(|(run, _)| *run);
+    if let Some(w) = rows.windows(2).find(|w| w[0].0 == w[1].0) {
+        return Err(MergeError::Bad {
+            file: dir.display().to_string(),
+            message: format!("run {} appears in two slices", w[0].0),
+        });
+    }
+    write_csv_atomic(&dir.join("sweep.csv"), |w| {
+        w.write_record(header.as_ref().expect("at least one slice"))?;
+        for (_, rec) in &rows {
+            w.write_record(rec)?;
+        }
+        Ok(())
+    })?;
+    Ok(rows.len())
+}
+
+/// A quiet `Write` check that the folder is writable before a long run starts.
+pub fn check_writable(out: &Path) -> Result<(), ReportError> {
+    let err = |source| ReportError {
+        path: out.display().to_string(),
+        source,
+    };
+    fs::create_dir_all(out).map_err(err)?;
+    let probe = out.join(".write-check");
+    fs::File::create(&probe)
+        .and_then(|mut f| f.write_all(b"ok"))
+        .map_err(err)?;
+    fs::remove_file(&probe).map_err(err)
+}
+
+/// A key figure that moved beyond its tolerance.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Regression {
+    pub figure: &'static str,
+    pub baseline: f64,
+    pub now: f64,
+    pub tolerance: String,
+}
+
+/// Tolerances of `discsim check`: absolute for shares and seconds, relative for counts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tolerances {
+    pub convergence_seconds: f64,
+    pub recall: f64,
+    pub probe_success: f64,
+    pub table_size: f64,
+    /// Relative, e.g. 0.1 for ±10 %.
+    pub packets: f64,
+}
+
+impl Default for Tolerances {
+    fn default() -> Self {
+        Tolerances {
+            convergence_seconds: 120.0,
+            recall: 0.02,
+            probe_success: 0.05,
+            table_size: 5.0,
+            packets: 0.10,
+        }
+    }
+}
+
+/// Compares a run's summary with a baseline: the figures that moved too far.
+pub fn compare(baseline: &Summary, now: &Summary, tol: &Tolerances) -> Vec<Regression> {
+    let mut out = Vec::new();
+    let mut abs = |figure: &'static str, b: f64, n: f64, t: f64| {
+        if (n - b).abs() > t {
+            out.push(Regression {
+                figure,
+                baseline: b,
+                now: n,
+                tolerance: format!("±{t}"),
+            });
+        }
+    };
+    let never = f64::INFINITY;
+    abs(
+        "convergence_seconds",
+        baseline.convergence_seconds.unwrap_or(never),
+        now.convergence_seconds.unwrap_or(never),
+        tol.convergence_seconds,
+    );
+    abs(
+        "final_mean_recall",
+        baseline.final_mean_recall,
+        now.final_mean_recall,
+        tol.recall,
+    );
+    abs(
+        "probe_success_share",
+        baseline.probe_success_share,
+        now.probe_success_share,
+        tol.probe_success,
+    );
+    abs(
+        "final_mean_table_size",
+        baseline.final_mean_table_size,
+        now.final_mean_table_size,
+        tol.table_size,
+    );
+    let (b, n) = (baseline.packets_sent as f64, now.packets_sent as f64);
+    if (n - b).abs() > tol.packets * b.max(1.0) {
+        out.push(Regression {
+            figure: "packets_sent",
+            baseline: b,
+            now: n,
+            tolerance: format!("±{} %", tol.packets * 100.0),
+        });
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{median_or_never, PacketCounts};
+    use crate::discv4::packet::PacketKind;
+
+    #[test]
+    fn packet_counts_are_a_map_in_type_order_and_old_arrays_still_read() {
+        let counts = PacketCounts([1, 2, 3, 4, 5, 6]);
+        let json = serde_json::to_string(&counts).unwrap();
+        assert_eq!(
+            json,
+            r#"{"ping":1,"pong":2,"findnode":3,"neighbors":4,"enrrequest":5,"enrresponse":6}"#
+        );
+        let back: PacketCounts = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, counts);
+        assert_eq!(back.get(PacketKind::EnrRequest), 5);
+        // Summaries before the ENR kinds: an array of four.
+        let old: PacketCounts = serde_json::from_str("[871971, 871966, 129188, 258205]").unwrap();
+        assert_eq!(old, PacketCounts([871971, 871966, 129188, 258205, 0, 0]));
+        // A map may lack kinds (zero), in any order.
+        let partial: PacketCounts = serde_json::from_str(r#"{"pong":2,"ping":1}"#).unwrap();
+        assert_eq!(partial, PacketCounts([1, 2, 0, 0, 0, 0]));
+        for (bad, why) in [
+            (r#"{"pingg":1}"#, "pingg"),
+            (r#"{"ping":1,"ping":2}"#, "twice"),
+            ("[1,2,3,4,5,6,7]", "at most 6"),
+            (r#"{"ping":-1}"#, "-1"),
+            (
+                "7",
+                "a map from packet kind (ping, pong, findnode, neighbors, enrrequest",
+            ),
+        ] {
+            let e = serde_json::from_str::<PacketCounts>(bad)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(why), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_median_counts_never_as_infinitely_slow() {
+        assert_eq!(
+            median_or_never([Some(3.0), Some(1.0), Some(2.0)]),
+            Some(2.0)
+        );
+        assert_eq!(median_or_never([Some(1.0), Some(2.0), None, None]), None);
+        assert_eq!(
+            median_or_never([Some(1.0), Some(4.0), Some(2.0), None]),
+            Some(3.0)
+        );
+        assert_eq!(median_or_never([Some(1.0), None, Some(5.0)]), Some(5.0));
+        assert_eq!(median_or_never(std::iter::empty()), None);
+    }
+}

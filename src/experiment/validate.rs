@@ -1,0 +1,1123 @@
+//! Validation against real geth: discsim's figures next to figures measured by running
+//! go-ethereum's own discovery code (`discsim validate`).
+//!
+//! Why this exists: every other check in the crate compares discsim with itself (the regression
+//! baselines of `discsim check`, determinism across threads). Only measurements of geth itself
+//! say whether the model is faithful. `scenarios/validation/` holds per-minute figures of real
+//! geth (`p2p/discover` at c73b654fd1, 2018, and at 3a4a3d080b, 2019) in one set-up, which
+//! `scenarios/validate-ramp-400.toml` reproduces: 400 peers joining over 5 minutes from 2
+//! bootnodes, 50 ms links, no probes, 15 minutes. Both files are compiled into the binary, so
+//! validation works from any directory.
+//!
+//! For each protocol profile, [`run`] runs that scenario with `protocol.profile` set (through the
+//! same override path as `--set`) for seeds `1..=seeds`, averages discsim's metrics per sample
+//! over the seeds, and compares them minute by minute (samples at `t >= 60 s`) with the reference:
+//! the mean table size, mean recall, converged share, mean node-database records, and packets of
+//! each type sent per minute ([`FIGURES`]; ENRREQUEST and ENRRESPONSE only when both sides have
+//! them). The relative difference of a figure is
+//! `|discsim - geth| / max(|geth|, floor)`, and it fails beyond the tolerance. The floor keeps a
+//! small reference value from turning a negligible absolute gap into a large relative one: 0.05
+//! for shares (recall 0.02 against 0.03 is not a 50 % error), 1 for table sizes and database
+//! records (geth 2019 holds 0.16 records at minute 1), and 50 packets per minute for packet counts
+//! (minutes with no lookups send no FINDNODE at all).
+//!
+//! ```no_run
+//! use discsim::discv4::protocol::Profile;
+//! use discsim::experiment::validate::{self, ValidateOptions};
+//!
+//! let opts = ValidateOptions {
+//!     profiles: vec![Profile::Geth2018],
+//!     seeds: 5,
+//!     ..ValidateOptions::default()
+//! };
+//! for report in validate::run(&opts)? {
+//!     print!("{}", report.render_table());
+//!     println!("{}", report.verdict());
+//!     assert!(report.rows.iter().all(|r| !r.checks.is_empty()));
+//! }
+//! # Ok::<(), validate::ValidateError>(())
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::discv4::packet::PacketKind;
+use crate::discv4::protocol::Profile;
+use crate::experiment::report::{write_csv_atomic, ReportError};
+use crate::experiment::scenario::{Scenario, ScenarioError};
+use crate::observe::metrics::Sample;
+use crate::sim::engine::{SimConfig, SimError};
+
+/// Where the validation scenario lives in the repository (named in errors).
+pub const SCENARIO_FILE: &str = "scenarios/validate-ramp-400.toml";
+/// The validation scenario, compiled in.
+pub const SCENARIO: &str = include_str!("../../scenarios/validate-ramp-400.toml");
+
+/// Slack on the tolerance so that a difference exactly at it passes despite rounding
+/// (`0.23 - 0.2` is `0.030000000000000013` in binary).
+const SLACK: f64 = 1e-9;
+
+/// The reference figures of real geth for each profile, compiled in.
+pub trait Reference {
+    /// The reference CSV's path in the repository.
+    fn reference_file(self) -> &'static str;
+    /// The reference CSV.
+    fn reference_csv(self) -> &'static str;
+    /// The reference figures.
+    fn reference(self) -> Result<Table, ValidateError>;
+}
+
+impl Reference for Profile {
+    fn reference_file(self) -> &'static str {
+        match self {
+            Profile::Geth2018 => "scenarios/validation/geth-2018-ramp-400.csv",
+            Profile::Geth2019 => "scenarios/validation/geth-2019-ramp-400.csv",
+        }
+    }
+
+    fn reference_csv(self) -> &'static str {
+        match self {
+            Profile::Geth2018 => include_str!("../../scenarios/validation/geth-2018-ramp-400.csv"),
+            Profile::Geth2019 => include_str!("../../scenarios/validation/geth-2019-ramp-400.csv"),
+        }
+    }
+
+    fn reference(self) -> Result<Table, ValidateError> {
+        parse_csv(self.reference_csv(), self.reference_file())
+    }
+}
+
+/// `--profile`: a profile's name, or `all`.
+pub fn parse_profiles(choice: &str) -> Result<Vec<Profile>, ValidateError> {
+    if choice == "all" {
+        return Ok(Profile::ALL.to_vec());
+    }
+    choice
+        .parse::<Profile>()
+        .map(|p| vec![p])
+        .map_err(|_| ValidateError::BadOption {
+            flag: "--profile",
+            value: choice.to_string(),
+            allowed: "one of geth-2018, geth-2019, all".into(),
+        })
+}
+
+/// One figure compared: its column in the reference, its column in discsim's `metrics.csv`, the
+/// floor of its denominator, and the decimals it is shown with.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Figure {
+    pub name: &'static str,
+    pub discsim: &'static str,
+    pub floor: f64,
+    pub decimals: usize,
+}
+
+const fn figure(name: &'static str, discsim: &'static str, floor: f64, decimals: usize) -> Figure {
+    Figure {
+        name,
+        discsim,
+        floor,
+        decimals,
+    }
+}
+
+/// Every figure validation compares when both sides have it, in display order.
+pub const FIGURES: [Figure; 10] = [
+    figure("mean_table_size", "mean_table_size", 1.0, 1),
+    figure("mean_recall", "mean_recall", 0.05, 3),
+    figure("converged_share", "converged_share", 0.05, 3),
+    figure("mean_db_records", "mean_db_records", 1.0, 1),
+    figure("ping", "packets_ping", 50.0, 0),
+    figure("pong", "packets_pong", 50.0, 0),
+    figure("findnode", "packets_findnode", 50.0, 0),
+    figure("neighbors", "packets_neighbors", 50.0, 0),
+    figure("enrrequest", "packets_enrrequest", 50.0, 0),
+    figure("enrresponse", "packets_enrresponse", 50.0, 0),
+];
+
+/// Figures per sample by column name, keyed by whole seconds since the start.
+pub type Table = BTreeMap<u64, BTreeMap<String, f64>>;
+
+/// What `discsim validate` runs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ValidateOptions {
+    pub profiles: Vec<Profile>,
+    /// Seeds `1..=seeds` per profile.
+    pub seeds: u32,
+    /// Largest relative difference a figure may have, in (0, 1].
+    pub tolerance: f64,
+    /// Shard threads per run (default: the scenario's); results do not depend on it.
+    pub threads: Option<usize>,
+}
+
+impl Default for ValidateOptions {
+    fn default() -> Self {
+        ValidateOptions {
+            profiles: Profile::ALL.to_vec(),
+            seeds: 5,
+            tolerance: 0.15,
+            threads: None,
+        }
+    }
+}
+
+impl ValidateOptions {
+    /// Checks the options; the error names the flag and what is allowed.
+    pub fn check(&self) -> Result<(), ValidateError> {
+        if self.seeds == 0 {
+            return Err(ValidateError::BadOption {
+                flag: "--seeds",
+                value: "0".into(),
+                allowed: "at least 1".into(),
+            });
+        }
+        if !(self.tolerance > 0.0 && self.tolerance <= 1.0) {
+            return Err(ValidateError::BadOption {
+                flag: "--tolerance",
+                value: self.tolerance.to_string(),
+                allowed: "a fraction in (0, 1], for example 0.15 for 15 %".into(),
+            });
+        }
+        if self.threads == Some(0) {
+            return Err(ValidateError::BadOption {
+                flag: "--threads",
+                value: "0".into(),
+                allowed: "at least 1".into(),
+            });
+        }
+        if self.profiles.is_empty() {
+            return Err(ValidateError::BadOption {
+                flag: "--profile",
+                value: "(none)".into(),
+                allowed: "one of geth-2018, geth-2019, all".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// Validation that could not be done.
+#[derive(Debug, thiserror::Error)]
+pub enum ValidateError {
+    /// An option out of range.
+    #[error("invalid {flag} {value}: {allowed}")]
+    BadOption {
+        flag: &'static str,
+        value: String,
+        allowed: String,
+    },
+    /// The validation scenario with a profile's overrides is invalid (for example
+    /// `protocol.profile` unknown to this build).
+    #[error("{profile}: the validation scenario with --set {overrides} is invalid: {error}")]
+    Scenario {
+        profile: &'static str,
+        overrides: String,
+        error: ScenarioError,
+    },
+    #[error("{profile} seed {seed}: {source}")]
+    Sim {
+        profile: &'static str,
+        seed: u64,
+        #[source]
+        source: SimError,
+    },
+    /// A reference CSV that cannot be read.
+    #[error("{file}: {message}")]
+    Reference { file: String, message: String },
+    /// discsim has no sample at a minute the reference has.
+    #[error("{profile}: discsim has no sample at t = {t} s, which the reference has")]
+    MissingSample { profile: &'static str, t: u64 },
+    #[error(transparent)]
+    Write(#[from] ReportError),
+}
+
+impl ValidateError {
+    /// Whether the user asked for something impossible (exit code 2), rather than a failure.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            ValidateError::BadOption { .. } | ValidateError::Scenario { .. }
+        )
+    }
+}
+
+/// One figure at one minute.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Check {
+    pub figure: Figure,
+    pub geth: f64,
+    /// The mean over the seeds.
+    pub discsim: f64,
+    /// `|discsim - geth| / max(|geth|, floor)`.
+    pub diff: f64,
+    pub ok: bool,
+}
+
+/// Every figure compared at one sample.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    /// Seconds since the start.
+    pub t: u64,
+    pub checks: Vec<Check>,
+}
+
+/// A figure that was not compared, and why.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NotCompared {
+    pub figure: Figure,
+    pub reason: String,
+}
+
+/// discsim against one reference.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProfileReport {
+    pub profile: Profile,
+    /// discsim's figures are means over this many seeds.
+    pub seeds: u32,
+    pub tolerance: f64,
+    pub rows: Vec<Row>,
+    pub not_compared: Vec<NotCompared>,
+}
+
+/// The relative difference of discsim's figure from geth's: `|discsim - geth| / max(|geth|,
+/// floor)`.
+pub fn relative_difference(geth: f64, discsim: f64, floor: f64) -> f64 {
+    (discsim - geth).abs() / geth.abs().max(floor)
+}
+
+/// Compares discsim's figures (means over `seeds` seeds) with a reference, sample by sample from
+/// `t = 60 s`. A figure is compared where both tables have it; one that either side lacks
+/// altogether is listed in [`ProfileReport::not_compared`]. Every reference sample from 60 s on
+/// must be in `discsim`.
+pub fn compare(
+    profile: Profile,
+    reference: &Table,
+    discsim: &Table,
+    seeds: u32,
+    tolerance: f64,
+) -> Result<ProfileReport, ValidateError> {
+    let mut rows = Vec::new();
+    for (&t, geth) in reference.range(60..) {
+        let ours = discsim.get(&t).ok_or(ValidateError::MissingSample {
+            profile: profile.name(),
+            t,
+        })?;
+        let checks = FIGURES
+            .iter()
+            .filter_map(|f| {
+                let (&g, &d) = (geth.get(f.name)?, ours.get(f.discsim)?);
+                let diff = relative_difference(g, d, f.floor);
+                Some(Check {
+                    figure: *f,
+                    geth: g,
+                    discsim: d,
+                    diff,
+                    ok: diff <= tolerance + SLACK,
+                })
+            })
+            .collect();
+        rows.push(Row { t, checks });
+    }
+    let has =
+        |table: &Table, column: &str| table.range(60..).any(|(_, row)| row.contains_key(column));
+    let not_compared = FIGURES
+        .iter()
+        .filter(|f| {
+            !rows
+                .iter()
+                .any(|r| r.checks.iter().any(|c| c.figure == **f))
+        })
+        .map(|f| {
+            let mut lacks = Vec::new();
+            if !has(reference, f.name) {
+                lacks.push(format!("not in the {} reference", profile.name()));
+            }
+            if !has(discsim, f.discsim) {
+                lacks.push(format!("discsim's metrics have no {}", f.discsim));
+            }
+            if lacks.is_empty() {
+                lacks.push("never at the same sample on both sides".into());
+            }
+            NotCompared {
+                figure: *f,
+                reason: lacks.join("; "),
+            }
+        })
+        .collect();
+    Ok(ProfileReport {
+        profile,
+        seeds,
+        tolerance,
+        rows,
+        not_compared,
+    })
+}
+
+/// A CSV of figures with a `t` column (seconds) and numbers elsewhere; `file` names it in errors.
+pub fn parse_csv(text: &str, file: &str) -> Result<Table, ValidateError> {
+    let bad = |message: String| ValidateError::Reference {
+        file: file.to_string(),
+        message,
+    };
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(|e| bad(e.to_string()))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let t_col = header
+        .iter()
+        .position(|h| h == "t")
+        .ok_or_else(|| bad("no `t` column".into()))?;
+    let mut table = Table::new();
+    for (i, record) in reader.records().enumerate() {
+        let line = i + 2;
+        let record = record.map_err(|e| bad(format!("line {line}: {e}")))?;
+        let mut row = BTreeMap::new();
+        for (name, value) in header.iter().zip(record.iter()) {
+            let x: f64 = value
+                .trim()
+                .parse()
+                .map_err(|_| bad(format!("line {line}: `{name}` is not a number ({value:?})")))?;
+            row.insert(name.clone(), x);
+        }
+        let t = record[t_col].trim().parse::<f64>().unwrap_or(0.0);
+        if !(t >= 0.0 && t.is_finite()) {
+            return Err(bad(format!("line {line}: `t` must be a time in seconds")));
+        }
+        row.remove("t");
+        table.insert(t.round() as u64, row);
+    }
+    Ok(table)
+}
+
+/// discsim's samples as the figures of `metrics.csv`, by its column names.
+pub fn discsim_table(samples: &[Sample]) -> Table {
+    samples
+        .iter()
+        .map(|s| {
+            let mut row: BTreeMap<String, f64> = [
+                ("live_peers", s.live_peers as f64),
+                ("init_done", s.init_done as f64),
+                ("mean_table_size", s.mean_table_size),
+                ("dead_entry_share", s.dead_entry_share),
+                ("mean_recall", s.mean_recall),
+                ("converged_share", s.converged_share),
+                ("mean_ideal_fill", s.mean_ideal_fill),
+                ("mean_db_records", s.mean_db_records),
+                ("db_stale_share", s.db_stale_share),
+                ("records_expired", s.records_expired as f64),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect();
+            for k in PacketKind::ALL {
+                row.insert(format!("packets_{}", k.name()), s.packets[k.index()] as f64);
+                row.insert(format!("bytes_{}", k.name()), s.bytes[k.index()] as f64);
+            }
+            (s.t.round() as u64, row)
+        })
+        .collect()
+}
+
+/// The mean of each figure at each sample over the tables that have it.
+pub fn mean_tables(tables: &[Table]) -> Table {
+    let mut sums: BTreeMap<u64, BTreeMap<String, (f64, u32)>> = BTreeMap::new();
+    for table in tables {
+        for (&t, row) in table {
+            let at = sums.entry(t).or_default();
+            for (k, &v) in row {
+                let e = at.entry(k.clone()).or_insert((0.0, 0));
+                e.0 += v;
+                e.1 += 1;
+            }
+        }
+    }
+    sums.into_iter()
+        .map(|(t, row)| {
+            let row = row
+                .into_iter()
+                .map(|(k, (sum, n))| (k, sum / n as f64))
+                .collect();
+            (t, row)
+        })
+        .collect()
+}
+
+/// The `--set` override that selects a profile.
+fn profile_overrides(profile: Profile) -> Vec<String> {
+    vec![format!("protocol.profile=\"{}\"", profile.name())]
+}
+
+/// The validation scenario for one profile and seed, checked.
+pub fn scenario(
+    profile: Profile,
+    seed: u64,
+    threads: Option<usize>,
+) -> Result<(Scenario, SimConfig), ValidateError> {
+    let mut sets = profile_overrides(profile);
+    if let Some(t) = threads {
+        sets.push(format!("threads={t}"));
+    }
+    sets.push(format!("seed={seed}"));
+    Scenario::from_toml_str_with_overrides(SCENARIO, SCENARIO_FILE, &sets)
+        .and_then(|s| {
+            let cfg = s.to_config().map_err(|message| ScenarioError::Invalid {
+                file: SCENARIO_FILE.to_string(),
+                message,
+            })?;
+            Ok((s, cfg))
+        })
+        .map_err(|error| ValidateError::Scenario {
+            profile: profile.name(),
+            overrides: sets.join(" --set "),
+            error,
+        })
+}
+
+/// Runs the validation: every profile's scenario for every seed, then the comparisons. Nothing
+/// is written.
+pub fn run(opts: &ValidateOptions) -> Result<Vec<ProfileReport>, ValidateError> {
+    run_with_progress(opts, &mut |_, _| {})
+}
+
+/// [`run`], calling `progress(profile, seed)` before each run starts.
+pub fn run_with_progress(
+    opts: &ValidateOptions,
+    progress: &mut dyn FnMut(Profile, u64),
+) -> Result<Vec<ProfileReport>, ValidateError> {
+    opts.check()?;
+    // Every reference and every run's scenario is read and checked before anything runs.
+    let mut plans = Vec::new();
+    for &profile in &opts.profiles {
+        let reference = profile.reference()?;
+        let configs = (1..=opts.seeds as u64)
+            .map(|seed| scenario(profile, seed, opts.threads).map(|(_, cfg)| cfg))
+            .collect::<Result<Vec<_>, _>>()?;
+        plans.push((profile, reference, configs));
+    }
+    let mut reports = Vec::new();
+    for (profile, reference, configs) in plans {
+        let mut tables = Vec::new();
+        for cfg in &configs {
+            progress(profile, cfg.seed);
+            let out = crate::sim::engine::run(cfg).map_err(|source| ValidateError::Sim {
+                profile: profile.name(),
+                seed: cfg.seed,
+                source,
+            })?;
+            tables.push(discsim_table(&out.samples));
+        }
+        let means = mean_tables(&tables);
+        reports.push(compare(
+            profile,
+            &reference,
+            &means,
+            opts.seeds,
+            opts.tolerance,
+        )?);
+    }
+    Ok(reports)
+}
+
+/// `x` (a fraction) as a percentage without float noise: `0.15` gives `15`, `0.125` `12.5`.
+fn percent(x: f64) -> String {
+    let s = format!("{:.1}", x * 100.0);
+    s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
+}
+
+impl Check {
+    /// The signed difference as a percentage: `+4.2%`.
+    fn signed_percent(&self) -> String {
+        let s = format!("{:.1}", self.diff * 100.0);
+        // Only a difference that shows is negative ("-0.0%" would be noise).
+        let sign = if self.discsim < self.geth && s != "0.0" {
+            "-"
+        } else {
+            "+"
+        };
+        format!("{sign}{s}%")
+    }
+
+    fn cell(&self) -> String {
+        let d = self.figure.decimals;
+        format!(
+            "{:.d$} / {:.d$} ({}){}",
+            self.geth,
+            self.discsim,
+            self.signed_percent(),
+            if self.ok { " " } else { "!" }
+        )
+    }
+}
+
+impl ProfileReport {
+    /// Every figure beyond the tolerance, with its sample time, in time then figure order.
+    pub fn failures(&self) -> Vec<(u64, &Check)> {
+        self.rows
+            .iter()
+            .flat_map(|r| r.checks.iter().filter(|c| !c.ok).map(move |c| (r.t, c)))
+            .collect()
+    }
+
+    /// Figures compared, over every minute.
+    pub fn compared(&self) -> usize {
+        self.rows.iter().map(|r| r.checks.len()).sum()
+    }
+
+    /// Whether every figure is within the tolerance.
+    pub fn passed(&self) -> bool {
+        self.failures().is_empty()
+    }
+
+    /// The comparison as an aligned table: a minute per line, a figure per column, each cell
+    /// `geth / discsim (difference)`, `!` beyond the tolerance; and the figures not compared.
+    pub fn render_table(&self) -> String {
+        let figures: Vec<Figure> = FIGURES
+            .iter()
+            .filter(|f| {
+                self.rows
+                    .iter()
+                    .any(|r| r.checks.iter().any(|c| c.figure == **f))
+            })
+            .copied()
+            .collect();
+        let mut lines: Vec<Vec<String>> = Vec::new();
+        let mut header = vec!["minute".to_string()];
+        header.extend(figures.iter().map(|f| format!("{} ", f.name)));
+        lines.push(header);
+        for r in &self.rows {
+            let mut line = vec![format_minute(r.t)];
+            for f in &figures {
+                line.push(
+                    r.checks
+                        .iter()
+                        .find(|c| c.figure == *f)
+                        .map_or_else(|| "- ".to_string(), Check::cell),
+                );
+            }
+            lines.push(line);
+        }
+        let widths: Vec<usize> = (0..figures.len() + 1)
+            .map(|i| {
+                lines
+                    .iter()
+                    .map(|l| l[i].chars().count())
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let mut out = format!(
+            "{} (real geth {}) against discsim (mean of {} seed{}), {}\n",
+            self.profile.name(),
+            self.profile.commit(),
+            self.seeds,
+            if self.seeds == 1 { "" } else { "s" },
+            SCENARIO_FILE
+        );
+        out.push_str(&format!(
+            "each cell: geth / discsim (difference relative to max(|geth|, floor)); ! beyond {} %\n",
+            percent(self.tolerance)
+        ));
+        for line in &lines {
+            let cells: Vec<String> = line
+                .iter()
+                .zip(&widths)
+                .map(|(c, w)| format!("{c:>w$}"))
+                .collect();
+            out.push_str(cells.join("  ").trim_end());
+            out.push('\n');
+        }
+        if !self.not_compared.is_empty() {
+            out.push_str("not compared: ");
+            let parts: Vec<String> = self
+                .not_compared
+                .iter()
+                .map(|n| format!("{} ({})", n.figure.name, n.reason))
+                .collect();
+            out.push_str(&parts.join(", "));
+            out.push('\n');
+        }
+        out
+    }
+
+    /// One line: how many figures were compared, how many are beyond the tolerance, and the
+    /// worst of them.
+    pub fn verdict(&self) -> String {
+        let mut failures = self.failures();
+        let name = self.profile.name();
+        let tol = percent(self.tolerance);
+        if failures.is_empty() {
+            return format!(
+                "{name}: {} figures compared, all within {tol} %",
+                self.compared()
+            );
+        }
+        failures.sort_by(|a, b| b.1.diff.total_cmp(&a.1.diff).then(a.0.cmp(&b.0)));
+        const WORST: usize = 5;
+        let worst: Vec<String> = failures
+            .iter()
+            .take(WORST)
+            .map(|(t, c)| {
+                let d = c.figure.decimals;
+                format!(
+                    "{} at minute {} ({:.d$} / {:.d$}, {})",
+                    c.figure.name,
+                    format_minute(*t),
+                    c.geth,
+                    c.discsim,
+                    c.signed_percent()
+                )
+            })
+            .collect();
+        format!(
+            "{name}: {} figures compared, {} beyond {tol} %: {}{}",
+            self.compared(),
+            failures.len(),
+            worst.join(", "),
+            if failures.len() > WORST { ", ..." } else { "" }
+        )
+    }
+
+    /// Writes `validation-<profile>.csv` into `dir` (which must exist), atomically: one line per
+    /// figure and minute with `t`, `figure`, `geth`, `discsim`, `diff` and `ok`.
+    pub fn write_csv(&self, dir: &Path) -> Result<PathBuf, ReportError> {
+        let path = dir.join(format!("validation-{}.csv", self.profile.name()));
+        write_csv_atomic(&path, |w| {
+            w.write_record(["t", "figure", "geth", "discsim", "diff", "ok"])?;
+            for r in &self.rows {
+                for c in &r.checks {
+                    w.write_record([
+                        r.t.to_string(),
+                        c.figure.name.to_string(),
+                        c.geth.to_string(),
+                        c.discsim.to_string(),
+                        c.diff.to_string(),
+                        c.ok.to_string(),
+                    ])?;
+                }
+            }
+            Ok(())
+        })?;
+        Ok(path)
+    }
+}
+
+/// Seconds as minutes: `120` gives `2`, `90` gives `1.5`.
+fn format_minute(t: u64) -> String {
+    if t.is_multiple_of(60) {
+        (t / 60).to_string()
+    } else {
+        format!("{:.1}", t as f64 / 60.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(rows: &[(u64, &[(&str, f64)])]) -> Table {
+        rows.iter()
+            .map(|(t, cells)| (*t, cells.iter().map(|(k, v)| (k.to_string(), *v)).collect()))
+            .collect()
+    }
+
+    fn check<'a>(r: &'a ProfileReport, t: u64, figure: &str) -> &'a Check {
+        r.rows
+            .iter()
+            .find(|row| row.t == t)
+            .and_then(|row| row.checks.iter().find(|c| c.figure.name == figure))
+            .unwrap_or_else(|| panic!("no {figure} at {t}"))
+    }
+
+    #[test]
+    fn a_figure_at_the_tolerance_passes_and_beyond_it_fails() {
+        let geth = table(&[
+            (60, &[("mean_table_size", 100.0), ("mean_recall", 0.2)]),
+            (120, &[("mean_table_size", 100.0), ("mean_recall", 0.2)]),
+        ]);
+        let ours = table(&[
+            (60, &[("mean_table_size", 115.0), ("mean_recall", 0.23)]),
+            (120, &[("mean_table_size", 84.9), ("mean_recall", 0.2301)]),
+        ]);
+        let r = compare(Profile::Geth2018, &geth, &ours, 1, 0.15).unwrap();
+        assert!(check(&r, 60, "mean_table_size").ok);
+        assert!(check(&r, 60, "mean_recall").ok, "0.23 against 0.2 is 15 %");
+        assert!(!check(&r, 120, "mean_table_size").ok);
+        assert!(!check(&r, 120, "mean_recall").ok);
+        assert_eq!(r.compared(), 4);
+        assert_eq!(r.failures().len(), 2);
+        assert!(!r.passed());
+        assert!((check(&r, 120, "mean_table_size").diff - 0.151).abs() < 1e-12);
+    }
+
+    #[test]
+    fn small_denominators_use_the_floors() {
+        let geth = table(&[(
+            60,
+            &[
+                ("mean_recall", 0.01),
+                ("converged_share", 0.0),
+                ("mean_db_records", 0.159),
+                ("mean_table_size", 0.5),
+                ("findnode", 0.0),
+                ("ping", 10.0),
+            ],
+        )]);
+        let ours = table(&[(
+            60,
+            &[
+                ("mean_recall", 0.015),
+                ("converged_share", 0.0075),
+                ("mean_db_records", 0.3),
+                ("mean_table_size", 0.6),
+                ("packets_findnode", 7.0),
+                ("packets_ping", 50.0),
+            ],
+        )]);
+        let r = compare(Profile::Geth2019, &geth, &ours, 1, 0.15).unwrap();
+        // 0.005 / max(0.01, 0.05) = 0.1, not 0.5.
+        assert!((check(&r, 60, "mean_recall").diff - 0.1).abs() < 1e-12);
+        assert!(check(&r, 60, "converged_share").ok);
+        assert!((check(&r, 60, "mean_db_records").diff - 0.141).abs() < 1e-12);
+        assert!((check(&r, 60, "mean_table_size").diff - 0.1).abs() < 1e-12);
+        assert!((check(&r, 60, "findnode").diff - 0.14).abs() < 1e-12);
+        // 40 / max(10, 50) = 0.8: a floor only caps small denominators.
+        assert!(!check(&r, 60, "ping").ok);
+        assert_eq!(relative_difference(200.0, 100.0, 50.0), 0.5);
+        assert_eq!(relative_difference(-2.0, 0.0, 1.0), 1.0);
+    }
+
+    #[test]
+    fn minute_zero_is_ignored_and_extra_discsim_samples_do_not_matter() {
+        let geth = table(&[(0, &[("ping", 0.0)]), (60, &[("ping", 1000.0)])]);
+        let ours = table(&[
+            (0, &[("packets_ping", 9999.0)]),
+            (60, &[("packets_ping", 1000.0)]),
+            (120, &[("packets_ping", 5.0)]),
+        ]);
+        let r = compare(Profile::Geth2018, &geth, &ours, 1, 0.15).unwrap();
+        assert_eq!(r.rows.len(), 1);
+        assert_eq!(r.rows[0].t, 60);
+        assert!(r.passed());
+        // A reference sample discsim lacks is an error, not a silent skip.
+        let sparse = table(&[(0, &[("packets_ping", 1.0)])]);
+        let e = compare(Profile::Geth2018, &geth, &sparse, 1, 0.15).unwrap_err();
+        assert!(e.to_string().contains("t = 60 s"), "{e}");
+    }
+
+    #[test]
+    fn figures_either_side_lacks_are_listed_not_compared() {
+        let geth = table(&[(
+            60,
+            &[
+                ("ping", 100.0),
+                ("enrrequest", 300.0),
+                ("enrresponse", 300.0),
+            ],
+        )]);
+        let ours = table(&[(
+            60,
+            &[
+                ("packets_ping", 100.0),
+                ("packets_enrresponse", 300.0),
+                ("mean_recall", 0.5),
+            ],
+        )]);
+        let r = compare(Profile::Geth2019, &geth, &ours, 1, 0.15).unwrap();
+        let compared: Vec<&str> = r.rows[0].checks.iter().map(|c| c.figure.name).collect();
+        assert_eq!(compared, ["ping", "enrresponse"]);
+        let reason = |name: &str| {
+            r.not_compared
+                .iter()
+                .find(|n| n.figure.name == name)
+                .map(|n| n.reason.clone())
+                .unwrap_or_else(|| panic!("{name} should be listed"))
+        };
+        assert_eq!(
+            reason("enrrequest"),
+            "discsim's metrics have no packets_enrrequest"
+        );
+        assert_eq!(reason("mean_recall"), "not in the geth-2019 reference");
+        assert_eq!(
+            reason("mean_table_size"),
+            "not in the geth-2019 reference; discsim's metrics have no mean_table_size"
+        );
+        assert_eq!(r.not_compared.len(), FIGURES.len() - 2);
+        let text = r.render_table();
+        assert!(
+            text.contains("not compared: mean_table_size (")
+                && text.contains("enrrequest (discsim's metrics have no packets_enrrequest)"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn the_table_marks_failures_and_the_verdict_names_the_worst() {
+        let geth = table(&[
+            (60, &[("mean_recall", 0.9291), ("ping", 4702.0)]),
+            (120, &[("mean_recall", 0.9495), ("ping", 8913.0)]),
+        ]);
+        let ours = table(&[
+            (60, &[("mean_recall", 0.92), ("packets_ping", 6000.0)]),
+            (120, &[("mean_recall", 0.5), ("packets_ping", 8900.0)]),
+        ]);
+        let r = compare(Profile::Geth2018, &geth, &ours, 5, 0.15).unwrap();
+        let text = r.render_table();
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(
+            lines[0].starts_with("geth-2018 (real geth c73b654fd1)"),
+            "{text}"
+        );
+        assert!(lines[0].contains("mean of 5 seeds"), "{text}");
+        assert!(lines[2].starts_with("minute") && lines[2].contains("mean_recall"));
+        assert!(lines[3].contains("4702 / 6000 (+27.6%)!"), "{text}");
+        assert!(lines[4].contains("0.950 / 0.500 (-47.3%)!"), "{text}");
+        assert!(lines[4].contains("8913 / 8900 (-0.1%)"), "{text}");
+        // Aligned: a column's cells (and its name) end at the same place, the marks after it.
+        let end = lines[2].rfind("ping").unwrap() + "ping".len();
+        assert_eq!(lines[3].rfind(')').unwrap() + 1, end, "{text}");
+        assert_eq!(lines[4].rfind(')').unwrap() + 1, end, "{text}");
+        assert_eq!(
+            r.verdict(),
+            "geth-2018: 4 figures compared, 2 beyond 15 %: mean_recall at minute 2 (0.950 / 0.500, -47.3%), ping at minute 1 (4702 / 6000, +27.6%)"
+        );
+        let ok = compare(Profile::Geth2018, &geth, &geth_as_discsim(&geth), 1, 0.15).unwrap();
+        assert_eq!(
+            ok.verdict(),
+            "geth-2018: 4 figures compared, all within 15 %"
+        );
+    }
+
+    fn geth_as_discsim(geth: &Table) -> Table {
+        geth.iter()
+            .map(|(t, row)| {
+                let row = row
+                    .iter()
+                    .map(|(k, v)| {
+                        let f = FIGURES.iter().find(|f| f.name == k).unwrap();
+                        (f.discsim.to_string(), *v)
+                    })
+                    .collect();
+                (*t, row)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_csv_lists_every_check() {
+        let geth = table(&[(60, &[("ping", 100.0), ("pong", 100.0)])]);
+        let ours = table(&[(60, &[("packets_ping", 100.0), ("packets_pong", 200.0)])]);
+        let r = compare(Profile::Geth2019, &geth, &ours, 1, 0.15).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = r.write_csv(dir.path()).unwrap();
+        assert_eq!(path, dir.path().join("validation-geth-2019.csv"));
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "t,figure,geth,discsim,diff,ok\n60,ping,100,100,0,true\n60,pong,100,200,1,false\n"
+        );
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1, "no temporary file left");
+    }
+
+    #[test]
+    fn the_references_are_compiled_in_and_parse() {
+        for p in Profile::ALL {
+            let t = p.reference().unwrap();
+            let minutes: Vec<u64> = t.keys().copied().collect();
+            assert_eq!(
+                minutes,
+                (1..=15).map(|m| m * 60).collect::<Vec<_>>(),
+                "{p:?}"
+            );
+            for f in &FIGURES[..8] {
+                assert!(t[&60].contains_key(f.name), "{p:?} {}", f.name);
+            }
+            assert_eq!(
+                t[&60].contains_key("enrrequest"),
+                p == Profile::Geth2019,
+                "{p:?}"
+            );
+        }
+        assert_eq!(Profile::Geth2018.reference().unwrap()[&60]["ping"], 4702.0);
+        let e = parse_csv("t,ping\n60,many\n", "r.csv")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(e, "r.csv: line 2: `ping` is not a number (\"many\")");
+        let e = parse_csv("x,ping\n60,1\n", "r.csv")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("no `t` column"), "{e}");
+    }
+
+    /// A sample of discsim's metrics at `t` with a mean table size and PINGs sent, and 7
+    /// packets sent of each other kind.
+    fn sample(t: f64, table: f64, ping: u64) -> Sample {
+        let mut packets = [7; PacketKind::COUNT];
+        packets[PacketKind::Ping.index()] = ping;
+        Sample {
+            t,
+            live_peers: 10,
+            init_done: 10,
+            mean_table_size: table,
+            dead_entry_share: 0.0,
+            mean_recall: 1.0,
+            converged_share: 1.0,
+            mean_ideal_fill: 1.0,
+            mean_db_records: 3.0,
+            db_stale_share: 0.0,
+            records_expired: 0,
+            packets,
+            bytes: [0; PacketKind::COUNT],
+        }
+    }
+
+    #[test]
+    fn discsim_tables_use_the_metrics_columns_and_average_over_seeds() {
+        let a = discsim_table(&[sample(60.0, 10.0, 100), sample(120.0, 20.0, 50)]);
+        let b = discsim_table(&[sample(60.0, 20.0, 300), sample(120.0, 30.0, 50)]);
+        assert_eq!(a[&60]["packets_ping"], 100.0);
+        // Every figure, the ENR packets included.
+        for f in &FIGURES {
+            assert!(a[&60].contains_key(f.discsim), "{}", f.discsim);
+        }
+        assert_eq!(a[&60]["packets_enrresponse"], 7.0);
+        let m = mean_tables(&[a, b]);
+        assert_eq!(m[&60]["mean_table_size"], 15.0);
+        assert_eq!(m[&60]["packets_ping"], 200.0);
+        assert_eq!(m[&120]["mean_table_size"], 25.0);
+    }
+
+    /// discsim's metrics have the ENR packet columns, so the ENR figures are compared wherever
+    /// the reference has them (geth-2019), and the geth-2018 reference alone leaves them out.
+    #[test]
+    fn the_enr_figures_are_compared_where_the_reference_has_them() {
+        let samples: Vec<Sample> = (1..=15)
+            .map(|m| sample(60.0 * m as f64, 30.0, 1000))
+            .collect();
+        let ours = discsim_table(&samples);
+        let names = |r: &ProfileReport| -> Vec<&str> {
+            r.rows[0].checks.iter().map(|c| c.figure.name).collect()
+        };
+        let geth19 = Profile::Geth2019.reference().unwrap();
+        let r = compare(Profile::Geth2019, &geth19, &ours, 1, 0.15).unwrap();
+        let all: Vec<&str> = FIGURES.iter().map(|f| f.name).collect();
+        assert_eq!(names(&r), all);
+        assert!(r.not_compared.is_empty(), "{:?}", r.not_compared);
+        assert_eq!(r.compared(), 15 * FIGURES.len());
+        let enr = &r.rows[0].checks[8];
+        assert_eq!((enr.figure.name, enr.discsim), ("enrrequest", 7.0));
+        assert_eq!(enr.geth, geth19[&60]["enrrequest"]);
+
+        let geth18 = Profile::Geth2018.reference().unwrap();
+        let r = compare(Profile::Geth2018, &geth18, &ours, 1, 0.15).unwrap();
+        assert_eq!(names(&r), all[..8]);
+        let not: Vec<(&str, &str)> = r
+            .not_compared
+            .iter()
+            .map(|n| (n.figure.name, n.reason.as_str()))
+            .collect();
+        assert_eq!(
+            not,
+            [
+                ("enrrequest", "not in the geth-2018 reference"),
+                ("enrresponse", "not in the geth-2018 reference"),
+            ]
+        );
+    }
+
+    #[test]
+    fn bad_options_name_the_flag_and_what_is_allowed() {
+        let e = |o: ValidateOptions| o.check().unwrap_err().to_string();
+        let base = ValidateOptions::default();
+        assert!(base.check().is_ok());
+        assert_eq!(
+            e(ValidateOptions {
+                seeds: 0,
+                ..base.clone()
+            }),
+            "invalid --seeds 0: at least 1"
+        );
+        for t in [0.0, -0.1, 1.5, f64::NAN] {
+            let m = e(ValidateOptions {
+                tolerance: t,
+                ..base.clone()
+            });
+            assert!(
+                m.starts_with("invalid --tolerance") && m.contains("(0, 1]"),
+                "{m}"
+            );
+        }
+        assert_eq!(
+            e(ValidateOptions {
+                threads: Some(0),
+                ..base.clone()
+            }),
+            "invalid --threads 0: at least 1"
+        );
+        assert!(ValidateOptions {
+            tolerance: 1.0,
+            ..base.clone()
+        }
+        .check()
+        .is_ok());
+        assert_eq!(parse_profiles("all").unwrap(), Profile::ALL.to_vec());
+        assert_eq!(
+            parse_profiles("geth-2019").unwrap(),
+            vec![Profile::Geth2019]
+        );
+        let err = parse_profiles("geth-2020").unwrap_err();
+        assert!(err.is_bad_input());
+        assert_eq!(
+            err.to_string(),
+            "invalid --profile geth-2020: one of geth-2018, geth-2019, all"
+        );
+    }
+
+    #[test]
+    fn the_compiled_in_scenario_is_the_reference_set_up() {
+        let (s, cfg) = scenario(Profile::Geth2018, 3, Some(1)).unwrap();
+        assert_eq!(s.name, "validate-ramp-400");
+        assert_eq!(
+            (cfg.peers, cfg.bootnodes, cfg.seed, cfg.threads),
+            (400, 2, 3, 1)
+        );
+        assert_eq!(cfg.duration.as_secs(), 900);
+        assert_eq!(cfg.sample_interval.as_secs(), 60);
+        assert_eq!(cfg.probe_interval, None);
+        assert_eq!(
+            cfg.join,
+            crate::sim::engine::JoinSchedule::Ramp {
+                over: std::time::Duration::from_secs(300)
+            }
+        );
+        assert_eq!(
+            cfg.network.latency,
+            crate::sim::network::LatencyModel::Constant(std::time::Duration::from_millis(50))
+        );
+        // The file in the repository is the one compiled in.
+        let on_disk =
+            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(SCENARIO_FILE))
+                .unwrap();
+        assert_eq!(on_disk, SCENARIO);
+    }
+
+    #[test]
+    fn percentages_print_without_float_noise() {
+        assert_eq!(percent(0.15), "15");
+        assert_eq!(percent(0.125), "12.5");
+        assert_eq!(percent(1.0), "100");
+        assert_eq!(format_minute(900), "15");
+        let c = |geth: f64, discsim: f64| Check {
+            figure: FIGURES[0],
+            geth,
+            discsim,
+            diff: relative_difference(geth, discsim, 1.0),
+            ok: true,
+        };
+        assert_eq!(c(100.0, 99.99).signed_percent(), "+0.0%");
+        assert_eq!(c(100.0, 99.9).signed_percent(), "-0.1%");
+        assert_eq!(c(100.0, 127.6).signed_percent(), "+27.6%");
+    }
+}

@@ -1,0 +1,8 @@
+//! The observer: what is true of the network at an instant, and what the peers' tables and
+//! databases know of it. It reads peers' state between events and never changes it.
+//!
+//! - [`truth`]: the ground truth (who is online, each node's true closest set).
+//! - [`metrics`]: recall, fill, convergence, episodes, measured against the truth.
+
+pub mod metrics;
+pub mod truth;

@@ -1,0 +1,471 @@
+//! One peer slot as the engine sees it: the protocol peer when it is online, its storage while
+//! it is offline, and what lies between the peer and the network (NAT, loss and latency draws).
+//!
+//! A runner processes its inputs and timers strictly in time order. Its inputs are ordered by
+//! `(time, sender slot, sender sequence)`, which depends on nothing but the simulation itself, so a
+//! runner does the same work whatever shard or thread hosts it.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use rand_chacha::ChaCha8Rng;
+use tiny_keccak::{Hasher, Keccak};
+use tracing::warn;
+
+use super::{Control, Input, InputKind, Shared};
+use crate::discv4::node::{Node, NodeId};
+use crate::discv4::nodedb::{NodeDb, NodeDbConfig, Storage};
+use crate::discv4::protocol::{Peer, PeerEvent, PeerStats, Profile, ProtocolConfig};
+use crate::sim::clock::SimTime;
+use crate::sim::network::Nat;
+use crate::sim::rng::{stream, Purpose};
+
+/// Counters of what happened to a slot outside the protocol: its packets on the network, and the
+/// engine's work for it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SlotStats {
+    /// Sent packets lost by the loss model.
+    pub lost: u64,
+    /// Sent packets to an address no peer has.
+    pub unroutable: u64,
+    /// Packets that arrived while this peer was offline.
+    pub dropped_offline: u64,
+    /// Unsolicited packets this peer's NAT dropped.
+    pub dropped_nat: u64,
+    /// Node databases that could not be opened at a join (the peer stays offline).
+    pub open_failures: u64,
+    /// Node databases flushed at a join because their version differed (upgrades).
+    pub version_flushes: u64,
+    /// Node databases found damaged at a join and rebuilt from what was readable.
+    pub db_recoveries: u64,
+    /// Inputs handled (packets delivered and scenario actions).
+    pub inputs: u64,
+    /// Timer wake-ups of the peer.
+    pub timer_wakes: u64,
+}
+
+impl SlotStats {
+    /// Adds `other` into `self`.
+    pub fn accumulate(&mut self, other: &SlotStats) {
+        self.lost += other.lost;
+        self.unroutable += other.unroutable;
+        self.dropped_offline += other.dropped_offline;
+        self.dropped_nat += other.dropped_nat;
+        self.open_failures += other.open_failures;
+        self.version_flushes += other.version_flushes;
+        self.db_recoveries += other.db_recoveries;
+        self.inputs += other.inputs;
+        self.timer_wakes += other.timer_wakes;
+    }
+}
+
+/// A packet on its way, as the engine routes it.
+#[derive(Clone, Debug)]
+pub(crate) struct Outgoing {
+    pub to: u32,
+    pub input: Input,
+}
+
+/// Something a slot reports to the coordinator: a protocol event, or the end of a session.
+#[derive(Clone, Debug)]
+pub(crate) enum SlotEvent {
+    Peer(PeerEvent),
+    /// The peer stopped (it left, or restarts): what its session cost and expired.
+    Stopped {
+        packets_sent: u64,
+        records_expired: u64,
+    },
+}
+
+/// What a runner reports at a metrics sample or a bootstrap check.
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    pub index: u32,
+    pub online: bool,
+    pub init_done: bool,
+    /// Table entries as (slot, first 8 bytes of the node ID); slot `u32::MAX` if the address
+    /// belongs to no slot.
+    pub table: Vec<(u32, u64)>,
+    pub db_records: usize,
+    /// The first 8 bytes of the ID of every node the database holds a record of (self excluded);
+    /// only in full snapshots, for the staleness of databases.
+    pub db_ids: Vec<u64>,
+    /// Packets sent and records expired by the running incarnation, since it started.
+    pub session_sent: u64,
+    pub session_expired: u64,
+    /// Records expired over every incarnation of this slot.
+    pub expired_total: u64,
+    /// Protocol counters summed over every incarnation of this slot.
+    pub protocol: PeerStats,
+    pub link: SlotStats,
+}
+
+pub(crate) struct PeerRunner {
+    index: u32,
+    shared: Arc<Shared>,
+    peer: Option<Peer>,
+    storage: Option<Storage>,
+    incarnation: u64,
+    db_version: i64,
+    net_rng: ChaCha8Rng,
+    nat: Option<Nat>,
+    seq: u64,
+    digest: Option<Keccak>,
+    /// Counters of finished incarnations, so that totals survive restarts.
+    past: PeerStats,
+    past_expired: u64,
+    link: SlotStats,
+    events: Vec<(SimTime, SlotEvent)>,
+    /// With a handling time: packets received and waiting for the peer, each with the instant
+    /// its handling ends (non-decreasing), and when the peer is free again.
+    queued: std::collections::VecDeque<(SimTime, Input)>,
+    busy_until: SimTime,
+    handling_rng: ChaCha8Rng,
+    /// The protocol knobs this slot runs with (its own profile, if it is in a group or upgraded).
+    protocol: Arc<ProtocolConfig>,
+}
+
+/// The identity a slot has in a given incarnation.
+pub(crate) fn identity(seed: u64, index: u32, incarnation: u64) -> NodeId {
+    NodeId::random(&mut stream(
+        seed,
+        Purpose::Identity,
+        index as u64,
+        incarnation,
+    ))
+}
+
+impl PeerRunner {
+    pub fn new(index: u32, shared: Arc<Shared>, behind_nat: bool) -> PeerRunner {
+        let seed = shared.seed;
+        let protocol = shared.protocol.clone();
+        let mut r = PeerRunner {
+            index,
+            db_version: shared.nodedb.version,
+            peer: None,
+            storage: None,
+            incarnation: 0,
+            net_rng: stream(seed, Purpose::Network, index as u64, 0),
+            nat: behind_nat.then(Nat::default),
+            seq: 0,
+            digest: shared.trace.then(Keccak::v256),
+            past: PeerStats::default(),
+            past_expired: 0,
+            link: SlotStats::default(),
+            events: Vec::new(),
+            queued: Default::default(),
+            busy_until: SimTime::from_unix_secs(0),
+            handling_rng: stream(seed, Purpose::Handling, index as u64, 0),
+            protocol,
+            shared,
+        };
+        if let Some(p) = r.shared.profiles.get(&index) {
+            r.set_profile(*p);
+        }
+        r
+    }
+
+    /// The slot runs `profile`'s rules from its next start on.
+    fn set_profile(&mut self, profile: Profile) {
+        if self.protocol.profile != profile {
+            self.protocol = Arc::new(ProtocolConfig {
+                profile,
+                ..(*self.protocol).clone()
+            });
+        }
+    }
+
+    pub fn next_wake(&self) -> Option<SimTime> {
+        let timer = self.peer.as_ref().and_then(|p| p.next_timer());
+        match (timer, self.queued.front().map(|(t, _)| *t)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Processes `inputs` (sorted, all before `until`) interleaved with the peer's timers, up to
+    /// but excluding `until`. At equal instants inputs go before timers.
+    pub fn run(&mut self, until: SimTime, inputs: Vec<Input>, out: &mut Vec<Outgoing>) {
+        let mut inputs = inputs.into_iter().peekable();
+        loop {
+            // At equal instants: arrivals, then packets whose handling ends, then timers.
+            let ti = inputs.peek().map(|i| i.at);
+            let tq = self.queued.front().map(|(t, _)| *t).filter(|t| *t < until);
+            let tt = self
+                .peer
+                .as_ref()
+                .and_then(|p| p.next_timer())
+                .filter(|t| *t < until);
+            let first = [ti, tq, tt]
+                .into_iter()
+                .enumerate()
+                .filter_map(|(k, t)| t.map(|t| (t, k)))
+                .min();
+            match first {
+                None => break,
+                Some((_, 0)) => {
+                    let input = inputs.next().expect("peeked");
+                    self.on_arrival(input, out);
+                }
+                Some((_, 1)) => {
+                    let (done, input) = self.queued.pop_front().expect("peeked");
+                    self.on_input_at(done, input, out);
+                }
+                Some((t, _)) => self.on_timers(t, out),
+            }
+        }
+        if let Some(nat) = self.nat.as_mut() {
+            nat.prune(until, self.shared.network.nat_mapping_timeout);
+        }
+    }
+
+    fn on_timers(&mut self, now: SimTime, out: &mut Vec<Outgoing>) {
+        self.link.timer_wakes += 1;
+        if let Some(p) = self.peer.as_mut() {
+            p.handle_timers(now);
+        }
+        self.flush(now, out);
+    }
+
+    /// An input arrives: scenario actions act at once; a packet waits for the peer when packets
+    /// take time to handle (it is handled, and answered, when its turn ends).
+    fn on_arrival(&mut self, input: Input, out: &mut Vec<Outgoing>) {
+        let handling = self.shared.network.handling;
+        if handling.is_zero() || !matches!(input.kind, InputKind::Packet { .. }) {
+            return self.on_input_at(input.at, input, out);
+        }
+        let start = input.at.max(self.busy_until);
+        self.busy_until = start + handling.draw(&mut self.handling_rng);
+        self.queued.push_back((self.busy_until, input));
+    }
+
+    /// Handles `input` (which arrived at `input.at`) at `now`.
+    fn on_input_at(&mut self, now: SimTime, input: Input, out: &mut Vec<Outgoing>) {
+        self.link.inputs += 1;
+        if let Some(d) = self.digest.as_mut() {
+            d.update(&now.as_micros().to_le_bytes());
+            d.update(&input.from.to_le_bytes());
+            d.update(&input.seq.to_le_bytes());
+        }
+        match input.kind {
+            InputKind::Packet { src, bytes } => {
+                let Some(peer) = self.peer.as_mut() else {
+                    self.link.dropped_offline += 1;
+                    return;
+                };
+                if let Some(nat) = self.nat.as_mut() {
+                    if !nat.allows_inbound(input.from, now, self.shared.network.nat_mapping_timeout)
+                    {
+                        self.link.dropped_nat += 1;
+                        return;
+                    }
+                }
+                if let Some(d) = self.digest.as_mut() {
+                    d.update(&bytes);
+                }
+                peer.handle_packet_arrived(now, input.at, src, &bytes);
+            }
+            InputKind::Control(c) => self.on_control(now, c),
+        }
+        self.flush(now, out);
+    }
+
+    fn on_control(&mut self, now: SimTime, control: Control) {
+        match control {
+            Control::Join => self.join(now),
+            Control::Leave => self.leave(now),
+            Control::Restart {
+                fresh,
+                db_version,
+                profile,
+            } => {
+                self.leave(now);
+                if fresh {
+                    self.storage = None;
+                    self.incarnation += 1;
+                }
+                if let Some(v) = db_version {
+                    self.db_version = v;
+                }
+                if let Some(p) = profile {
+                    self.set_profile(p);
+                }
+                self.join(now);
+            }
+            Control::Probe { id, target } => {
+                if let Some(p) = self.peer.as_mut() {
+                    p.start_probe(now, target, id);
+                }
+            }
+        }
+    }
+
+    fn join(&mut self, now: SimTime) {
+        if self.peer.is_some() {
+            return;
+        }
+        let s = &self.shared;
+        let id = identity(s.seed, self.index, self.incarnation);
+        let me = Node::new(
+            IpAddr::V4(s.layout.ip_of(self.index)),
+            s.udp_port,
+            s.udp_port,
+            id,
+        );
+        let storage = self.storage.take().unwrap_or_else(Storage::memory);
+        let cfg = NodeDbConfig {
+            version: self.db_version,
+            ..s.nodedb.clone()
+        };
+        let db = match NodeDb::open(storage, id, cfg) {
+            Ok(db) => db,
+            Err(e) => {
+                self.link.open_failures += 1;
+                warn!(slot = self.index, err = %e, "node database could not be opened; peer stays offline");
+                return;
+            }
+        };
+        self.link.version_flushes += db.stats().version_flushes;
+        self.link.db_recoveries += db.stats().recoveries;
+        let bootnodes = s.bootnodes.iter().filter(|b| b.id != id).copied().collect();
+        let rng = stream(
+            s.seed,
+            Purpose::Protocol,
+            self.index as u64,
+            self.incarnation,
+        );
+        let mut peer = Peer::new(me, self.protocol.clone(), db, bootnodes, rng);
+        peer.start(now);
+        self.peer = Some(peer);
+    }
+
+    fn leave(&mut self, now: SimTime) {
+        // Packets waiting in the socket die with the process.
+        self.link.dropped_offline += self.queued.len() as u64;
+        self.queued.clear();
+        if let Some(mut p) = self.peer.take() {
+            self.past.accumulate(p.stats());
+            let records_expired = p.db().stats().expired_nodes;
+            self.past_expired += records_expired;
+            self.events.push((
+                now,
+                SlotEvent::Stopped {
+                    packets_sent: p.stats().packets_sent(),
+                    records_expired,
+                },
+            ));
+            self.storage = Some(p.shutdown());
+        }
+        if let Some(nat) = self.nat.as_mut() {
+            *nat = Nat::default();
+        }
+    }
+
+    /// Routes what the peer sent at `now` and collects its events.
+    fn flush(&mut self, now: SimTime, out: &mut Vec<Outgoing>) {
+        let Some(peer) = self.peer.as_mut() else {
+            return;
+        };
+        for e in peer.drain_events() {
+            self.events.push((now, SlotEvent::Peer(e)));
+        }
+        let s = &self.shared;
+        let src = SocketAddr::new(peer.node().ip, peer.node().udp);
+        for t in peer.drain_transmits() {
+            let to = match t.to.ip() {
+                IpAddr::V4(v4) => s.layout.index_of(v4).filter(|i| *i < s.peers),
+                IpAddr::V6(_) => None,
+            };
+            let Some(to) = to else {
+                self.link.unroutable += 1;
+                continue;
+            };
+            if let Some(nat) = self.nat.as_mut() {
+                nat.record_outbound(to, now);
+            }
+            let Some(delay) = s
+                .network
+                .packet_delay(s.seed, self.index, to, &mut self.net_rng)
+            else {
+                self.link.lost += 1;
+                continue;
+            };
+            self.seq += 1;
+            out.push(Outgoing {
+                to,
+                input: Input {
+                    at: now + delay,
+                    from: self.index,
+                    seq: self.seq,
+                    kind: InputKind::Packet {
+                        src,
+                        bytes: t.bytes,
+                    },
+                },
+            });
+        }
+    }
+
+    pub fn take_events(&mut self) -> Vec<(SimTime, SlotEvent)> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// The slot's state; `full` adds the IDs its database holds.
+    pub fn snapshot(&mut self, full: bool) -> Snapshot {
+        let layout = &self.shared.layout;
+        let mut protocol = self.past.clone();
+        let (mut session_sent, mut session_expired, mut db_ids) = (0, 0, Vec::new());
+        let (online, init_done, table, db_records) = match self.peer.as_mut() {
+            None => (false, false, Vec::new(), 0),
+            Some(p) => {
+                session_sent = p.stats().packets_sent();
+                session_expired = p.db().stats().expired_nodes;
+                if full {
+                    db_ids = p.db().record_ids().map(id_prefix).collect();
+                    // The mirror's order is a hash map's: sort so nothing downstream sees it.
+                    db_ids.sort_unstable();
+                }
+                protocol.accumulate(p.stats());
+                let table = p
+                    .table()
+                    .entries()
+                    .map(|e| {
+                        let slot = match e.node.ip {
+                            IpAddr::V4(v4) => layout.index_of(v4).unwrap_or(u32::MAX),
+                            IpAddr::V6(_) => u32::MAX,
+                        };
+                        (slot, id_prefix(&e.node.id))
+                    })
+                    .collect();
+                (true, p.init_done(), table, p.db().record_count())
+            }
+        };
+        Snapshot {
+            index: self.index,
+            online,
+            init_done,
+            table,
+            db_records,
+            db_ids,
+            session_sent,
+            session_expired,
+            expired_total: self.past_expired + session_expired,
+            protocol,
+            link: self.link.clone(),
+        }
+    }
+
+    /// The digest of every input this slot processed, in order (with tracing on).
+    pub fn digest(&self) -> Option<[u8; 32]> {
+        self.digest.as_ref().map(|d| {
+            let mut out = [0u8; 32];
+            d.clone().finalize(&mut out);
+            out
+        })
+    }
+}
+
+/// The first 8 bytes of an ID: enough to tell incarnations of a slot apart in metrics.
+pub(crate) fn id_prefix(id: &NodeId) -> u64 {
+    u64::from_be_bytes(id.0[..8].try_into().expect("8 bytes"))
+}

@@ -1,0 +1,930 @@
+//! The network model: how long a packet takes, whether it arrives, which address a peer has,
+//! and which packets a NAT lets in.
+//!
+//! Everything here is sans-IO and cheap to call per packet. A simulated network has O(n²) links,
+//! so no per-link state is ever stored: a link's latency is a pure function of the run seed and
+//! the two peer indices. The only per-packet randomness (loss and jitter) comes from the
+//! *sender's* own random stream, so a run stays reproducible however peers are spread over
+//! threads.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::Ipv4Addr;
+use std::time::Duration;
+
+use rand::{Rng, RngExt};
+
+use crate::sim::clock::SimTime;
+
+/// The shortest latency a model may produce. The engine uses [`LatencyModel::min_latency`] as
+/// its lookahead window, and a zero-width window would stall it.
+pub const MIN_LATENCY: Duration = Duration::from_millis(1);
+
+/// The longest delay any setting may ask for, and the cap on log-normal tails. Any delay this
+/// long exceeds every discv4 timeout, so capping changes no outcome; it keeps the arithmetic in
+/// `u64` nanoseconds and the virtual clock far from overflow.
+pub const MAX_DELAY: Duration = Duration::from_secs(3600);
+
+/// A network setting that cannot be simulated.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum NetworkError {
+    /// `field` names the setting as a user spells it; `allowed` says what it may be.
+    #[error("invalid network setting `{field}` = {got}: {allowed}")]
+    Invalid {
+        field: &'static str,
+        got: String,
+        allowed: String,
+    },
+}
+
+fn invalid(field: &'static str, got: impl fmt::Debug, allowed: impl Into<String>) -> NetworkError {
+    NetworkError::Invalid {
+        field,
+        got: format!("{got:?}"),
+        allowed: allowed.into(),
+    }
+}
+
+fn check_delay(field: &'static str, d: Duration) -> Result<(), NetworkError> {
+    if d < MIN_LATENCY || d > MAX_DELAY {
+        return Err(invalid(
+            field,
+            d,
+            format!("must lie between {MIN_LATENCY:?} and {MAX_DELAY:?}"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_probability(field: &'static str, p: f64) -> Result<(), NetworkError> {
+    // The negated form also rejects NaN.
+    if !(0.0..=1.0).contains(&p) {
+        return Err(invalid(field, p, "must be a fraction in [0, 1]"));
+    }
+    Ok(())
+}
+
+/// splitmix64's finaliser: a bijective 64-bit mix whose outputs pass BigCrush, so consecutive
+/// inputs (peer indices) give unrelated outputs.
+fn splitmix64(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// Separates the derived streams, so a peer's NAT status is unrelated to its links' latencies.
+const LINK_DOMAIN: u64 = 0x6c69_6e6b_6c61_7401; // "linklat"
+const NAT_DOMAIN: u64 = 0x6e61_7462_6568_6e64; // "natbehnd"
+
+/// The `i`-th 64-bit word of the stream keyed by `key` (splitmix64's own sequence).
+fn derive(key: u64, i: u64) -> u64 {
+    splitmix64(key.wrapping_add(i.wrapping_mul(0x9e37_79b9_7f4a_7c15)))
+}
+
+/// A uniform in [0, 1) from the top 53 bits.
+fn unit(x: u64) -> f64 {
+    (x >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+}
+
+/// A uniform in (0, 1], safe to take the logarithm of.
+fn unit_open0(x: u64) -> f64 {
+    ((x >> 11) + 1) as f64 * (1.0 / (1u64 << 53) as f64)
+}
+
+/// `d` as whole nanoseconds; every validated delay fits.
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
+}
+
+/// The one-way latency of a link, before per-packet jitter.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(from = "LatencySpec", into = "LatencySpec")]
+pub enum LatencyModel {
+    /// Every link has the same latency.
+    Constant(Duration),
+    /// Link latencies spread evenly over `[min, max)`.
+    Uniform { min: Duration, max: Duration },
+    /// Link latencies spread like measured internet RTTs: a log-normal around `median` with
+    /// shape `sigma`, never below `min` (the speed of light does not negotiate).
+    LogNormal {
+        median: Duration,
+        sigma: f64,
+        min: Duration,
+    },
+}
+
+/// How a latency model is written in a scenario file: `model = "constant" | "uniform" |
+/// "log-normal"` beside its parameters.
+#[derive(Clone, Copy, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "model", rename_all = "kebab-case", deny_unknown_fields)]
+enum LatencySpec {
+    Constant {
+        #[serde(with = "crate::sim::clock::human_duration")]
+        value: Duration,
+    },
+    Uniform {
+        #[serde(with = "crate::sim::clock::human_duration")]
+        min: Duration,
+        #[serde(with = "crate::sim::clock::human_duration")]
+        max: Duration,
+    },
+    LogNormal {
+        #[serde(with = "crate::sim::clock::human_duration")]
+        median: Duration,
+        sigma: f64,
+        #[serde(with = "crate::sim::clock::human_duration")]
+        min: Duration,
+    },
+}
+
+impl From<LatencySpec> for LatencyModel {
+    fn from(s: LatencySpec) -> Self {
+        match s {
+            LatencySpec::Constant { value } => LatencyModel::Constant(value),
+            LatencySpec::Uniform { min, max } => LatencyModel::Uniform { min, max },
+            LatencySpec::LogNormal { median, sigma, min } => {
+                LatencyModel::LogNormal { median, sigma, min }
+            }
+        }
+    }
+}
+
+impl From<LatencyModel> for LatencySpec {
+    fn from(m: LatencyModel) -> Self {
+        match m {
+            LatencyModel::Constant(value) => LatencySpec::Constant { value },
+            LatencyModel::Uniform { min, max } => LatencySpec::Uniform { min, max },
+            LatencyModel::LogNormal { median, sigma, min } => {
+                LatencySpec::LogNormal { median, sigma, min }
+            }
+        }
+    }
+}
+
+impl LatencyModel {
+    /// A lower bound on every latency this model produces: no packet can arrive sooner, which is
+    /// what lets the engine advance peers independently within that window.
+    pub fn min_latency(&self) -> Duration {
+        match *self {
+            LatencyModel::Constant(d) => d,
+            LatencyModel::Uniform { min, .. } => min,
+            LatencyModel::LogNormal { min, .. } => min,
+        }
+    }
+
+    /// Checks that the model can be simulated; the error names the offending knob.
+    pub fn validate(&self) -> Result<(), NetworkError> {
+        match *self {
+            LatencyModel::Constant(d) => check_delay("latency", d),
+            LatencyModel::Uniform { min, max } => {
+                check_delay("latency.min", min)?;
+                check_delay("latency.max", max)?;
+                if min > max {
+                    return Err(invalid(
+                        "latency.max",
+                        max,
+                        format!("must be at least latency.min ({min:?})"),
+                    ));
+                }
+                Ok(())
+            }
+            LatencyModel::LogNormal { median, sigma, min } => {
+                check_delay("latency.min", min)?;
+                check_delay("latency.median", median)?;
+                if median < min {
+                    return Err(invalid(
+                        "latency.median",
+                        median,
+                        format!("must be at least latency.min ({min:?})"),
+                    ));
+                }
+                if !sigma.is_finite() || sigma < 0.0 {
+                    return Err(invalid(
+                        "latency.sigma",
+                        sigma,
+                        "must be a finite number >= 0",
+                    ));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// The latency of the link between peers `a` and `b`: the same in both directions and for
+    /// the whole run, yet computed afresh each time, because storing O(n²) links is out of the
+    /// question.
+    ///
+    /// ```
+    /// use discsim::sim::network::LatencyModel;
+    /// use std::time::Duration;
+    /// let m = LatencyModel::Uniform { min: Duration::from_millis(10), max: Duration::from_millis(90) };
+    /// let d = m.link_latency(7, 3, 12);
+    /// assert_eq!(d, m.link_latency(7, 12, 3));
+    /// assert!(d >= Duration::from_millis(10) && d < Duration::from_millis(90));
+    /// ```
+    ///
+    /// Log-normal latencies go through `exp`, `ln` and `cos`, which are deterministic on one
+    /// platform but may differ in the last bit between math libraries.
+    pub fn link_latency(&self, seed: u64, a: u32, b: u32) -> Duration {
+        let key = || {
+            let (lo, hi) = (a.min(b), a.max(b));
+            splitmix64(splitmix64(seed ^ LINK_DOMAIN) ^ ((u64::from(lo) << 32) | u64::from(hi)))
+        };
+        match *self {
+            LatencyModel::Constant(d) => d,
+            LatencyModel::Uniform { min, max } => {
+                let span = nanos(max.saturating_sub(min));
+                // min + u*(max-min), with u taken as a 64-bit fixed-point fraction: exact, and
+                // never reaches max.
+                let off = (u128::from(derive(key(), 0)) * u128::from(span)) >> 64;
+                min + Duration::from_nanos(off as u64)
+            }
+            LatencyModel::LogNormal { median, sigma, min } => {
+                let k = key();
+                // Box–Muller: one standard normal from two uniforms.
+                let (u1, u2) = (unit_open0(derive(k, 0)), unit(derive(k, 1)));
+                let z = (-2.0 * u1.ln()).sqrt() * (std::f64::consts::TAU * u2).cos();
+                let secs = median.as_secs_f64() * (sigma * z).exp();
+                let d = if secs.is_finite() && secs < MAX_DELAY.as_secs_f64() {
+                    Duration::from_secs_f64(secs)
+                } else {
+                    MAX_DELAY
+                };
+                d.max(min)
+            }
+        }
+    }
+}
+
+/// Where peers live in IPv4 space: peer `i` gets a fixed address, computed rather than stored.
+///
+/// The layout decides which of geth's IP limits bite: with one peer per /24 they never do; with
+/// many, the table's per-/24 limits start turning peers away.
+///
+/// ```
+/// use discsim::sim::network::IpLayout;
+/// use std::net::Ipv4Addr;
+/// let l = IpLayout { base: Ipv4Addr::new(11, 0, 0, 0), peers_per_subnet: 3 };
+/// assert_eq!(l.ip_of(0), Ipv4Addr::new(11, 0, 0, 1));
+/// assert_eq!(l.ip_of(4), Ipv4Addr::new(11, 0, 1, 2));
+/// assert_eq!(l.index_of(Ipv4Addr::new(11, 0, 1, 2)), Some(4));
+/// assert_eq!(l.index_of(Ipv4Addr::new(11, 0, 1, 4)), None);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IpLayout {
+    /// The first /24; its last octet must be 0. The default, 11.0.0.0, is public, so geth's IP
+    /// limits apply (LAN addresses are exempt from them). Counting from 11.0.0.0 with one peer
+    /// per /24, addresses reach loopback (127/8) only past 7.6 million peers.
+    pub base: Ipv4Addr,
+    /// How many peers share one /24, 1..=254 (hosts .1 to .254).
+    pub peers_per_subnet: u32,
+}
+
+impl Default for IpLayout {
+    fn default() -> Self {
+        IpLayout {
+            base: Ipv4Addr::new(11, 0, 0, 0),
+            peers_per_subnet: 1,
+        }
+    }
+}
+
+impl IpLayout {
+    /// The base as a number, rounded down to its /24 so the arithmetic holds even unvalidated.
+    fn base_u32(&self) -> u32 {
+        u32::from(self.base) & !0xff
+    }
+
+    /// Checks that the layout is well formed; the error names the offending knob.
+    pub fn validate(&self) -> Result<(), NetworkError> {
+        if !(1..=254).contains(&self.peers_per_subnet) {
+            return Err(invalid(
+                "ip_layout.peers_per_subnet",
+                self.peers_per_subnet,
+                "must lie in 1..=254 (hosts .1 to .254 of a /24)",
+            ));
+        }
+        if self.base.octets()[3] != 0 {
+            return Err(invalid(
+                "ip_layout.base",
+                self.base,
+                "must start a /24 (end in .0)",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Peer `index`'s address: /24 number `index / peers_per_subnet` counted from `base`, host
+    /// `index % peers_per_subnet + 1`.
+    ///
+    /// # Panics
+    /// If `index >= self.capacity()`, or `peers_per_subnet` is 0.
+    pub fn ip_of(&self, index: u32) -> Ipv4Addr {
+        let pps = self.peers_per_subnet;
+        let ip =
+            u64::from(self.base_u32()) + u64::from(index / pps) * 256 + u64::from(index % pps + 1);
+        let ip = u32::try_from(ip).expect("peer index beyond the IP layout's capacity");
+        Ipv4Addr::from(ip)
+    }
+
+    /// The peer at `ip`: the exact inverse of [`IpLayout::ip_of`], `None` for addresses the
+    /// layout never hands out.
+    pub fn index_of(&self, ip: Ipv4Addr) -> Option<u32> {
+        let off = u32::from(ip).checked_sub(self.base_u32())?;
+        let (subnet, host) = (off >> 8, off & 0xff);
+        if host == 0 || host > self.peers_per_subnet {
+            return None;
+        }
+        let index = u64::from(subnet) * u64::from(self.peers_per_subnet) + u64::from(host - 1);
+        u32::try_from(index).ok()
+    }
+
+    /// How many peers fit before the IPv4 space above `base` runs out.
+    pub fn capacity(&self) -> u64 {
+        let subnets = ((1u64 << 32) - u64::from(self.base_u32())) / 256;
+        subnets * u64::from(self.peers_per_subnet.min(254))
+    }
+}
+
+/// Everything about the simulated network that is not protocol.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct NetworkConfig {
+    /// Per-link latency.
+    pub latency: LatencyModel,
+    /// Extra per-packet delay, uniform in `[0, jitter)`; reorders packets on one link.
+    #[serde(with = "crate::sim::clock::human_duration")]
+    pub jitter: Duration,
+    /// The chance that any one packet is dropped.
+    pub loss: f64,
+    /// The share of peers behind a NAT (see [`NetworkConfig::behind_nat`]).
+    pub nat_fraction: f64,
+    /// How long a NAT keeps a mapping open after the last outbound packet on it.
+    #[serde(with = "crate::sim::clock::human_duration")]
+    pub nat_mapping_timeout: Duration,
+    /// Which address each peer has.
+    pub ip_layout: IpLayout,
+    /// How long each received packet occupies its peer (none by default).
+    pub handling: HandlingTime,
+}
+
+/// The time a peer spends on each received packet (in geth: recovering the sender's key from the
+/// signature, signing a reply), as a serial queue: a packet is handled, and its replies sent,
+/// only once the packets before it are done. It spreads peers that would otherwise act in
+/// lock-step, and it makes a peer that many address at once (a bootnode) answer late.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HandlingTime {
+    /// Each packet takes a time drawn uniformly from `[min, max]`.
+    #[serde(with = "crate::sim::clock::human_duration")]
+    pub min: Duration,
+    #[serde(with = "crate::sim::clock::human_duration")]
+    pub max: Duration,
+}
+
+impl HandlingTime {
+    /// Whether packets take any time at all.
+    pub fn is_zero(&self) -> bool {
+        self.max.is_zero()
+    }
+
+    /// One packet's handling time.
+    pub fn draw<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> Duration {
+        use rand::RngExt;
+        let (lo, hi) = (self.min.as_micros() as u64, self.max.as_micros() as u64);
+        Duration::from_micros(if hi > lo {
+            rng.random_range(lo..=hi)
+        } else {
+            hi
+        })
+    }
+}
+
+impl Default for NetworkConfig {
+    /// A clean network: 50 ms everywhere, nothing lost, nobody behind NAT.
+    fn default() -> Self {
+        NetworkConfig {
+            latency: LatencyModel::Constant(Duration::from_millis(50)),
+            jitter: Duration::ZERO,
+            loss: 0.0,
+            nat_fraction: 0.0,
+            nat_mapping_timeout: Duration::from_secs(60),
+            ip_layout: IpLayout::default(),
+            handling: HandlingTime::default(),
+        }
+    }
+}
+
+impl NetworkConfig {
+    /// Checks every knob; the error names the first offending one and what it may be.
+    pub fn validate(&self) -> Result<(), NetworkError> {
+        self.latency.validate()?;
+        if self.handling.min > self.handling.max || self.handling.max > MAX_DELAY {
+            return Err(invalid(
+                "handling.max",
+                self.handling.max,
+                format!("must be at least handling.min and at most {MAX_DELAY:?}"),
+            ));
+        }
+        if self.jitter > MAX_DELAY {
+            return Err(invalid(
+                "jitter",
+                self.jitter,
+                format!("must be at most {MAX_DELAY:?}"),
+            ));
+        }
+        check_probability("loss", self.loss)?;
+        check_probability("nat_fraction", self.nat_fraction)?;
+        if self.nat_mapping_timeout.is_zero() || self.nat_mapping_timeout > MAX_DELAY {
+            return Err(invalid(
+                "nat_mapping_timeout",
+                self.nat_mapping_timeout,
+                format!("must be positive and at most {MAX_DELAY:?}"),
+            ));
+        }
+        self.ip_layout.validate()
+    }
+
+    /// The delay of one packet from `from` to `to`, or `None` if it is lost.
+    ///
+    /// `rng` must be the sender's own stream: loss is drawn first, then jitter. A knob at zero
+    /// draws nothing, so a clean network leaves the sender's stream to the protocol.
+    ///
+    /// ```
+    /// use discsim::sim::network::NetworkConfig;
+    /// use rand::SeedableRng;
+    /// use std::time::Duration;
+    /// let cfg = NetworkConfig::default();
+    /// let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(1);
+    /// assert_eq!(cfg.packet_delay(9, 0, 1, &mut rng), Some(Duration::from_millis(50)));
+    /// ```
+    pub fn packet_delay<R: Rng + ?Sized>(
+        &self,
+        seed: u64,
+        from: u32,
+        to: u32,
+        rng: &mut R,
+    ) -> Option<Duration> {
+        if self.loss > 0.0 && rng.random_bool(self.loss.min(1.0)) {
+            return None;
+        }
+        let mut d = self.latency.link_latency(seed, from, to);
+        let jitter = nanos(self.jitter);
+        if jitter > 0 {
+            d += Duration::from_nanos(rng.random_range(0..jitter));
+        }
+        Some(d)
+    }
+
+    /// Whether peer `index` sits behind a NAT: a fixed draw per peer from the run seed, so a
+    /// share of about `nat_fraction` of peers is, with no stored per-peer flag.
+    pub fn behind_nat(&self, seed: u64, index: u32) -> bool {
+        let x = splitmix64(splitmix64(seed ^ NAT_DOMAIN) ^ u64::from(index));
+        unit(x) < self.nat_fraction
+    }
+}
+
+/// A NAT with endpoint-dependent filtering: an inbound packet passes only if the peer behind it
+/// sent to that same remote within the mapping timeout. This is what keeps NATed peers out of
+/// others' tables: they can ping out, but nobody can ping them back unprompted.
+///
+/// Mappings are keyed by remote peer, since each simulated peer has exactly one endpoint.
+///
+/// ```
+/// use discsim::sim::clock::SimTime;
+/// use discsim::sim::network::Nat;
+/// use std::time::Duration;
+/// let t = SimTime::DEFAULT_EPOCH;
+/// let timeout = Duration::from_secs(60);
+/// let mut nat = Nat::new();
+/// nat.record_outbound(7, t);
+/// assert!(nat.allows_inbound(7, t + Duration::from_secs(30), timeout));
+/// assert!(!nat.allows_inbound(8, t, timeout));
+/// assert!(!nat.allows_inbound(7, t + timeout, timeout));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Nat {
+    mappings: BTreeMap<u32, SimTime>,
+}
+
+impl Nat {
+    /// A NAT with no open mappings.
+    pub fn new() -> Self {
+        Nat::default()
+    }
+
+    /// Opens or refreshes the mapping to `to`.
+    pub fn record_outbound(&mut self, to: u32, now: SimTime) {
+        let last = self.mappings.entry(to).or_insert(now);
+        *last = (*last).max(now);
+    }
+
+    /// Whether a packet from `from` gets in: true iff we sent to `from` less than `timeout` ago.
+    pub fn allows_inbound(&self, from: u32, now: SimTime, timeout: Duration) -> bool {
+        self.mappings
+            .get(&from)
+            .is_some_and(|&last| now.saturating_since(last) < timeout)
+    }
+
+    /// Drops expired mappings, so memory tracks recent traffic rather than all traffic ever.
+    pub fn prune(&mut self, now: SimTime, timeout: Duration) {
+        self.mappings
+            .retain(|_, &mut last| now.saturating_since(last) < timeout);
+    }
+
+    /// How many mappings are held, expired or not.
+    pub fn len(&self) -> usize {
+        self.mappings.len()
+    }
+
+    /// Whether no mapping is held.
+    pub fn is_empty(&self) -> bool {
+        self.mappings.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_chacha::ChaCha8Rng;
+
+    const MS: Duration = Duration::from_millis(1);
+
+    fn field_of(e: NetworkError) -> &'static str {
+        match e {
+            NetworkError::Invalid { field, .. } => field,
+        }
+    }
+
+    #[test]
+    fn default_config_is_valid() {
+        NetworkConfig::default().validate().unwrap();
+        assert_eq!(NetworkConfig::default().latency.min_latency(), 50 * MS);
+    }
+
+    #[test]
+    fn validation_names_the_knob() {
+        let bad = |f: fn(&mut NetworkConfig)| {
+            let mut c = NetworkConfig::default();
+            f(&mut c);
+            field_of(c.validate().unwrap_err())
+        };
+        assert_eq!(bad(|c| c.loss = 1.5), "loss");
+        assert_eq!(bad(|c| c.loss = f64::NAN), "loss");
+        assert_eq!(bad(|c| c.nat_fraction = -0.1), "nat_fraction");
+        assert_eq!(bad(|c| c.jitter = 2 * MAX_DELAY), "jitter");
+        assert_eq!(
+            bad(|c| c.nat_mapping_timeout = Duration::ZERO),
+            "nat_mapping_timeout"
+        );
+        assert_eq!(
+            bad(|c| c.latency = LatencyModel::Constant(Duration::from_micros(999))),
+            "latency"
+        );
+        assert_eq!(
+            bad(|c| c.latency = LatencyModel::Uniform {
+                min: 20 * MS,
+                max: 10 * MS
+            }),
+            "latency.max"
+        );
+        assert_eq!(
+            bad(|c| c.latency = LatencyModel::Uniform {
+                min: Duration::ZERO,
+                max: 10 * MS
+            }),
+            "latency.min"
+        );
+        fn ln(median: Duration, sigma: f64, min: Duration) -> LatencyModel {
+            LatencyModel::LogNormal { median, sigma, min }
+        }
+        assert_eq!(
+            bad(|c| c.latency = ln(10 * MS, f64::INFINITY, MS)),
+            "latency.sigma"
+        );
+        assert_eq!(bad(|c| c.latency = ln(10 * MS, -1.0, MS)), "latency.sigma");
+        assert_eq!(bad(|c| c.latency = ln(MS, 0.5, 2 * MS)), "latency.median");
+        assert_eq!(
+            bad(|c| c.ip_layout.peers_per_subnet = 0),
+            "ip_layout.peers_per_subnet"
+        );
+        assert_eq!(
+            bad(|c| c.ip_layout.peers_per_subnet = 255),
+            "ip_layout.peers_per_subnet"
+        );
+        assert_eq!(
+            bad(|c| c.ip_layout.base = Ipv4Addr::new(11, 0, 0, 1)),
+            "ip_layout.base"
+        );
+        // The message carries the knob, the value and what is allowed.
+        let mut c = NetworkConfig {
+            loss: 2.0,
+            ..NetworkConfig::default()
+        };
+        let msg = c.validate().unwrap_err().to_string();
+        assert!(
+            msg.contains("`loss`") && msg.contains("2.0") && msg.contains("[0, 1]"),
+            "{msg}"
+        );
+        // Edges are allowed.
+        c.loss = 1.0;
+        c.nat_fraction = 0.0;
+        c.latency = ln(MS, 0.0, MS);
+        c.validate().unwrap();
+    }
+
+    #[test]
+    fn min_latency_bounds_every_model() {
+        let models = [
+            LatencyModel::Constant(30 * MS),
+            LatencyModel::Uniform {
+                min: 5 * MS,
+                max: 200 * MS,
+            },
+            LatencyModel::LogNormal {
+                median: 40 * MS,
+                sigma: 1.5,
+                min: 10 * MS,
+            },
+        ];
+        for m in models {
+            m.validate().unwrap();
+            for a in 0..200 {
+                for b in [a + 1, a * 7 + 3] {
+                    let d = m.link_latency(11, a, b);
+                    assert!(d >= m.min_latency(), "{m:?} {a} {b} {d:?}");
+                    assert!(d <= MAX_DELAY);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn link_latency_is_stable_symmetric_and_varied() {
+        let m = LatencyModel::LogNormal {
+            median: 50 * MS,
+            sigma: 0.5,
+            min: MS,
+        };
+        let mut distinct = std::collections::BTreeSet::new();
+        for a in 0..50u32 {
+            for b in 0..50u32 {
+                let d = m.link_latency(3, a, b);
+                assert_eq!(d, m.link_latency(3, b, a));
+                assert_eq!(d, m.link_latency(3, a, b));
+                distinct.insert(d);
+            }
+        }
+        // 1275 unordered pairs, all but vanishingly few distinct.
+        assert!(distinct.len() > 1200, "{}", distinct.len());
+        // The seed matters.
+        let differ = (0..100u32)
+            .filter(|&a| m.link_latency(3, a, a + 1) != m.link_latency(4, a, a + 1))
+            .count();
+        assert!(differ > 95);
+        // Constant ignores the pair.
+        let c = LatencyModel::Constant(7 * MS);
+        assert_eq!(c.link_latency(1, 2, 3), 7 * MS);
+    }
+
+    #[test]
+    fn uniform_latency_spreads_over_its_range() {
+        let m = LatencyModel::Uniform {
+            min: 10 * MS,
+            max: 110 * MS,
+        };
+        let n = 20_000u32;
+        let mut sum = 0.0;
+        let mut low = 0;
+        for i in 0..n {
+            let d = m.link_latency(5, i, i + n);
+            assert!(d >= 10 * MS && d < 110 * MS);
+            sum += d.as_secs_f64();
+            if d < 35 * MS {
+                low += 1;
+            }
+        }
+        let mean = sum / f64::from(n);
+        assert!((mean - 0.060).abs() < 0.001, "{mean}");
+        let q = f64::from(low) / f64::from(n);
+        assert!((q - 0.25).abs() < 0.015, "{q}");
+        // A degenerate range is its one value.
+        let d = LatencyModel::Uniform {
+            min: 10 * MS,
+            max: 10 * MS,
+        };
+        assert_eq!(d.link_latency(5, 1, 2), 10 * MS);
+    }
+
+    #[test]
+    fn lognormal_latency_has_its_median_and_shape() {
+        let median = 80 * MS;
+        let sigma = 0.7;
+        let m = LatencyModel::LogNormal {
+            median,
+            sigma,
+            min: MS,
+        };
+        let n = 20_000u32;
+        let mut zs: Vec<f64> = (0..n)
+            .map(|i| {
+                (m.link_latency(9, i, 2 * n - i).as_secs_f64() / median.as_secs_f64()).ln() / sigma
+            })
+            .collect();
+        let mean = zs.iter().sum::<f64>() / f64::from(n);
+        let var = zs.iter().map(|z| (z - mean).powi(2)).sum::<f64>() / f64::from(n);
+        assert!(mean.abs() < 0.03, "{mean}");
+        assert!((var.sqrt() - 1.0).abs() < 0.03, "{var}");
+        zs.sort_by(f64::total_cmp);
+        assert!(zs[(n / 2) as usize].abs() < 0.03);
+        // About 15.9% of a standard normal lies below -1.
+        let below = zs.iter().filter(|&&z| z < -1.0).count() as f64 / f64::from(n);
+        assert!((below - 0.159).abs() < 0.01, "{below}");
+        // sigma 0 is the median, and min clamps.
+        let flat = LatencyModel::LogNormal {
+            median,
+            sigma: 0.0,
+            min: MS,
+        };
+        assert_eq!(flat.link_latency(1, 2, 3), median);
+        let clamped = LatencyModel::LogNormal {
+            median,
+            sigma: 3.0,
+            min: median,
+        };
+        let at_min = (0..1000u32)
+            .filter(|&i| clamped.link_latency(1, i, i + 1) == median)
+            .count();
+        assert!((400..600).contains(&at_min), "{at_min}");
+        // Huge sigma saturates instead of overflowing.
+        let wild = LatencyModel::LogNormal {
+            median,
+            sigma: 1e6,
+            min: MS,
+        };
+        for i in 0..100 {
+            let d = wild.link_latency(1, i, i + 1);
+            assert!((MS..=MAX_DELAY).contains(&d));
+        }
+    }
+
+    #[test]
+    fn packet_delay_loss_and_jitter() {
+        let mut cfg = NetworkConfig {
+            latency: LatencyModel::Constant(20 * MS),
+            jitter: 10 * MS,
+            loss: 0.25,
+            ..NetworkConfig::default()
+        };
+        cfg.validate().unwrap();
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let n = 20_000;
+        let mut lost = 0;
+        let mut jitter_sum = 0.0;
+        for i in 0..n {
+            match cfg.packet_delay(0, i, i + 1, &mut rng) {
+                None => lost += 1,
+                Some(d) => {
+                    assert!(d >= 20 * MS && d < 30 * MS);
+                    jitter_sum += (d - 20 * MS).as_secs_f64();
+                }
+            }
+        }
+        let rate = f64::from(lost) / f64::from(n);
+        assert!((rate - 0.25).abs() < 0.015, "{rate}");
+        let mean_jitter = jitter_sum / f64::from(n - lost);
+        assert!((mean_jitter - 0.005).abs() < 0.0002, "{mean_jitter}");
+
+        // The same sender stream gives the same packets.
+        let run = |seed| {
+            let mut rng = ChaCha8Rng::seed_from_u64(seed);
+            (0..100)
+                .map(|i| cfg.packet_delay(4, 0, i, &mut rng))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(run(2), run(2));
+        assert_ne!(run(2), run(3));
+
+        cfg.loss = 1.0;
+        assert!((0..100).all(|i| cfg.packet_delay(0, 0, i, &mut rng).is_none()));
+    }
+
+    #[test]
+    fn clean_network_draws_nothing() {
+        let cfg = NetworkConfig::default();
+        let mut used = ChaCha8Rng::seed_from_u64(8);
+        let mut fresh = ChaCha8Rng::seed_from_u64(8);
+        for i in 0..10 {
+            assert_eq!(cfg.packet_delay(1, 0, i, &mut used), Some(50 * MS));
+        }
+        assert_eq!(used.next_u64(), fresh.next_u64());
+    }
+
+    #[test]
+    fn behind_nat_matches_the_fraction() {
+        let mut cfg = NetworkConfig {
+            nat_fraction: 0.3,
+            ..NetworkConfig::default()
+        };
+        let n = 20_000u32;
+        let natted = (0..n).filter(|&i| cfg.behind_nat(6, i)).count() as f64 / f64::from(n);
+        assert!((natted - 0.3).abs() < 0.015, "{natted}");
+        assert_eq!(cfg.behind_nat(6, 17), cfg.behind_nat(6, 17));
+        cfg.nat_fraction = 0.0;
+        assert!((0..1000).all(|i| !cfg.behind_nat(6, i)));
+        cfg.nat_fraction = 1.0;
+        assert!((0..1000).all(|i| cfg.behind_nat(6, i)));
+    }
+
+    #[test]
+    fn ip_layout_round_trips() {
+        let one = IpLayout::default();
+        one.validate().unwrap();
+        assert_eq!(one.ip_of(0), Ipv4Addr::new(11, 0, 0, 1));
+        assert_eq!(one.ip_of(1), Ipv4Addr::new(11, 0, 1, 1));
+        assert_eq!(one.ip_of(256), Ipv4Addr::new(11, 1, 0, 1));
+        assert_eq!(one.capacity(), (256 - 11) * 65536);
+        let last = u32::try_from(one.capacity() - 1).unwrap();
+        assert_eq!(one.ip_of(last), Ipv4Addr::new(255, 255, 255, 1));
+        assert_eq!(one.index_of(Ipv4Addr::new(255, 255, 255, 1)), Some(last));
+
+        for pps in [1, 2, 3, 100, 254] {
+            let l = IpLayout {
+                base: Ipv4Addr::new(11, 0, 0, 0),
+                peers_per_subnet: pps,
+            };
+            l.validate().unwrap();
+            for i in (0..5000).chain([u32::try_from(l.capacity() - 1).unwrap()]) {
+                let ip = l.ip_of(i);
+                assert_eq!(l.index_of(ip), Some(i), "pps {pps} index {i}");
+                let host = ip.octets()[3];
+                assert!((1..=254).contains(&host));
+            }
+            assert_eq!(l.capacity(), (256 - 11) * 65536 * u64::from(pps));
+        }
+
+        let l = IpLayout {
+            base: Ipv4Addr::new(11, 0, 0, 0),
+            peers_per_subnet: 3,
+        };
+        assert_eq!(l.ip_of(2), Ipv4Addr::new(11, 0, 0, 3));
+        assert_eq!(l.ip_of(3), Ipv4Addr::new(11, 0, 1, 1));
+        for outside in [
+            Ipv4Addr::new(10, 255, 255, 255),
+            Ipv4Addr::new(11, 0, 0, 0),
+            Ipv4Addr::new(11, 0, 0, 4),
+            Ipv4Addr::new(11, 0, 0, 255),
+            Ipv4Addr::new(0, 0, 0, 1),
+        ] {
+            assert_eq!(l.index_of(outside), None, "{outside}");
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "capacity")]
+    fn ip_of_beyond_capacity_panics() {
+        let l = IpLayout::default();
+        l.ip_of(u32::try_from(l.capacity()).unwrap());
+    }
+
+    #[test]
+    fn nat_filters_by_endpoint_and_expires() {
+        let t0 = SimTime::DEFAULT_EPOCH;
+        let timeout = Duration::from_secs(60);
+        let mut nat = Nat::new();
+        assert!(!nat.allows_inbound(1, t0, timeout));
+        nat.record_outbound(1, t0);
+        nat.record_outbound(2, t0 + Duration::from_secs(30));
+        assert!(nat.allows_inbound(1, t0 + Duration::from_secs(59), timeout));
+        assert!(!nat.allows_inbound(1, t0 + timeout, timeout));
+        assert!(!nat.allows_inbound(3, t0, timeout));
+        // Outbound traffic refreshes; a stale timestamp does not roll it back.
+        nat.record_outbound(1, t0 + Duration::from_secs(50));
+        nat.record_outbound(1, t0 + Duration::from_secs(10));
+        assert!(nat.allows_inbound(1, t0 + Duration::from_secs(100), timeout));
+        // Pruning keeps only live mappings.
+        nat.prune(t0 + Duration::from_secs(95), timeout);
+        assert_eq!(nat.len(), 1);
+        assert!(nat.allows_inbound(1, t0 + Duration::from_secs(95), timeout));
+        nat.prune(t0 + Duration::from_secs(200), timeout);
+        assert!(nat.is_empty());
+    }
+
+    #[test]
+    fn nat_memory_stays_bounded() {
+        let timeout = Duration::from_secs(60);
+        let mut nat = Nat::new();
+        let mut t = SimTime::DEFAULT_EPOCH;
+        for i in 0..10_000u32 {
+            nat.record_outbound(i, t);
+            t += Duration::from_secs(1);
+            if i % 100 == 0 {
+                nat.prune(t, timeout);
+            }
+            assert!(nat.len() <= 160);
+        }
+    }
+}
