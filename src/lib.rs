@@ -23,10 +23,12 @@
 //! ```
 
 pub mod discv4;
+mod error;
 pub mod experiment;
 pub mod observe;
 pub mod sim;
 
+pub use error::Error;
 pub use experiment::report::Summary;
 pub use experiment::scenario::Scenario;
 pub use sim::engine::{run, SimConfig, SimError, SimOutput};

@@ -3,7 +3,6 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -11,6 +10,9 @@ use rand_chacha::ChaCha8Rng;
 use discsim::discv4::node::{Node, NodeId};
 use discsim::discv4::nodedb::{NodeDb, NodeDbConfig, Storage};
 use discsim::sim::clock::SimTime;
+use discsim::Error;
+
+type Result<T> = std::result::Result<T, Error>;
 
 #[derive(Parser)]
 #[command(
@@ -275,43 +277,11 @@ fn main() -> std::process::ExitCode {
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
-            // Bad input (a scenario, baseline, trace or slice that cannot be read or is
-            // invalid) exits with 2.
-            let bad_input = e
-                .downcast_ref::<discsim::experiment::scenario::ScenarioError>()
-                .is_some()
-                || e.downcast_ref::<BadInput>().is_some()
-                || matches!(
-                    e.downcast_ref::<discsim::sim::engine::SimError>(),
-                    Some(discsim::sim::engine::SimError::Invalid { .. })
-                )
-                || matches!(
-                    e.downcast_ref::<discsim::experiment::plot::PlotError>(),
-                    Some(
-                        discsim::experiment::plot::PlotError::NoResults { .. }
-                            | discsim::experiment::plot::PlotError::Csv { .. }
-                            | discsim::experiment::plot::PlotError::NotANumber { .. }
-                    )
-                )
-                || e.downcast_ref::<discsim::experiment::validate::ValidateError>()
-                    .is_some_and(|v| v.is_bad_input())
-                || matches!(
-                    e.downcast_ref::<discsim::experiment::report::MergeError>(),
-                    Some(
-                        discsim::experiment::report::MergeError::Bad { .. }
-                            | discsim::experiment::report::MergeError::NoSlices { .. }
-                    )
-                );
-            std::process::ExitCode::from(if bad_input { 2 } else { 1 })
+            eprintln!("error: {e}");
+            std::process::ExitCode::from(e.exit_code())
         }
     }
 }
-
-/// A command-line value out of range: exit code 2, like a bad scenario file.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-struct BadInput(String);
 
 fn demo(count: u32, seed: u64, dir: Option<PathBuf>) -> Result<()> {
     const DAY: u64 = 24 * 3600;
@@ -322,13 +292,13 @@ fn demo(count: u32, seed: u64, dir: Option<PathBuf>) -> Result<()> {
     };
     let me = NodeId::random(&mut rng);
     let cfg = NodeDbConfig::default();
-    let mut db = NodeDb::open(storage, me, cfg.clone()).with_context(|| {
-        format!(
-            "opening the node database{}",
+    let mut db = NodeDb::open(storage, me, cfg.clone()).map_err(|e| {
+        Error::Failed(format!(
+            "opening the node database{}: {e}",
             dir.as_ref()
                 .map(|d| format!(" in {}", d.display()))
                 .unwrap_or_default()
-        )
+        ))
     })?;
     let now = SimTime::DEFAULT_EPOCH + Duration::from_secs(30 * DAY);
     if db.stats().recoveries > 0 {
@@ -397,10 +367,9 @@ fn bench(args: &BenchArgs) -> Result<()> {
         ref tuning,
     } = *args;
     if !(hours > 0.0 && hours <= 10_000.0) {
-        return Err(BadInput(format!(
+        return Err(Error::BadInput(format!(
             "invalid --hours {hours}: a positive number of virtual hours, at most 10000"
-        ))
-        .into());
+        )));
     }
     let nodedb = tuning.nodedb();
     let cfg = SimConfig {
@@ -604,7 +573,10 @@ fn check(args: &ScenarioArgs, baseline: &std::path::Path) -> Result<()> {
             r.tolerance
         );
     }
-    anyhow::bail!("{} key figure(s) moved beyond tolerance", regressions.len())
+    Err(Error::Finding(format!(
+        "{} key figure(s) moved beyond tolerance",
+        regressions.len()
+    )))
 }
 
 fn validate(
@@ -645,16 +617,17 @@ fn validate(
         println!("{}", r.verdict());
     }
     let beyond: usize = reports.iter().map(|r| r.failures().len()).sum();
-    anyhow::ensure!(
-        beyond == 0,
-        "{beyond} figure(s) beyond the tolerance of real geth"
-    );
+    if beyond > 0 {
+        return Err(Error::Finding(format!(
+            "{beyond} figure(s) beyond the tolerance of real geth"
+        )));
+    }
     Ok(())
 }
 
 fn list_scenarios(dir: &std::path::Path) -> Result<()> {
     let listing = std::fs::read_dir(dir).map_err(|e| {
-        BadInput(format!(
+        Error::BadInput(format!(
             "cannot list {}: {e}; give the folder of scenario files with --dir",
             dir.display()
         ))
@@ -684,50 +657,22 @@ fn sweep(
     jobs: Option<usize>,
     shard: Option<&str>,
 ) -> Result<()> {
-    use discsim::experiment::report::{
-        check_writable, write_run, write_sweep_csv, Summary, SweepRow, Timing,
-    };
-    use discsim::experiment::scenario::ScenarioError;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Mutex;
+    use discsim::experiment::report::check_writable;
+    use discsim::experiment::sweep::{by_variant, render_table, run_sweep, PlannedRun, SweepSlice};
 
-    let bad = |message: String| ScenarioError::Override {
-        assignment: format!("--shard {}", shard.unwrap_or("")),
-        message,
-    };
-    let (index, count) = match shard {
-        None => (0, 1),
-        Some(s) => {
-            let (i, n) = s
-                .split_once('/')
-                .ok_or_else(|| bad("expected I/N, for example 0/4".into()))?;
-            let (i, n): (usize, usize) = (
-                i.trim()
-                    .parse()
-                    .map_err(|_| bad("I is not a number".into()))?,
-                n.trim()
-                    .parse()
-                    .map_err(|_| bad("N is not a number".into()))?,
-            );
-            if n == 0 || i >= n {
-                return Err(bad("I must be below N, and N at least 1".into()).into());
-            }
-            (i, n)
-        }
-    };
+    let slice: SweepSlice = shard.map_or(Ok(SweepSlice::WHOLE), str::parse)?;
     let base = args.load()?;
-    let plan: Vec<_> = base
+    // Every run's scenario is read and checked before anything runs or is written.
+    let mut runs = Vec::new();
+    for run in base
         .sweep_plan()
         .into_iter()
-        .filter(|r| r.run % count == index)
-        .collect();
-    // Every run's scenario is read and checked before anything runs or is written.
-    let mut runs = Vec::with_capacity(plan.len());
-    for r in &plan {
-        let mut s = args.load_run(&r.sets, r.seed)?;
-        s.sweep.clear();
-        s.replicates = 1;
-        runs.push((r.clone(), s));
+        .filter(|r| slice.includes(r.run))
+    {
+        let mut scenario = args.load_run(&run.sets, run.seed)?;
+        scenario.sweep.clear();
+        scenario.replicates = 1;
+        runs.push(PlannedRun { run, scenario });
     }
     let out = out.unwrap_or_else(|| PathBuf::from("results").join(&base.name));
     check_writable(&out)?;
@@ -735,94 +680,12 @@ fn sweep(
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
     eprintln!("sweep {}: {} runs, {jobs} at once", base.name, runs.len());
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Summary>>> = Mutex::new(vec![None; runs.len()]);
-    let failure: Mutex<Option<anyhow::Error>> = Mutex::new(None);
-    std::thread::scope(|scope| {
-        for _ in 0..jobs.min(runs.len().max(1)) {
-            scope.spawn(|| loop {
-                let k = next.fetch_add(1, Ordering::SeqCst);
-                let Some((r, s)) = runs.get(k) else {
-                    break;
-                };
-                let started = std::time::Instant::now();
-                let outcome = s
-                    .to_config()
-                    .map_err(anyhow::Error::msg)
-                    .and_then(|cfg| Ok((discsim::sim::engine::run(&cfg)?, cfg.threads)))
-                    .and_then(|(result, threads)| {
-                        let timing = Timing::new(started.elapsed(), threads, &result);
-                        write_run(
-                            &out.join(&r.variant),
-                            &format!("seed-{}", r.seed),
-                            s,
-                            &result,
-                            Some(&timing),
-                        )?;
-                        Ok(Summary::new(s, &result))
-                    });
-                match outcome {
-                    Ok(summary) => {
-                        eprintln!("  done {} seed {}", r.variant, r.seed);
-                        results.lock().expect("not poisoned")[k] = Some(summary);
-                    }
-                    Err(e) => {
-                        failure.lock().expect("not poisoned").get_or_insert(e);
-                        break;
-                    }
-                }
-            });
-        }
-    });
-    if let Some(e) = failure.into_inner().expect("not poisoned") {
-        return Err(e);
-    }
-    let results = results.into_inner().expect("not poisoned");
-    let name = if count == 1 {
-        "sweep.csv".to_string()
-    } else {
-        format!("sweep-{index}-of-{count}.csv")
-    };
-    let rows: Vec<SweepRow> = runs
-        .iter()
-        .zip(&results)
-        .map(|((r, _), s)| SweepRow {
-            run: r.run,
-            variant: &r.variant,
-            assignments: r.sets.join(" "),
-            summary: s.as_ref().expect("every run finished"),
-        })
-        .collect();
-    write_sweep_csv(&out.join(&name), &rows)?;
-    println!(
-        "{:<40} {:>6} {:>12} {:>8} {:>8}",
-        "variant", "runs", "converged s", "recall", "probes"
-    );
-    let mut k = 0;
-    while k < runs.len() {
-        let v = &runs[k].0.variant;
-        let group: Vec<&Summary> = (k..runs.len())
-            .take_while(|j| &runs[*j].0.variant == v)
-            .filter_map(|j| results[j].as_ref())
-            .collect();
-        let n = group.len() as f64;
-        let conv: Vec<f64> = group.iter().filter_map(|s| s.convergence_seconds).collect();
-        println!(
-            "{:<40} {:>6} {:>12} {:>8.3} {:>8.3}",
-            v,
-            group.len(),
-            if conv.is_empty() {
-                "never".to_string()
-            } else {
-                format!("{:.0}", conv.iter().sum::<f64>() / conv.len() as f64)
-            },
-            group.iter().map(|s| s.final_mean_recall).sum::<f64>() / n,
-            group.iter().map(|s| s.probe_success_share).sum::<f64>() / n,
-        );
-        k += group.len().max(1);
-    }
-    println!("results in {}", out.join(&name).display());
-    if count == 1 {
+    let summaries = run_sweep(&runs, &out, jobs, slice, &|r| {
+        eprintln!("  done {} seed {}", r.variant, r.seed)
+    })?;
+    print!("{}", render_table(&by_variant(&runs, &summaries)));
+    println!("results in {}", out.join(slice.file_name()).display());
+    if slice == SweepSlice::WHOLE {
         plot(&out)?;
     }
     Ok(())

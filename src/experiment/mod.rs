@@ -3,6 +3,7 @@
 //!
 //! - [`scenario`]: scenario files (TOML), overrides and sweeps.
 //! - [`report`]: results folders (CSV, JSON), replaced atomically.
+//! - [`sweep`]: a scenario's grid of variants run on a pool of threads, sliced over machines.
 //! - [`plot`]: charts drawn from those folders.
 //! - [`benchmark`]: wall-clock and memory measurement for `bench`.
 //! - [`validate`]: discsim against figures measured by running real geth.
@@ -11,4 +12,5 @@ pub mod benchmark;
 pub mod plot;
 pub mod report;
 pub mod scenario;
+pub mod sweep;
 pub mod validate;

@@ -540,6 +540,13 @@ pub enum MergeError {
     Write(#[from] ReportError),
 }
 
+impl MergeError {
+    /// Whether the slices given are at fault (exit code 2), rather than writing the result.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(self, MergeError::Bad { .. } | MergeError::NoSlices { .. })
+    }
+}
+
 /// Combines the slices `sweep-I-of-N.csv` that `discsim sweep --shard I/N` wrote into `dir`
 /// (copied there from every machine) into `dir/sweep.csv`, in plan order: the file one
 /// unsharded sweep would have written. Every slice of one `N` must be present, with the same

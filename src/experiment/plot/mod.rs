@@ -50,6 +50,16 @@ pub enum PlotError {
     Draw { path: PathBuf, message: String },
 }
 
+impl PlotError {
+    /// Whether the results given are at fault (exit code 2), rather than writing the charts.
+    pub fn is_bad_input(&self) -> bool {
+        matches!(
+            self,
+            PlotError::NoResults { .. } | PlotError::Csv { .. } | PlotError::NotANumber { .. }
+        )
+    }
+}
+
 /// Legible on a screen and in print at a column's width.
 const DEFAULT_SIZE: (u32, u32) = (1200, 800);
 

@@ -1,0 +1,72 @@
+//! One error type for everything the library can refuse or fail at, and the one question the
+//! command line asks of it: is this the user's input (exit code 2, nothing written) or a
+//! failure of the run (exit code 1)?
+//!
+//! Each layer keeps its own precise error type (a scenario error names the file and key, a
+//! merge error the slice); [`Error`] gathers them so that the binary classifies an error by
+//! asking it, never by guessing its type.
+//!
+//! ```
+//! use discsim::Error;
+//! let e = Error::BadInput("invalid --hours 0: a positive number".into());
+//! assert!(e.is_bad_input());
+//! assert_eq!(e.exit_code(), 2);
+//! ```
+
+use crate::experiment::plot::PlotError;
+use crate::experiment::report::{MergeError, ReportError};
+use crate::experiment::scenario::ScenarioError;
+use crate::experiment::validate::ValidateError;
+use crate::sim::engine::SimError;
+
+/// Anything a discsim command can stop on.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    #[error(transparent)]
+    Sim(#[from] SimError),
+    #[error(transparent)]
+    Report(#[from] ReportError),
+    #[error(transparent)]
+    Merge(#[from] MergeError),
+    #[error(transparent)]
+    Plot(#[from] PlotError),
+    #[error(transparent)]
+    Validate(#[from] ValidateError),
+    /// A command-line value out of range, or a folder that is not what the command needs.
+    #[error("{0}")]
+    BadInput(String),
+    /// The run worked and found something wrong: a regression (`check`) or figures beyond the
+    /// tolerance of real geth (`validate`).
+    #[error("{0}")]
+    Finding(String),
+    /// Something that is neither the user's input nor a finding (a database that fails to open
+    /// in `demo`, say).
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl Error {
+    /// Whether the user's input is at fault: a scenario, trace, baseline, slice, results folder or
+    /// command-line value that cannot be used. The command then exits with 2 and writes nothing.
+    pub fn is_bad_input(&self) -> bool {
+        match self {
+            Error::Scenario(_) | Error::BadInput(_) => true,
+            Error::Sim(e) => matches!(e, SimError::Invalid { .. }),
+            Error::Merge(e) => e.is_bad_input(),
+            Error::Plot(e) => e.is_bad_input(),
+            Error::Validate(e) => e.is_bad_input(),
+            Error::Report(_) | Error::Finding(_) | Error::Failed(_) => false,
+        }
+    }
+
+    /// The process exit code: 2 for bad input, 1 for anything else (0 is success).
+    pub fn exit_code(&self) -> u8 {
+        if self.is_bad_input() {
+            2
+        } else {
+            1
+        }
+    }
+}
