@@ -383,7 +383,7 @@ fn bench(args: &BenchArgs) -> Result<()> {
         probe_interval: Some(Duration::from_secs(60)),
         ..SimConfig::default()
     };
-    let started = std::time::Instant::now();
+    let started = discsim::experiment::benchmark::Stopwatch::start();
     let out = run(&cfg)?;
     let wall = started.elapsed().as_secs_f64();
     let c = &out.counters;
@@ -453,7 +453,7 @@ fn run_scenario(args: &ScenarioArgs, out: Option<PathBuf>) -> Result<()> {
             cfg.threads
         );
         let bar = progress_bar(cfg.duration);
-        let started = std::time::Instant::now();
+        let started = discsim::experiment::benchmark::Stopwatch::start();
         let result =
             discsim::sim::engine::run_with_progress(&cfg, &mut |t| bar.set_position(t.as_secs()))?;
         bar.finish_and_clear();
@@ -598,7 +598,7 @@ fn validate(
     if let Some(out) = &out {
         discsim::experiment::report::check_writable(out)?;
     }
-    let started = std::time::Instant::now();
+    let started = discsim::experiment::benchmark::Stopwatch::start();
     let reports = run_with_progress(&opts, &mut |p, seed| {
         eprintln!("running {} seed {seed} of {seeds}", p.name())
     })?;

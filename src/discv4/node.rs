@@ -10,6 +10,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use rand::Rng;
 use std::cell::RefCell;
+#[allow(clippy::disallowed_types)] // only looked up, never iterated: order cannot leak
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -23,6 +24,7 @@ pub const HASH_BITS: u32 = 256;
 const HASH_CACHE_LIMIT: usize = 1 << 20;
 
 thread_local! {
+    #[allow(clippy::disallowed_types)] // only looked up, never iterated: order cannot leak
     static HASHES: RefCell<HashMap<NodeId, NodeHash, BuildHasherDefault<IdHasher>>> =
         RefCell::new(HashMap::default());
 }

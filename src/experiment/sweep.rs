@@ -11,6 +11,7 @@ use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
+use crate::experiment::benchmark::Stopwatch;
 use crate::experiment::report::{write_run, write_sweep_csv, Summary, SweepRow, Timing};
 use crate::experiment::scenario::{Scenario, SweepRun};
 use crate::Error;
@@ -146,7 +147,7 @@ pub fn run_sweep(
 /// One run, written to its folder; the only wall clock is for `timing.json`.
 fn run_one(planned: &PlannedRun, out: &Path) -> Result<Summary, Error> {
     let s = &planned.scenario;
-    let started = std::time::Instant::now();
+    let started = Stopwatch::start();
     let cfg = s.to_config().map_err(Error::BadInput)?;
     let result = crate::sim::engine::run(&cfg)?;
     let timing = Timing::new(started.elapsed(), cfg.threads, &result);

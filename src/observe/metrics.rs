@@ -6,7 +6,7 @@
 //! it could ideally fill it has filled. Network-wide traffic is the difference of the peers'
 //! cumulative counters between samples.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use crate::discv4::node::{Node, NodeHash, NodeId};
@@ -150,6 +150,10 @@ pub struct ProbeOutcome {
     pub queries: u32,
 }
 
+/// Live identities by ID prefix. A hash map for speed: only looked up, never iterated.
+#[allow(clippy::disallowed_types)]
+type SlotOfPrefix = std::collections::HashMap<u64, u32>;
+
 /// What the observer knows about each slot.
 pub struct Observer {
     start: SimTime,
@@ -159,7 +163,7 @@ pub struct Observer {
     online: Vec<bool>,
     ids: Vec<(NodeId, NodeHash)>,
     /// Current identities by their first 8 bytes (the form tables and databases report).
-    slot_of_prefix: HashMap<u64, u32>,
+    slot_of_prefix: SlotOfPrefix,
     /// The truth index of the live peers, rebuilt only after the live set changed.
     truth: Option<TruthIndex>,
     last_totals: PeerStats,

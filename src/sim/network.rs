@@ -15,6 +15,7 @@ use std::time::Duration;
 use rand::{Rng, RngExt};
 
 use crate::sim::clock::SimTime;
+use crate::sim::rng::{self, derive, unit, unit_open0};
 
 /// The shortest latency a model may produce. The engine uses [`LatencyModel::min_latency`] as
 /// its lookahead window, and a zero-width window would stall it.
@@ -62,34 +63,6 @@ fn check_probability(field: &'static str, p: f64) -> Result<(), NetworkError> {
         return Err(invalid(field, p, "must be a fraction in [0, 1]"));
     }
     Ok(())
-}
-
-/// splitmix64's finaliser: a bijective 64-bit mix whose outputs pass BigCrush, so consecutive
-/// inputs (peer indices) give unrelated outputs.
-fn splitmix64(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
-
-/// Separates the derived streams, so a peer's NAT status is unrelated to its links' latencies.
-const LINK_DOMAIN: u64 = 0x6c69_6e6b_6c61_7401; // "linklat"
-const NAT_DOMAIN: u64 = 0x6e61_7462_6568_6e64; // "natbehnd"
-
-/// The `i`-th 64-bit word of the stream keyed by `key` (splitmix64's own sequence).
-fn derive(key: u64, i: u64) -> u64 {
-    splitmix64(key.wrapping_add(i.wrapping_mul(0x9e37_79b9_7f4a_7c15)))
-}
-
-/// A uniform in [0, 1) from the top 53 bits.
-fn unit(x: u64) -> f64 {
-    (x >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-}
-
-/// A uniform in (0, 1], safe to take the logarithm of.
-fn unit_open0(x: u64) -> f64 {
-    ((x >> 11) + 1) as f64 * (1.0 / (1u64 << 53) as f64)
 }
 
 /// `d` as whole nanoseconds; every validated delay fits.
@@ -227,10 +200,7 @@ impl LatencyModel {
     /// Log-normal latencies go through `exp`, `ln` and `cos`, which are deterministic on one
     /// platform but may differ in the last bit between math libraries.
     pub fn link_latency(&self, seed: u64, a: u32, b: u32) -> Duration {
-        let key = || {
-            let (lo, hi) = (a.min(b), a.max(b));
-            splitmix64(splitmix64(seed ^ LINK_DOMAIN) ^ ((u64::from(lo) << 32) | u64::from(hi)))
-        };
+        let key = || rng::link_key(seed, a, b);
         match *self {
             LatencyModel::Constant(d) => d,
             LatencyModel::Uniform { min, max } => {
@@ -481,8 +451,7 @@ impl NetworkConfig {
     /// Whether peer `index` sits behind a NAT: a fixed draw per peer from the run seed, so a
     /// share of about `nat_fraction` of peers is, with no stored per-peer flag.
     pub fn behind_nat(&self, seed: u64, index: u32) -> bool {
-        let x = splitmix64(splitmix64(seed ^ NAT_DOMAIN) ^ u64::from(index));
-        unit(x) < self.nat_fraction
+        unit(rng::nat_key(seed, index)) < self.nat_fraction
     }
 }
 

@@ -35,7 +35,7 @@ pub mod keys;
 pub mod salvage;
 mod storage;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
@@ -194,6 +194,11 @@ pub enum NodeDbError {
     },
 }
 
+/// The write-behind mirror: what the peer knows of each node, in memory. A hash map for speed;
+/// it is only looked up, and whoever iterates it sorts first ([`NodeDb::record_ids`]).
+#[allow(clippy::disallowed_types)]
+type Mirror = std::collections::HashMap<NodeId, Known>;
+
 /// A peer's database of known nodes.
 pub struct NodeDb {
     db: DB,
@@ -207,7 +212,7 @@ pub struct NodeDb {
     /// would otherwise dominate a simulation. It also fingerprints each node record, which gives
     /// the record count in O(1) and lets `update_node` skip rewriting an unchanged record. Only
     /// looked up, never iterated, so its order cannot reach results.
-    known: HashMap<NodeId, Known>,
+    known: Mirror,
     records: usize,
     /// Node records not yet handed to rusty-leveldb, in key order. (Pending field writes are
     /// flags in the mirror, with their nodes listed in `dirty`.)
@@ -297,7 +302,7 @@ impl NodeDb {
             cfg,
             next_expiry: None,
             stats,
-            known: HashMap::new(),
+            known: Mirror::new(),
             records: 0,
             pending: BTreeMap::new(),
             dirty: Vec::new(),
@@ -524,13 +529,18 @@ impl NodeDb {
         self.records
     }
 
-    /// The IDs of every node with a record, self excluded, in no particular order: for observers
-    /// that count (how many records point at dead nodes) without needing the records themselves.
-    pub fn record_ids(&self) -> impl Iterator<Item = &NodeId> + '_ {
-        self.known
+    /// The IDs of every node with a record, self excluded, sorted: for observers that count (how
+    /// many records point at dead nodes) without needing the records themselves. Sorted because
+    /// the mirror is a hash map, whose order must never reach a result.
+    pub fn record_ids(&self) -> Vec<&NodeId> {
+        let mut ids: Vec<&NodeId> = self
+            .known
             .iter()
             .filter(|(id, k)| k.record.is_some() && **id != self.self_id)
             .map(|(id, _)| id)
+            .collect();
+        ids.sort_unstable();
+        ids
     }
 
     /// Every decodable node record, in key order.

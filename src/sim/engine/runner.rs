@@ -421,9 +421,7 @@ impl PeerRunner {
                 session_sent = p.stats().packets_sent();
                 session_expired = p.db().stats().expired_nodes;
                 if full {
-                    db_ids = p.db().record_ids().map(id_prefix).collect();
-                    // The mirror's order is a hash map's: sort so nothing downstream sees it.
-                    db_ids.sort_unstable();
+                    db_ids = p.db().record_ids().into_iter().map(id_prefix).collect();
                 }
                 protocol.accumulate(p.stats());
                 let table = p
