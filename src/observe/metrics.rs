@@ -13,9 +13,9 @@ use crate::discv4::node::{Node, NodeHash, NodeId};
 use crate::discv4::packet::PacketKind;
 use crate::discv4::protocol::{PeerStats, ProbeResult};
 use crate::discv4::table::TableConfig;
+use crate::observe::snapshot::{id_prefix, Snapshot};
 use crate::observe::truth::TruthIndex;
 use crate::sim::clock::SimTime;
-use crate::sim::engine::runner::{id_prefix, Snapshot};
 
 /// When a peer has bootstrapped and when the network counts as converged.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]

@@ -7,8 +7,9 @@ use std::sync::{Arc, Mutex};
 
 use actix::{Actor, Context, Handler, Message, MessageResult};
 
-use super::runner::{Outgoing, PeerRunner, SlotEvent, Snapshot};
+use super::runner::{Outgoing, PeerRunner, SlotEvent};
 use super::Input;
+use crate::observe::snapshot::Snapshot;
 use crate::sim::clock::SimTime;
 
 pub(crate) struct PeerActor {

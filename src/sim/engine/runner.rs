@@ -12,52 +12,14 @@ use rand_chacha::ChaCha8Rng;
 use tiny_keccak::{Hasher, Keccak};
 use tracing::warn;
 
-use super::{Control, Input, InputKind, Shared};
+use super::{Control, Input, InputKind, Shared, Slot};
 use crate::discv4::node::{Node, NodeId};
 use crate::discv4::nodedb::{NodeDb, NodeDbConfig, Storage};
 use crate::discv4::protocol::{Peer, PeerEvent, PeerStats, Profile, ProtocolConfig};
+use crate::observe::snapshot::{id_prefix, SlotStats, Snapshot};
 use crate::sim::clock::SimTime;
 use crate::sim::network::Nat;
 use crate::sim::rng::{stream, Purpose};
-
-/// Counters of what happened to a slot outside the protocol: its packets on the network, and the
-/// engine's work for it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct SlotStats {
-    /// Sent packets lost by the loss model.
-    pub lost: u64,
-    /// Sent packets to an address no peer has.
-    pub unroutable: u64,
-    /// Packets that arrived while this peer was offline.
-    pub dropped_offline: u64,
-    /// Unsolicited packets this peer's NAT dropped.
-    pub dropped_nat: u64,
-    /// Node databases that could not be opened at a join (the peer stays offline).
-    pub open_failures: u64,
-    /// Node databases flushed at a join because their version differed (upgrades).
-    pub version_flushes: u64,
-    /// Node databases found damaged at a join and rebuilt from what was readable.
-    pub db_recoveries: u64,
-    /// Inputs handled (packets delivered and scenario actions).
-    pub inputs: u64,
-    /// Timer wake-ups of the peer.
-    pub timer_wakes: u64,
-}
-
-impl SlotStats {
-    /// Adds `other` into `self`.
-    pub fn accumulate(&mut self, other: &SlotStats) {
-        self.lost += other.lost;
-        self.unroutable += other.unroutable;
-        self.dropped_offline += other.dropped_offline;
-        self.dropped_nat += other.dropped_nat;
-        self.open_failures += other.open_failures;
-        self.version_flushes += other.version_flushes;
-        self.db_recoveries += other.db_recoveries;
-        self.inputs += other.inputs;
-        self.timer_wakes += other.timer_wakes;
-    }
-}
 
 /// A packet on its way, as the engine routes it.
 #[derive(Clone, Debug)]
@@ -75,29 +37,6 @@ pub(crate) enum SlotEvent {
         packets_sent: u64,
         records_expired: u64,
     },
-}
-
-/// What a runner reports at a metrics sample or a bootstrap check.
-#[derive(Clone, Debug)]
-pub struct Snapshot {
-    pub index: u32,
-    pub online: bool,
-    pub init_done: bool,
-    /// Table entries as (slot, first 8 bytes of the node ID); slot `u32::MAX` if the address
-    /// belongs to no slot.
-    pub table: Vec<(u32, u64)>,
-    pub db_records: usize,
-    /// The first 8 bytes of the ID of every node the database holds a record of (self excluded);
-    /// only in full snapshots, for the staleness of databases.
-    pub db_ids: Vec<u64>,
-    /// Packets sent and records expired by the running incarnation, since it started.
-    pub session_sent: u64,
-    pub session_expired: u64,
-    /// Records expired over every incarnation of this slot.
-    pub expired_total: u64,
-    /// Protocol counters summed over every incarnation of this slot.
-    pub protocol: PeerStats,
-    pub link: SlotStats,
 }
 
 pub(crate) struct PeerRunner {
@@ -244,7 +183,7 @@ impl PeerRunner {
         self.link.inputs += 1;
         if let Some(d) = self.digest.as_mut() {
             d.update(&now.as_micros().to_le_bytes());
-            d.update(&input.from.to_le_bytes());
+            d.update(&input.from.0.to_le_bytes());
             d.update(&input.seq.to_le_bytes());
         }
         match input.kind {
@@ -254,8 +193,11 @@ impl PeerRunner {
                     return;
                 };
                 if let Some(nat) = self.nat.as_mut() {
-                    if !nat.allows_inbound(input.from, now, self.shared.network.nat_mapping_timeout)
-                    {
+                    if !nat.allows_inbound(
+                        input.from.0,
+                        now,
+                        self.shared.network.nat_mapping_timeout,
+                    ) {
                         self.link.dropped_nat += 1;
                         return;
                     }
@@ -395,7 +337,7 @@ impl PeerRunner {
                 to,
                 input: Input {
                     at: now + delay,
-                    from: self.index,
+                    from: Slot(self.index),
                     seq: self.seq,
                     kind: InputKind::Packet {
                         src,
@@ -429,8 +371,8 @@ impl PeerRunner {
                     .entries()
                     .map(|e| {
                         let slot = match e.node.ip {
-                            IpAddr::V4(v4) => layout.index_of(v4).unwrap_or(u32::MAX),
-                            IpAddr::V6(_) => u32::MAX,
+                            IpAddr::V4(v4) => layout.index_of(v4).unwrap_or(Snapshot::NOT_A_SLOT),
+                            IpAddr::V6(_) => Snapshot::NOT_A_SLOT,
                         };
                         (slot, id_prefix(&e.node.id))
                     })
@@ -461,9 +403,4 @@ impl PeerRunner {
             out
         })
     }
-}
-
-/// The first 8 bytes of an ID: enough to tell incarnations of a slot apart in metrics.
-pub(crate) fn id_prefix(id: &NodeId) -> u64 {
-    u64::from_be_bytes(id.0[..8].try_into().expect("8 bytes"))
 }

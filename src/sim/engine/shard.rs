@@ -12,8 +12,9 @@ use actix::{Actor, Addr};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use super::actor::{Collector, PeerActor, RunWindow, TakeDigest, TakeSnapshot};
-use super::runner::{Outgoing, PeerRunner, SlotEvent, Snapshot};
-use super::{Input, Shared};
+use super::runner::{Outgoing, PeerRunner, SlotEvent};
+use super::{Input, Shared, Slot};
+use crate::observe::snapshot::Snapshot;
 use crate::sim::clock::SimTime;
 
 pub(crate) enum ShardCmd {
@@ -45,13 +46,13 @@ pub(crate) enum ShardReply {
     Digests(Vec<(u32, Option<[u8; 32]>)>),
 }
 
-struct Slot {
+struct LocalSlot {
     addr: Addr<PeerActor>,
     inbox: BinaryHeap<Reverse<Input>>,
     timer: Option<SimTime>,
 }
 
-impl Slot {
+impl LocalSlot {
     fn wake(&self) -> Option<SimTime> {
         let inbox = self.inbox.peek().map(|Reverse(i)| i.at);
         match (inbox, self.timer) {
@@ -64,14 +65,14 @@ impl Slot {
 struct Driver {
     shard: usize,
     shards: usize,
-    slots: Vec<Slot>,
+    slots: Vec<LocalSlot>,
     wakes: BinaryHeap<Reverse<(SimTime, usize)>>,
     collector: Arc<Collector>,
 }
 
 impl Driver {
     fn local(&self, slot: u32) -> usize {
-        slot as usize / self.shards
+        Slot(slot).local_in(self.shards)
     }
 
     fn push_wake(&mut self, local: usize) {
@@ -137,14 +138,14 @@ impl Driver {
         for (l, reply) in self.collector.take() {
             self.slots[l].timer = reply.next_wake;
             self.push_wake(l);
-            let slot = (l * self.shards + self.shard) as u32;
+            let slot = Slot::from_local(l, self.shard, self.shards).0;
             events.extend(reply.events.into_iter().map(|(t, e)| (t, slot, e)));
             for o in reply.outgoing {
                 debug_assert!(
                     o.input.at >= until,
                     "packet arrives inside the window it was sent in"
                 );
-                if o.to as usize % self.shards == self.shard {
+                if Slot(o.to).shard_of(self.shards) == self.shard {
                     self.deliver(o.to, o.input);
                 } else {
                     outgoing.push(o);
@@ -191,7 +192,7 @@ pub(crate) fn run_shard(
         while index < shared.peers {
             let nat = shared.nat.get(index as usize).copied().unwrap_or(false);
             let runner = PeerRunner::new(index, shared.clone(), nat);
-            slots.push(Slot {
+            slots.push(LocalSlot {
                 addr: PeerActor::new(runner).start(),
                 inbox: BinaryHeap::new(),
                 timer: None,

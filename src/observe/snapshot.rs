@@ -1,0 +1,77 @@
+//! What the observer reads of a slot between windows: a [`Snapshot`] of its table, database and
+//! counters. The engine takes snapshots; only the observer interprets them.
+
+use crate::discv4::node::NodeId;
+use crate::discv4::protocol::PeerStats;
+
+/// Counters of what happened to a slot outside the protocol: its packets on the network, and the
+/// engine's work for it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SlotStats {
+    /// Sent packets lost by the loss model.
+    pub lost: u64,
+    /// Sent packets to an address no peer has.
+    pub unroutable: u64,
+    /// Packets that arrived while this peer was offline.
+    pub dropped_offline: u64,
+    /// Unsolicited packets this peer's NAT dropped.
+    pub dropped_nat: u64,
+    /// Node databases that could not be opened at a join (the peer stays offline).
+    pub open_failures: u64,
+    /// Node databases flushed at a join because their version differed (upgrades).
+    pub version_flushes: u64,
+    /// Node databases found damaged at a join and rebuilt from what was readable.
+    pub db_recoveries: u64,
+    /// Inputs handled (packets delivered and scenario actions).
+    pub inputs: u64,
+    /// Timer wake-ups of the peer.
+    pub timer_wakes: u64,
+}
+
+impl SlotStats {
+    /// Adds `other` into `self`.
+    pub fn accumulate(&mut self, other: &SlotStats) {
+        self.lost += other.lost;
+        self.unroutable += other.unroutable;
+        self.dropped_offline += other.dropped_offline;
+        self.dropped_nat += other.dropped_nat;
+        self.open_failures += other.open_failures;
+        self.version_flushes += other.version_flushes;
+        self.db_recoveries += other.db_recoveries;
+        self.inputs += other.inputs;
+        self.timer_wakes += other.timer_wakes;
+    }
+}
+
+/// What a runner reports at a metrics sample or a bootstrap check.
+#[derive(Clone, Debug)]
+pub struct Snapshot {
+    pub index: u32,
+    pub online: bool,
+    pub init_done: bool,
+    /// Table entries as (slot, first 8 bytes of the node ID); slot [`Snapshot::NOT_A_SLOT`] if
+    /// the address belongs to no slot.
+    pub table: Vec<(u32, u64)>,
+    pub db_records: usize,
+    /// The first 8 bytes of the ID of every node the database holds a record of (self excluded);
+    /// only in full snapshots, for the staleness of databases.
+    pub db_ids: Vec<u64>,
+    /// Packets sent and records expired by the running incarnation, since it started.
+    pub session_sent: u64,
+    pub session_expired: u64,
+    /// Records expired over every incarnation of this slot.
+    pub expired_total: u64,
+    /// Protocol counters summed over every incarnation of this slot.
+    pub protocol: PeerStats,
+    pub link: SlotStats,
+}
+
+impl Snapshot {
+    /// The slot of a table entry whose address belongs to no peer slot.
+    pub const NOT_A_SLOT: u32 = u32::MAX;
+}
+
+/// The first 8 bytes of an ID: enough to tell incarnations of a slot apart in metrics.
+pub fn id_prefix(id: &NodeId) -> u64 {
+    u64::from_be_bytes(id.0[..8].try_into().expect("8 bytes"))
+}

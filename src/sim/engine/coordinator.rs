@@ -1,0 +1,387 @@
+//! The coordinator: it owns virtual time. It hands scenario actions to slots, runs the shards
+//! window by window, routes the packets that cross shards, and lets the observer sample
+//! between windows.
+
+use std::net::IpAddr;
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tiny_keccak::{Hasher, Keccak};
+
+use super::runner::{Outgoing, SlotEvent};
+use super::shard::{self, ShardCmd, ShardReply};
+use super::timeline::Timeline;
+use super::{
+    identity, Control, Input, InputKind, RunCounters, Shared, SimConfig, SimError, SimOutput, Slot,
+};
+use crate::discv4::node::{Node, NodeId};
+use crate::discv4::protocol::{PeerEvent, PeerStats};
+use crate::observe::metrics::{EpisodeKind, Observer};
+use crate::observe::snapshot::{SlotStats, Snapshot};
+use crate::sim::clock::SimTime;
+use crate::sim::rng::{stream, Purpose};
+
+pub(crate) struct Coordinator<'a> {
+    cfg: &'a SimConfig,
+    shards: usize,
+    window: Duration,
+    to_shards: Vec<tokio::sync::mpsc::UnboundedSender<ShardCmd>>,
+    from_shards: mpsc::Receiver<ShardReply>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+    /// Inputs waiting to be handed to each shard.
+    outbox: Vec<Vec<(u32, Input)>>,
+    /// Scenario actions by time.
+    timeline: Timeline,
+    incarnation: Vec<u64>,
+    observer: Observer,
+    obs_rng: rand_chacha::ChaCha8Rng,
+    next_probe_id: u64,
+    counters: RunCounters,
+    shard_wake: Vec<Option<SimTime>>,
+}
+
+impl<'a> Coordinator<'a> {
+    pub(crate) fn new(cfg: &'a SimConfig) -> Coordinator<'a> {
+        let shards = cfg.threads.min(cfg.peers as usize).max(1);
+        let layout = cfg.network.ip_layout;
+        let ids: Vec<NodeId> = (0..cfg.peers).map(|i| identity(cfg.seed, i, 0)).collect();
+        let bootnodes = (0..cfg.bootnodes)
+            .map(|i| {
+                Node::new(
+                    IpAddr::V4(layout.ip_of(i)),
+                    cfg.udp_port,
+                    cfg.udp_port,
+                    ids[i as usize],
+                )
+            })
+            .collect();
+        // Bootnodes are reachable by definition; other peers sit behind a NAT at the configured
+        // rate.
+        let nat = (0..cfg.peers)
+            .map(|i| i >= cfg.bootnodes && cfg.network.behind_nat(cfg.seed, i))
+            .collect();
+        let shared = Arc::new(Shared {
+            seed: cfg.seed,
+            peers: cfg.peers,
+            udp_port: cfg.udp_port,
+            layout,
+            network: cfg.network.clone(),
+            protocol: Arc::new(cfg.protocol.clone()),
+            profiles: cfg.profiles.clone(),
+            nodedb: cfg.nodedb.clone(),
+            bootnodes,
+            nat,
+            trace: cfg.trace,
+        });
+        let (reply_tx, from_shards) = mpsc::channel();
+        let mut to_shards = Vec::new();
+        let mut threads = Vec::new();
+        for s in 0..shards {
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+            to_shards.push(tx);
+            let shared = shared.clone();
+            let reply_tx = reply_tx.clone();
+            threads.push(
+                std::thread::Builder::new()
+                    .name(format!("discsim-shard-{s}"))
+                    .spawn(move || shard::run_shard(s, shards, shared, rx, reply_tx))
+                    .expect("spawn shard thread"),
+            );
+        }
+        let observer = Observer::new(
+            cfg.start,
+            cfg.protocol.table.clone(),
+            cfg.convergence.clone(),
+            ids,
+        );
+        Coordinator {
+            cfg,
+            shards,
+            window: cfg.network.latency.min_latency(),
+            to_shards,
+            from_shards,
+            threads,
+            outbox: vec![Vec::new(); shards],
+            timeline: Timeline::from_config(cfg),
+            incarnation: vec![0; cfg.peers as usize],
+            observer,
+            obs_rng: stream(cfg.seed, Purpose::Observer, 0, 0),
+            next_probe_id: 0,
+            counters: RunCounters::default(),
+            shard_wake: vec![None; shards],
+        }
+    }
+
+    /// Hands a scenario action to its slot and updates the observer's truth at the same instant.
+    fn dispatch(&mut self, at: SimTime, slot: u32, control: Control) {
+        match &control {
+            Control::Join => {
+                if !self.observer.is_online(slot) {
+                    let kind = if self.observer.has_started(slot) {
+                        EpisodeKind::Return
+                    } else {
+                        EpisodeKind::Join
+                    };
+                    self.observer.begin_episode(slot, at, kind);
+                }
+                self.observer.set_online(slot, true);
+            }
+            Control::Leave => {
+                self.observer.end_episode(slot, at);
+                self.observer.set_online(slot, false);
+            }
+            Control::Restart {
+                fresh,
+                db_version,
+                profile,
+            } => {
+                if *fresh {
+                    self.incarnation[slot as usize] += 1;
+                    let id = identity(self.cfg.seed, slot, self.incarnation[slot as usize]);
+                    self.observer.set_identity(slot, id);
+                }
+                let upgrade = db_version.is_some() || profile.is_some();
+                let kind = match (fresh, upgrade) {
+                    (true, _) => EpisodeKind::Fresh,
+                    (false, true) => EpisodeKind::Upgrade,
+                    (false, false) => EpisodeKind::Restart,
+                };
+                self.observer.begin_episode(slot, at, kind);
+                self.observer.set_online(slot, true);
+            }
+            Control::Probe { .. } => {}
+        }
+        let input = Input {
+            at,
+            from: Slot::COORDINATOR,
+            seq: self.timeline.next_seq(),
+            kind: InputKind::Control(control),
+        };
+        self.outbox[Slot(slot).shard_of(self.shards)].push((slot, input));
+    }
+
+    fn send_all(&self, cmd: impl Fn() -> ShardCmd) -> Result<(), SimError> {
+        for tx in &self.to_shards {
+            tx.send(cmd())
+                .map_err(|_| SimError::Runtime("a shard thread exited".into()))?;
+        }
+        Ok(())
+    }
+
+    fn recv(&self) -> Result<ShardReply, SimError> {
+        self.from_shards
+            .recv()
+            .map_err(|_| SimError::Runtime("a shard thread exited".into()))
+    }
+
+    /// Snapshots of every slot (`slots` = `None`) or of some, sorted by slot; `full` ones carry
+    /// database contents.
+    fn snapshots(
+        &mut self,
+        slots: Option<Vec<u32>>,
+        full: bool,
+    ) -> Result<Vec<Snapshot>, SimError> {
+        let mut per_shard: Vec<Option<Vec<u32>>> = vec![None; self.shards];
+        if let Some(slots) = slots {
+            let mut split = vec![Vec::new(); self.shards];
+            for s in slots {
+                split[Slot(s).shard_of(self.shards)].push(s);
+            }
+            per_shard = split.into_iter().map(Some).collect();
+        }
+        for (tx, slots) in self.to_shards.iter().zip(per_shard) {
+            tx.send(ShardCmd::Snapshot { slots, full })
+                .map_err(|_| SimError::Runtime("a shard thread exited".into()))?;
+        }
+        let mut all = Vec::with_capacity(self.cfg.peers as usize);
+        for _ in 0..self.shards {
+            match self.recv()? {
+                ShardReply::Snapshot(s) => all.extend(s),
+                _ => return Err(SimError::Runtime("unexpected shard reply".into())),
+            }
+        }
+        all.sort_by_key(|s| s.index);
+        Ok(all)
+    }
+
+    fn start_probe(&mut self, at: SimTime) {
+        let live = self.observer.live();
+        if live.is_empty() {
+            return;
+        }
+        let origin = live[rand::RngExt::random_range(&mut self.obs_rng, 0..live.len())];
+        let target = NodeId::random(&mut self.obs_rng);
+        self.next_probe_id += 1;
+        let id = self.next_probe_id;
+        self.dispatch(at, origin, Control::Probe { id, target });
+    }
+
+    fn handle_events(&mut self, mut events: Vec<(SimTime, u32, SlotEvent)>) {
+        // Stable: one slot's events keep their order.
+        events.sort_by_key(|(t, slot, _)| (*t, *slot));
+        for (t, slot, e) in events {
+            match e {
+                SlotEvent::Peer(PeerEvent::Started {
+                    db_records,
+                    version_flushed,
+                    seeds,
+                }) => self
+                    .observer
+                    .peer_started(slot, db_records, version_flushed, &seeds),
+                SlotEvent::Peer(PeerEvent::InitDone { .. }) => self.observer.init_done(slot, t),
+                SlotEvent::Peer(PeerEvent::RefreshDone { .. }) => {}
+                SlotEvent::Peer(PeerEvent::ProbeDone(r)) => self.observer.probe_done(slot, &r),
+                SlotEvent::Stopped {
+                    records_expired,
+                    packets_sent,
+                } => self
+                    .observer
+                    .peer_stopped(slot, records_expired, packets_sent),
+            }
+        }
+    }
+
+    pub(crate) fn run(mut self, progress: &mut dyn FnMut(Duration)) -> Result<SimOutput, SimError> {
+        let cfg = self.cfg;
+        let end = cfg.start + cfg.duration;
+        let mut t = cfg.start;
+        let mut next_sample = cfg.start + cfg.sample_interval;
+        let mut next_probe = cfg.probe_interval.map(|p| cfg.start + p);
+        loop {
+            let next_check = self.observer.next_check().unwrap_or(end);
+            if t >= next_sample {
+                let snaps = self.snapshots(None, true)?;
+                self.observer.sample(t, &snaps);
+                next_sample += cfg.sample_interval;
+                progress(t.saturating_since(cfg.start));
+            }
+            if t >= next_check && t < end {
+                let due = self.observer.due_checks(t);
+                let snaps = self.snapshots(Some(due), false)?;
+                self.observer.check(t, &snaps);
+                continue;
+            }
+            if t >= end {
+                break;
+            }
+            if let Some(p) = next_probe.filter(|p| *p <= t) {
+                self.start_probe(t);
+                next_probe = Some(p + cfg.probe_interval.expect("set"));
+            }
+            // Jump to the next instant with work.
+            let mut next = end.min(next_sample).min(next_check);
+            if let Some(p) = next_probe {
+                next = next.min(p);
+            }
+            if let Some(at) = self.timeline.next_at() {
+                next = next.min(at);
+            }
+            for w in self.shard_wake.iter().flatten() {
+                next = next.min(*w);
+            }
+            for o in self.outbox.iter().flatten() {
+                next = next.min(o.1.at);
+            }
+            t = t.max(next);
+            if t >= next_sample || t >= next_check || t >= end || next_probe.is_some_and(|p| p <= t)
+            {
+                continue;
+            }
+            let mut until = (t + self.window).min(next_sample).min(next_check).min(end);
+            if let Some(p) = next_probe {
+                until = until.min(p);
+            }
+            while let Some((at, slot, control)) = self.timeline.pop_before(until) {
+                self.dispatch(at, slot, control);
+            }
+            self.run_window(until)?;
+            t = until;
+        }
+        let final_snapshots = self.snapshots(None, false)?;
+        self.observer.finish(end, &final_snapshots);
+        let digest = if cfg.trace {
+            Some(self.digests()?)
+        } else {
+            None
+        };
+        self.send_all(|| ShardCmd::Stop)?;
+        for th in self.threads.drain(..) {
+            th.join()
+                .map_err(|_| SimError::Runtime("a shard thread panicked".into()))?;
+        }
+        let mut totals = PeerStats::default();
+        let mut link = SlotStats::default();
+        for s in &final_snapshots {
+            totals.accumulate(&s.protocol);
+            link.accumulate(&s.link);
+        }
+        self.counters.packets_sent = totals.packets_sent();
+        self.counters.bytes_sent = totals.sent_bytes.iter().sum();
+        self.counters.packets_received = totals.received.iter().sum::<u64>() + totals.malformed;
+        let convergence = self.observer.convergence_time();
+        let (samples, probes, episodes) = self.observer.into_parts();
+        Ok(SimOutput {
+            samples,
+            probes,
+            convergence,
+            final_snapshots,
+            totals,
+            link,
+            episodes,
+            counters: self.counters,
+            digest,
+        })
+    }
+
+    fn run_window(&mut self, until: SimTime) -> Result<(), SimError> {
+        self.counters.windows += 1;
+        for (s, tx) in self.to_shards.iter().enumerate() {
+            let inputs = std::mem::take(&mut self.outbox[s]);
+            tx.send(ShardCmd::Window { until, inputs })
+                .map_err(|_| SimError::Runtime("a shard thread exited".into()))?;
+        }
+        let mut events = Vec::new();
+        for _ in 0..self.shards {
+            match self.recv()? {
+                ShardReply::Window {
+                    shard,
+                    outgoing,
+                    events: ev,
+                    next_wake,
+                    runs,
+                } => {
+                    self.shard_wake[shard] = next_wake;
+                    self.counters.slot_runs += runs;
+                    events.extend(ev);
+                    for Outgoing { to, input } in outgoing {
+                        self.outbox[Slot(to).shard_of(self.shards)].push((to, input));
+                    }
+                }
+                _ => return Err(SimError::Runtime("unexpected shard reply".into())),
+            }
+        }
+        self.handle_events(events);
+        Ok(())
+    }
+
+    fn digests(&mut self) -> Result<[u8; 32], SimError> {
+        self.send_all(|| ShardCmd::Digests)?;
+        let mut all = Vec::new();
+        for _ in 0..self.shards {
+            match self.recv()? {
+                ShardReply::Digests(d) => all.extend(d),
+                _ => return Err(SimError::Runtime("unexpected shard reply".into())),
+            }
+        }
+        all.sort_by_key(|(slot, _)| *slot);
+        let mut k = Keccak::v256();
+        for (slot, d) in all {
+            k.update(&slot.to_le_bytes());
+            k.update(&d.unwrap_or([0; 32]));
+        }
+        let mut out = [0u8; 32];
+        k.finalize(&mut out);
+        Ok(out)
+    }
+}

@@ -1,0 +1,109 @@
+//! What reaches a slot, and in which order: the engine's ordering contract.
+
+use std::net::SocketAddr;
+
+use crate::discv4::node::NodeId;
+use crate::discv4::protocol::Profile;
+use crate::sim::clock::SimTime;
+
+/// A peer slot: the index of a peer position in the run (its identity may change with fresh
+/// restarts; its slot never does). Slots are dealt round robin to shards.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) struct Slot(pub u32);
+
+impl Slot {
+    /// The coordinator, as the sender of scenario actions. It is the largest slot, so at one
+    /// instant a slot handles every packet before the scenario's actions.
+    pub const COORDINATOR: Slot = Slot(u32::MAX);
+
+    /// The shard thread that runs this slot. Call wherever an input is routed.
+    pub fn shard_of(self, shards: usize) -> usize {
+        self.0 as usize % shards
+    }
+
+    /// The slot's position among its shard's slots (the index into the shard's arrays).
+    pub fn local_in(self, shards: usize) -> usize {
+        self.0 as usize / shards
+    }
+
+    /// The slot at position `local` of shard `shard`: the inverse of [`Slot::shard_of`] and
+    /// [`Slot::local_in`].
+    pub fn from_local(local: usize, shard: usize, shards: usize) -> Slot {
+        Slot((local * shards + shard) as u32)
+    }
+}
+
+/// The order in which a slot handles its inputs, and so the contract that makes a run
+/// independent of its thread count: by arrival time, then sender slot, then the sender's own
+/// sequence number. Every sender numbers what it sends, so no two inputs of a slot share a key,
+/// and the order never depends on which shard delivered first.
+///
+/// A slot's own timers are not inputs: at one instant they fire after its inputs, in the order
+/// they were set (geth's `mclock` rule), which the protocol state machine keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct InputKey {
+    pub at: SimTime,
+    pub from: Slot,
+    pub seq: u64,
+}
+
+/// A scenario action for one slot.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Control {
+    Join,
+    Leave,
+    Restart {
+        fresh: bool,
+        db_version: Option<i64>,
+        profile: Option<Profile>,
+    },
+    Probe {
+        id: u64,
+        target: NodeId,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum InputKind {
+    Packet { src: SocketAddr, bytes: Vec<u8> },
+    Control(Control),
+}
+
+/// Something that happens to a slot at an instant: a packet arriving or a scenario action.
+#[derive(Clone, Debug)]
+pub(crate) struct Input {
+    pub at: SimTime,
+    /// Sender slot ([`Slot::COORDINATOR`] for scenario actions).
+    pub from: Slot,
+    /// The sender's sequence number: ties at one instant from one sender keep sending order.
+    pub seq: u64,
+    pub kind: InputKind,
+}
+
+impl Input {
+    /// Where this input falls in its slot's order.
+    pub fn key(&self) -> InputKey {
+        InputKey {
+            at: self.at,
+            from: self.from,
+            seq: self.seq,
+        }
+    }
+}
+
+impl PartialEq for Input {
+    fn eq(&self, o: &Self) -> bool {
+        self.key() == o.key()
+    }
+}
+impl Eq for Input {}
+impl PartialOrd for Input {
+    fn partial_cmp(&self, o: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(o))
+    }
+}
+impl Ord for Input {
+    fn cmp(&self, o: &Self) -> std::cmp::Ordering {
+        self.key().cmp(&o.key())
+    }
+}
