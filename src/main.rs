@@ -387,7 +387,7 @@ fn bench(args: &BenchArgs) -> Result<()> {
     let out = run(&cfg)?;
     let wall = started.elapsed().as_secs_f64();
     let c = &out.counters;
-    let events = out.link.inputs + out.link.timer_wakes;
+    let events = out.slot_stats.inputs + out.slot_stats.timer_wakes;
     let peak = peak_rss_bytes().unwrap_or(0);
     let last = out.samples.last();
     println!("discsim bench: {peers} peers, {hours} virtual h, {threads} threads, seed {seed}");

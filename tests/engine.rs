@@ -174,8 +174,8 @@ fn a_harsher_network_still_bootstraps_and_its_model_is_exercised() {
         ..SimConfig::default()
     };
     let out = run(&cfg).unwrap();
-    assert!(out.link.lost > 0, "loss model unused");
-    assert!(out.link.dropped_nat > 0, "NAT model unused");
+    assert!(out.slot_stats.lost > 0, "loss model unused");
+    assert!(out.slot_stats.dropped_nat > 0, "NAT model unused");
     let last = out.samples.last().unwrap();
     assert_eq!(last.live_peers, 120);
     assert_eq!(last.init_done, 120);
@@ -307,8 +307,8 @@ fn a_rolling_upgrade_flushes_databases_and_peers_recover() {
     assert_eq!(last.live_peers, 100);
     assert!(last.mean_recall > 0.9, "{last:?}");
     // The version check flushed exactly the upgraded databases, which have filled up again.
-    assert_eq!(out.link.version_flushes, 50);
-    assert_eq!(out.link.db_recoveries, 0);
+    assert_eq!(out.slot_stats.version_flushes, 50);
+    assert_eq!(out.slot_stats.db_recoveries, 0);
     for s in out
         .final_snapshots
         .iter()

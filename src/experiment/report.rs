@@ -224,9 +224,9 @@ impl Summary {
             bytes_sent: out.counters.bytes_sent,
             packets_by_kind: PacketCounts(out.totals.sent),
             malformed_packets: out.totals.malformed,
-            lost_packets: out.link.lost,
-            version_flushes: out.link.version_flushes,
-            db_recoveries: out.link.db_recoveries,
+            lost_packets: out.slot_stats.lost,
+            version_flushes: out.slot_stats.version_flushes,
+            db_recoveries: out.slot_stats.db_recoveries,
             bootstrap_episodes: ep.len(),
             median_recall_seconds: median_or_never(
                 ep.iter().filter(first).map(|e| e.recall_seconds),
@@ -272,7 +272,7 @@ impl Timing {
         Timing {
             wall_seconds: wall.as_secs_f64(),
             threads,
-            events_per_second: (out.link.inputs + out.link.timer_wakes) as f64 / secs,
+            events_per_second: (out.slot_stats.inputs + out.slot_stats.timer_wakes) as f64 / secs,
             packets_per_second: out.counters.packets_sent as f64 / secs,
         }
     }

@@ -63,7 +63,7 @@ pub struct Snapshot {
     pub expired_total: u64,
     /// Protocol counters summed over every incarnation of this slot.
     pub protocol: PeerStats,
-    pub link: SlotStats,
+    pub slot_stats: SlotStats,
 }
 
 impl Snapshot {

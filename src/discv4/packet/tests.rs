@@ -256,7 +256,7 @@ fn eip8_vectors() {
     assert_eq!(
         d.packet,
         Packet::Ping(Ping {
-            version: 4,
+            version: PING_VERSION,
             from: Endpoint::new(v4("127.0.0.1"), 3322, 5544),
             to: Endpoint::new(v6("::1"), 2222, 3333),
             expiration: 1136239445,
@@ -493,7 +493,7 @@ fn rejects_malformed_bodies() {
 #[test]
 fn ping_extra_elements_are_ignored_if_well_formed() {
     let want = Packet::Ping(Ping {
-        version: 4,
+        version: PING_VERSION,
         from: Endpoint::new(v4("1.2.3.4"), 1, 2),
         to: Endpoint::new(v6("::2"), 3, 4),
         expiration: EXP,

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::discv4::nodedb::{NodeDbConfig, Storage};
-use crate::sim::rng::{stream, Purpose as RngPurpose};
+use crate::sim::rng::{stream, Purpose};
 
 pub const LATENCY: Duration = Duration::from_millis(50);
 
@@ -34,7 +34,7 @@ fn index(a: &SocketAddr) -> usize {
 }
 
 pub fn node(i: usize) -> Node {
-    let id = NodeId::random(&mut stream(99, RngPurpose::Identity, i as u64, 0));
+    let id = NodeId::random(&mut stream(99, Purpose::Identity, i as u64, 0));
     Node::new(addr(i).ip(), 30303, 30303, id)
 }
 
@@ -71,7 +71,7 @@ impl Net {
                     cfg.clone(),
                     db,
                     boot,
-                    stream(99, RngPurpose::Protocol, i as u64, 0),
+                    stream(99, Purpose::Protocol, i as u64, 0),
                 )
             })
             .collect();

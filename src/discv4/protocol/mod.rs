@@ -13,8 +13,8 @@
 //! (geth's `mclock` rule), which keeps a peer deterministic.
 
 pub mod config;
-mod maintenance;
 pub mod profile;
+mod table_loop;
 mod transport;
 
 use std::cmp::Reverse;
@@ -167,7 +167,7 @@ enum Timer {
 
 /// What a pending reply is for (geth's per-request callbacks).
 #[derive(Clone, Debug)]
-enum Purpose {
+enum Awaiting {
     /// The entry object pinged (geth keeps it and stores it back on success).
     Revalidate {
         bucket: usize,
@@ -189,7 +189,7 @@ struct Pending {
     deadline: SimTime,
     /// For pings: the hash a matching pong must quote.
     token: Option<[u8; 32]>,
-    purpose: Purpose,
+    purpose: Awaiting,
     /// When the entry was registered, and whether a packet that had already arrived by then (it
     /// was queued right behind the one that caused the entry) still finds it: geth registers
     /// `waitping` from another goroutine than the read loop that handles that packet, so such a

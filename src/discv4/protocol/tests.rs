@@ -5,14 +5,14 @@ use std::time::Duration;
 use super::harness::*;
 use super::*;
 use crate::discv4::packet::{self, Packet, Ping};
-use crate::sim::rng::{stream, Purpose as RngPurpose};
+use crate::sim::rng::{stream, Purpose};
 
 #[test]
 fn ping_is_answered_and_bonds_both_ways() {
     let mut net = Net::new(2, ProtocolConfig::default());
     let (a, b) = (node(0), node(1));
     // Peer 1 pings peer 0 out of the blue (as revalidation would).
-    net.peers[1].send_ping(t0(), &a, Purpose::PingBack(a));
+    net.peers[1].send_ping(t0(), &a, Awaiting::PingBack(a));
     net.flush(1);
     net.run_until(t0() + Duration::from_secs(1));
     // 0 got the ping (records it), answered, and pinged back because it had no pong from 1.
@@ -43,7 +43,7 @@ fn findnode_without_endpoint_proof_is_ignored() {
 fn expired_and_malformed_packets_are_dropped_and_counted() {
     let mut net = Net::new(2, ProtocolConfig::default());
     let ping = Packet::Ping(Ping {
-        version: 4,
+        version: packet::PING_VERSION,
         from: packet::Endpoint {
             ip: addr(1).ip(),
             udp: 30303,
@@ -150,7 +150,7 @@ fn findnode_failures_drop_a_node_after_five() {
         let at = net.now;
         net.peers[1].start_probe(
             at,
-            NodeId::random(&mut stream(5, RngPurpose::Observer, round, 0)),
+            NodeId::random(&mut stream(5, Purpose::Observer, round, 0)),
             round,
         );
         net.flush(1);

@@ -7,14 +7,14 @@ use tracing::debug;
 
 use rand::RngExt;
 
-use super::{Peer, Pending, Purpose, Timer, Transmit};
+use super::{Awaiting, Peer, Pending, Timer, Transmit};
 
 /// The seq of every simulated node's record: geth signs the local record at start (seq 1 from a
 /// fresh database, localnode.go) and re-signs it only when an entry changes.
 const LOCAL_ENR_SEQ: u64 = 1;
 use crate::discv4::node::{keccak256, Node, NodeHash, NodeId};
 use crate::discv4::packet::{
-    self, Endpoint, EnrResponse, FindNode, Neighbors, Packet, PacketKind, Ping, Pong,
+    self, Endpoint, EnrResponse, FindNode, Neighbors, Packet, PacketKind, Ping, Pong, PING_VERSION,
 };
 use crate::sim::clock::SimTime;
 
@@ -51,9 +51,9 @@ impl Peer {
     }
 
     /// Sends a ping and waits for the pong that quotes it.
-    pub(super) fn send_ping(&mut self, now: SimTime, to: &Node, purpose: Purpose) {
+    pub(super) fn send_ping(&mut self, now: SimTime, to: &Node, purpose: Awaiting) {
         let ping = Packet::Ping(Ping {
-            version: 4,
+            version: PING_VERSION,
             from: self.my_endpoint(),
             to: Endpoint {
                 ip: to.ip,
@@ -73,7 +73,7 @@ impl Peer {
         from: NodeId,
         kind: PacketKind,
         token: Option<[u8; 32]>,
-        purpose: Purpose,
+        purpose: Awaiting,
     ) {
         self.add_pending_racing(now, from, kind, token, purpose, true);
     }
@@ -86,7 +86,7 @@ impl Peer {
         from: NodeId,
         kind: PacketKind,
         token: Option<[u8; 32]>,
-        purpose: Purpose,
+        purpose: Awaiting,
         catches_same_instant: bool,
     ) {
         let deadline = now + self.cfg.resp_timeout;
@@ -176,7 +176,7 @@ impl Peer {
         self.complete_wait_ping(now, arrived, sender);
         let n = Node::new(from.ip(), from.port(), ping.from.tcp, sender);
         if now.saturating_since(self.db.last_pong(&sender)) > self.bond_lifetime() {
-            self.send_ping(now, &n, Purpose::PingBack(n));
+            self.send_ping(now, &n, Awaiting::PingBack(n));
         } else {
             self.add_through_ping(now, n);
         }
@@ -222,7 +222,7 @@ impl Peer {
             target,
             PacketKind::Ping,
             None,
-            Purpose::WaitPing(op),
+            Awaiting::WaitPing(op),
             catch,
         );
     }
@@ -295,7 +295,7 @@ impl Peer {
         for (i, p) in self.pending.iter().enumerate() {
             if p.from == sender && p.kind == PacketKind::Neighbors {
                 matched = true;
-                if let Purpose::Neighbors(op) = p.purpose {
+                if let Awaiting::Neighbors(op) = p.purpose {
                     ops_fed.push((i, op));
                 }
             }

@@ -311,10 +311,10 @@ impl<'a> Coordinator<'a> {
                 .map_err(|_| SimError::Runtime("a shard thread panicked".into()))?;
         }
         let mut totals = PeerStats::default();
-        let mut link = SlotStats::default();
+        let mut slot_stats = SlotStats::default();
         for s in &final_snapshots {
             totals.accumulate(&s.protocol);
-            link.accumulate(&s.link);
+            slot_stats.accumulate(&s.slot_stats);
         }
         self.counters.packets_sent = totals.packets_sent();
         self.counters.bytes_sent = totals.sent_bytes.iter().sum();
@@ -327,7 +327,7 @@ impl<'a> Coordinator<'a> {
             convergence,
             final_snapshots,
             totals,
-            link,
+            slot_stats,
             episodes,
             counters: self.counters,
             digest,

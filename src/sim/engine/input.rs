@@ -2,8 +2,10 @@
 
 use std::net::SocketAddr;
 
+use super::config::Action;
 use crate::discv4::node::NodeId;
 use crate::discv4::protocol::Profile;
+use crate::sim::churn::ChurnEvent;
 use crate::sim::clock::SimTime;
 
 /// A peer slot: the index of a peer position in the run (its identity may change with fresh
@@ -61,6 +63,40 @@ pub(crate) enum Control {
         id: u64,
         target: NodeId,
     },
+}
+
+/// What a scenario's action does to each slot it names.
+impl From<&Action> for Control {
+    fn from(action: &Action) -> Control {
+        match action {
+            Action::Leave => Control::Leave,
+            Action::Join => Control::Join,
+            Action::Restart {
+                fresh,
+                db_version,
+                profile,
+            } => Control::Restart {
+                fresh: *fresh,
+                db_version: *db_version,
+                profile: *profile,
+            },
+        }
+    }
+}
+
+/// What a churn event does to its slot: a fresh return is a restart with a new identity.
+impl From<ChurnEvent> for Control {
+    fn from(event: ChurnEvent) -> Control {
+        match event {
+            ChurnEvent::Leave => Control::Leave,
+            ChurnEvent::Return => Control::Join,
+            ChurnEvent::FreshReturn => Control::Restart {
+                fresh: true,
+                db_version: None,
+                profile: None,
+            },
+        }
+    }
 }
 
 #[derive(Clone, Debug)]

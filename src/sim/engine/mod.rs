@@ -98,7 +98,7 @@ pub struct SimOutput {
     /// Protocol counters summed over all peers.
     pub totals: PeerStats,
     /// Slot counters (network losses, engine work) summed over all slots.
-    pub link: SlotStats,
+    pub slot_stats: SlotStats,
     /// Every bootstrap episode (a join, return or restart), in the order they began.
     pub episodes: Vec<Episode>,
     pub counters: RunCounters,

@@ -53,7 +53,7 @@ pub(crate) struct PeerRunner {
     /// Counters of finished incarnations, so that totals survive restarts.
     past: PeerStats,
     past_expired: u64,
-    link: SlotStats,
+    slot_stats: SlotStats,
     events: Vec<(SimTime, SlotEvent)>,
     /// With a handling time: packets received and waiting for the peer, each with the instant
     /// its handling ends (non-decreasing), and when the peer is free again.
@@ -90,7 +90,7 @@ impl PeerRunner {
             digest: shared.trace.then(Keccak::v256),
             past: PeerStats::default(),
             past_expired: 0,
-            link: SlotStats::default(),
+            slot_stats: SlotStats::default(),
             events: Vec::new(),
             queued: Default::default(),
             busy_until: SimTime::from_unix_secs(0),
@@ -159,7 +159,7 @@ impl PeerRunner {
     }
 
     fn on_timers(&mut self, now: SimTime, out: &mut Vec<Outgoing>) {
-        self.link.timer_wakes += 1;
+        self.slot_stats.timer_wakes += 1;
         if let Some(p) = self.peer.as_mut() {
             p.handle_timers(now);
         }
@@ -180,7 +180,7 @@ impl PeerRunner {
 
     /// Handles `input` (which arrived at `input.at`) at `now`.
     fn on_input_at(&mut self, now: SimTime, input: Input, out: &mut Vec<Outgoing>) {
-        self.link.inputs += 1;
+        self.slot_stats.inputs += 1;
         if let Some(d) = self.digest.as_mut() {
             d.update(&now.as_micros().to_le_bytes());
             d.update(&input.from.0.to_le_bytes());
@@ -189,7 +189,7 @@ impl PeerRunner {
         match input.kind {
             InputKind::Packet { src, bytes } => {
                 let Some(peer) = self.peer.as_mut() else {
-                    self.link.dropped_offline += 1;
+                    self.slot_stats.dropped_offline += 1;
                     return;
                 };
                 if let Some(nat) = self.nat.as_mut() {
@@ -198,7 +198,7 @@ impl PeerRunner {
                         now,
                         self.shared.network.nat_mapping_timeout,
                     ) {
-                        self.link.dropped_nat += 1;
+                        self.slot_stats.dropped_nat += 1;
                         return;
                     }
                 }
@@ -262,13 +262,13 @@ impl PeerRunner {
         let db = match NodeDb::open(storage, id, cfg) {
             Ok(db) => db,
             Err(e) => {
-                self.link.open_failures += 1;
+                self.slot_stats.open_failures += 1;
                 warn!(slot = self.index, err = %e, "node database could not be opened; peer stays offline");
                 return;
             }
         };
-        self.link.version_flushes += db.stats().version_flushes;
-        self.link.db_recoveries += db.stats().recoveries;
+        self.slot_stats.version_flushes += db.stats().version_flushes;
+        self.slot_stats.db_recoveries += db.stats().recoveries;
         let bootnodes = s.bootnodes.iter().filter(|b| b.id != id).copied().collect();
         let rng = stream(
             s.seed,
@@ -283,7 +283,7 @@ impl PeerRunner {
 
     fn leave(&mut self, now: SimTime) {
         // Packets waiting in the socket die with the process.
-        self.link.dropped_offline += self.queued.len() as u64;
+        self.slot_stats.dropped_offline += self.queued.len() as u64;
         self.queued.clear();
         if let Some(mut p) = self.peer.take() {
             self.past.accumulate(p.stats());
@@ -319,7 +319,7 @@ impl PeerRunner {
                 IpAddr::V6(_) => None,
             };
             let Some(to) = to else {
-                self.link.unroutable += 1;
+                self.slot_stats.unroutable += 1;
                 continue;
             };
             if let Some(nat) = self.nat.as_mut() {
@@ -329,7 +329,7 @@ impl PeerRunner {
                 .network
                 .packet_delay(s.seed, self.index, to, &mut self.net_rng)
             else {
-                self.link.lost += 1;
+                self.slot_stats.lost += 1;
                 continue;
             };
             self.seq += 1;
@@ -391,7 +391,7 @@ impl PeerRunner {
             session_expired,
             expired_total: self.past_expired + session_expired,
             protocol,
-            link: self.link.clone(),
+            slot_stats: self.slot_stats.clone(),
         }
     }
 

@@ -7,9 +7,9 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use super::config::{Action, JoinSchedule, SimConfig};
+use super::config::{JoinSchedule, SimConfig};
 use super::input::Control;
-use crate::sim::churn::{ChurnEvent, DurationDist};
+use crate::sim::churn::DurationDist;
 use crate::sim::clock::SimTime;
 use crate::sim::rng::{stream, Purpose};
 
@@ -84,16 +84,7 @@ impl Timeline {
                 // Each peer's churn comes from its own schedule stream.
                 let mut rng = stream(cfg.seed, Purpose::Schedule, slot as u64, 0);
                 for (at, e) in cfg.churn.schedule(offset, cfg.duration, &mut rng) {
-                    let control = match e {
-                        ChurnEvent::Leave => Control::Leave,
-                        ChurnEvent::Return => Control::Join,
-                        ChurnEvent::FreshReturn => Control::Restart {
-                            fresh: true,
-                            db_version: None,
-                            profile: None,
-                        },
-                    };
-                    self.schedule(cfg.start + at, slot, control);
+                    self.schedule(cfg.start + at, slot, Control::from(e));
                 }
             }
         }
@@ -120,19 +111,7 @@ impl Timeline {
             }
         }
         for a in &cfg.actions {
-            let control = match &a.action {
-                Action::Leave => Control::Leave,
-                Action::Join => Control::Join,
-                Action::Restart {
-                    fresh,
-                    db_version,
-                    profile,
-                } => Control::Restart {
-                    fresh: *fresh,
-                    db_version: *db_version,
-                    profile: *profile,
-                },
-            };
+            let control = Control::from(&a.action);
             let n = a.peers.len().max(1) as u128;
             for (k, p) in a.peers.iter().enumerate() {
                 let spread = Duration::from_micros((a.over.as_micros() * k as u128 / n) as u64);

@@ -8,7 +8,7 @@ use crate::discv4::nodedb::NodeDbConfig;
 use crate::discv4::packet::PacketKind;
 use crate::discv4::protocol::harness::*;
 use crate::discv4::protocol::{PeerEvent, Profile, ProtocolConfig};
-use crate::sim::rng::{stream, Purpose as RngPurpose};
+use crate::sim::rng::{stream, Purpose};
 
 fn cfg(profile: Profile) -> ProtocolConfig {
     ProtocolConfig {
@@ -29,7 +29,7 @@ fn probe_after_bond(net: &mut Net, fails: i64) -> (u64, u64) {
     net.db(1).update_find_fails(&node(0).id, fails);
     let before = net.peers[1].stats().sent;
     let at = net.now;
-    let target = NodeId::random(&mut stream(3, RngPurpose::Observer, 0, 0));
+    let target = NodeId::random(&mut stream(3, Purpose::Observer, 0, 0));
     net.peers[1].start_probe(at, target, 1);
     net.flush(1);
     net.run_until(at + Duration::from_secs(5));
@@ -204,7 +204,7 @@ fn a_pong_with_a_wrong_token_proves_the_endpoint_only_in_2018() {
     for (profile, proves) in [(Profile::Geth2018, true), (Profile::Geth2019, false)] {
         let mut net = Net::new(2, cfg(profile));
         let (a, b) = (node(0), node(1));
-        net.peers[1].send_ping(t0(), &a, crate::discv4::protocol::Purpose::PingBack(a));
+        net.peers[1].send_ping(t0(), &a, crate::discv4::protocol::Awaiting::PingBack(a));
         let _ = net.peers[1].drain_transmits().count();
         let pong = Packet::Pong(Pong {
             to: Endpoint::new(b.ip, b.udp, b.tcp),

@@ -8,8 +8,8 @@ use rand::RngExt;
 
 use super::profile::AfterBond;
 use super::{
-    EnrOp, FindnodeOp, LookupPurpose, LookupRun, Peer, PeerEvent, ProbeResult, Purpose, RefreshRun,
-    SeedStrategy, Timer,
+    Awaiting, EnrOp, FindnodeOp, LookupPurpose, LookupRun, Peer, PeerEvent, ProbeResult,
+    RefreshRun, SeedStrategy, Timer,
 };
 use crate::discv4::lookup::Lookup;
 use crate::discv4::node::{Node, NodeHash, NodeId};
@@ -190,7 +190,7 @@ impl Peer {
             },
         );
         if bond {
-            self.send_ping(now, &to, Purpose::Bond(op));
+            self.send_ping(now, &to, Awaiting::Bond(op));
         } else {
             self.send_findnode(now, op);
         }
@@ -244,7 +244,7 @@ impl Peer {
             to.id,
             PacketKind::Neighbors,
             None,
-            Purpose::Neighbors(op),
+            Awaiting::Neighbors(op),
         );
         let req = Packet::FindNode(FindNode {
             target,
@@ -300,7 +300,7 @@ impl Peer {
             None => self.arm_revalidation(now),
             Some((bucket, last)) => {
                 let node = last.node;
-                self.send_ping(now, &node, Purpose::Revalidate { bucket, last });
+                self.send_ping(now, &node, Awaiting::Revalidate { bucket, last });
             }
         }
     }
@@ -337,7 +337,7 @@ impl Peer {
             return;
         };
         if self.needs_bond(now, &node.id).0 {
-            self.send_ping(now, &node, Purpose::Bond(op));
+            self.send_ping(now, &node, Awaiting::Bond(op));
         } else {
             self.send_enr_request(now, op);
         }
@@ -370,7 +370,7 @@ impl Peer {
             to.id,
             PacketKind::EnrResponse,
             Some(hash),
-            Purpose::EnrResponse(op),
+            Awaiting::EnrResponse(op),
         );
     }
 
@@ -394,23 +394,23 @@ impl Peer {
     }
 
     /// A pending request got its answer; `seq` is the ENR seq a PONG or ENRRESPONSE carried.
-    pub(super) fn on_reply(&mut self, now: SimTime, purpose: Purpose, seq: Option<u64>) {
+    pub(super) fn on_reply(&mut self, now: SimTime, purpose: Awaiting, seq: Option<u64>) {
         match purpose {
-            Purpose::Revalidate { bucket, last } => {
+            Awaiting::Revalidate { bucket, last } => {
                 self.revalidation_answered(now, bucket, last, seq.unwrap_or(0))
             }
-            Purpose::PingBack(n) => self.add_through_ping(now, n),
-            Purpose::Bond(op) => self.bonded(now, op),
-            Purpose::WaitPing(op) => self.send_findnode(now, op),
-            Purpose::Neighbors(op) => self.finish_findnode(now, op, false),
-            Purpose::EnrResponse(op) => self.enr_answered(now, op, seq),
+            Awaiting::PingBack(n) => self.add_through_ping(now, n),
+            Awaiting::Bond(op) => self.bonded(now, op),
+            Awaiting::WaitPing(op) => self.send_findnode(now, op),
+            Awaiting::Neighbors(op) => self.finish_findnode(now, op, false),
+            Awaiting::EnrResponse(op) => self.enr_answered(now, op, seq),
         }
     }
 
     /// A pending request timed out.
-    pub(super) fn on_timeout(&mut self, now: SimTime, purpose: Purpose) {
+    pub(super) fn on_timeout(&mut self, now: SimTime, purpose: Awaiting) {
         match purpose {
-            Purpose::Revalidate { bucket, last } => {
+            Awaiting::Revalidate { bucket, last } => {
                 let id = last.node.id;
                 match self.table.replace(bucket, &id, &mut self.rng) {
                     Some(_) => self.stats.revalidated_replaced += 1,
@@ -419,11 +419,11 @@ impl Peer {
                 }
                 self.arm_revalidation(now);
             }
-            Purpose::PingBack(_) => {}
-            Purpose::Bond(op) => self.bonded(now, op),
-            Purpose::WaitPing(op) => self.send_findnode(now, op),
-            Purpose::Neighbors(op) => self.finish_findnode(now, op, true),
-            Purpose::EnrResponse(op) => self.enr_answered(now, op, None),
+            Awaiting::PingBack(_) => {}
+            Awaiting::Bond(op) => self.bonded(now, op),
+            Awaiting::WaitPing(op) => self.send_findnode(now, op),
+            Awaiting::Neighbors(op) => self.finish_findnode(now, op, true),
+            Awaiting::EnrResponse(op) => self.enr_answered(now, op, None),
         }
     }
 }
