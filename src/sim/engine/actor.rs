@@ -17,7 +17,7 @@ pub(crate) struct PeerActor {
 }
 
 impl PeerActor {
-    pub fn new(runner: PeerRunner) -> PeerActor {
+    pub(super) fn new(runner: PeerRunner) -> PeerActor {
         PeerActor { runner }
     }
 }
@@ -52,12 +52,12 @@ pub(crate) struct Collector {
 
 impl Collector {
     /// Expects `n` results.
-    pub fn expect(&self, n: usize) {
+    pub(super) fn expect(&self, n: usize) {
         self.remaining.store(n, Ordering::SeqCst);
     }
 
     /// The results, by slot (their arrival order is the runtime's business, not the run's).
-    pub fn take(&self) -> Vec<(usize, WindowOut)> {
+    pub(super) fn take(&self) -> Vec<(usize, WindowOut)> {
         let mut r = std::mem::take(&mut *self.results.lock().expect("not poisoned"));
         r.sort_by_key(|(l, _)| *l);
         r

@@ -16,21 +16,21 @@ pub(crate) struct Slot(pub u32);
 impl Slot {
     /// The coordinator, as the sender of scenario actions. It is the largest slot, so at one
     /// instant a slot handles every packet before the scenario's actions.
-    pub const COORDINATOR: Slot = Slot(u32::MAX);
+    pub(crate) const COORDINATOR: Slot = Slot(u32::MAX);
 
     /// The shard thread that runs this slot. Call wherever an input is routed.
-    pub fn shard_of(self, shards: usize) -> usize {
+    pub(crate) fn shard_of(self, shards: usize) -> usize {
         self.0 as usize % shards
     }
 
     /// The slot's position among its shard's slots (the index into the shard's arrays).
-    pub fn local_in(self, shards: usize) -> usize {
+    pub(crate) fn local_in(self, shards: usize) -> usize {
         self.0 as usize / shards
     }
 
     /// The slot at position `local` of shard `shard`: the inverse of [`Slot::shard_of`] and
     /// [`Slot::local_in`].
-    pub fn from_local(local: usize, shard: usize, shards: usize) -> Slot {
+    pub(crate) fn from_local(local: usize, shard: usize, shards: usize) -> Slot {
         Slot((local * shards + shard) as u32)
     }
 }
@@ -118,7 +118,7 @@ pub(crate) struct Input {
 
 impl Input {
     /// Where this input falls in its slot's order.
-    pub fn key(&self) -> InputKey {
+    pub(crate) fn key(&self) -> InputKey {
         InputKey {
             at: self.at,
             from: self.from,

@@ -75,7 +75,7 @@ pub(crate) fn identity(seed: u64, index: u32, incarnation: u64) -> NodeId {
 }
 
 impl PeerRunner {
-    pub fn new(index: u32, shared: Arc<Shared>, behind_nat: bool) -> PeerRunner {
+    pub(super) fn new(index: u32, shared: Arc<Shared>, behind_nat: bool) -> PeerRunner {
         let seed = shared.seed;
         let protocol = shared.protocol.clone();
         let mut r = PeerRunner {
@@ -114,7 +114,7 @@ impl PeerRunner {
         }
     }
 
-    pub fn next_wake(&self) -> Option<SimTime> {
+    pub(super) fn next_wake(&self) -> Option<SimTime> {
         let timer = self.peer.as_ref().and_then(|p| p.next_timer());
         match (timer, self.queued.front().map(|(t, _)| *t)) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -124,7 +124,7 @@ impl PeerRunner {
 
     /// Processes `inputs` (sorted, all before `until`) interleaved with the peer's timers, up to
     /// but excluding `until`. At equal instants inputs go before timers.
-    pub fn run(&mut self, until: SimTime, inputs: Vec<Input>, out: &mut Vec<Outgoing>) {
+    pub(super) fn run(&mut self, until: SimTime, inputs: Vec<Input>, out: &mut Vec<Outgoing>) {
         let mut inputs = inputs.into_iter().peekable();
         loop {
             // At equal instants: arrivals, then packets whose handling ends, then timers.
@@ -348,12 +348,12 @@ impl PeerRunner {
         }
     }
 
-    pub fn take_events(&mut self) -> Vec<(SimTime, SlotEvent)> {
+    pub(super) fn take_events(&mut self) -> Vec<(SimTime, SlotEvent)> {
         std::mem::take(&mut self.events)
     }
 
     /// The slot's state; `full` adds the IDs its database holds.
-    pub fn snapshot(&mut self, full: bool) -> Snapshot {
+    pub(super) fn snapshot(&mut self, full: bool) -> Snapshot {
         let layout = &self.shared.layout;
         let mut protocol = self.past.clone();
         let (mut session_sent, mut session_expired, mut db_ids) = (0, 0, Vec::new());
@@ -396,7 +396,7 @@ impl PeerRunner {
     }
 
     /// The digest of every input this slot processed, in order (with tracing on).
-    pub fn digest(&self) -> Option<[u8; 32]> {
+    pub(super) fn digest(&self) -> Option<[u8; 32]> {
         self.digest.as_ref().map(|d| {
             let mut out = [0u8; 32];
             d.clone().finalize(&mut out);
