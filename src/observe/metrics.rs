@@ -493,7 +493,7 @@ impl Observer {
         let (mut db_ids, mut db_stale, mut expired) = (0usize, 0usize, 0u64);
         let mut totals = PeerStats::default();
         for s in snaps {
-            totals.accumulate(&s.protocol);
+            totals += &s.protocol;
             expired += s.expired_total;
             if !s.online || !self.online[s.index as usize] {
                 continue;

@@ -6,7 +6,7 @@ use crate::discv4::protocol::PeerStats;
 
 /// Counters of what happened to a slot outside the protocol: its packets on the network, and the
 /// engine's work for it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct SlotStats {
     /// Sent packets lost by the loss model.
     pub lost: u64,
@@ -28,18 +28,30 @@ pub struct SlotStats {
     pub timer_wakes: u64,
 }
 
-impl SlotStats {
-    /// Adds `other` into `self`.
-    pub fn accumulate(&mut self, other: &SlotStats) {
-        self.lost += other.lost;
-        self.unroutable += other.unroutable;
-        self.dropped_offline += other.dropped_offline;
-        self.dropped_nat += other.dropped_nat;
-        self.open_failures += other.open_failures;
-        self.version_flushes += other.version_flushes;
-        self.db_recoveries += other.db_recoveries;
-        self.inputs += other.inputs;
-        self.timer_wakes += other.timer_wakes;
+/// Totals over slots. Every field is named here: a counter added to [`SlotStats`] and not summed
+/// does not compile (and `every_counter_is_summed` checks the sums).
+impl std::ops::AddAssign<&SlotStats> for SlotStats {
+    fn add_assign(&mut self, other: &SlotStats) {
+        let SlotStats {
+            lost,
+            unroutable,
+            dropped_offline,
+            dropped_nat,
+            open_failures,
+            version_flushes,
+            db_recoveries,
+            inputs,
+            timer_wakes,
+        } = other;
+        self.lost += lost;
+        self.unroutable += unroutable;
+        self.dropped_offline += dropped_offline;
+        self.dropped_nat += dropped_nat;
+        self.open_failures += open_failures;
+        self.version_flushes += version_flushes;
+        self.db_recoveries += db_recoveries;
+        self.inputs += inputs;
+        self.timer_wakes += timer_wakes;
     }
 }
 
@@ -74,4 +86,42 @@ impl Snapshot {
 /// The first 8 bytes of an ID: enough to tell incarnations of a slot apart in metrics.
 pub fn id_prefix(id: &NodeId) -> u64 {
     u64::from_be_bytes(id.0[..8].try_into().expect("8 bytes"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::de::DeserializeOwned;
+    use serde::Serialize;
+
+    /// Every number in `v` set to `n`.
+    fn fill(v: &mut serde_json::Value, n: u64) {
+        match v {
+            serde_json::Value::Number(x) => *x = n.into(),
+            serde_json::Value::Array(a) => a.iter_mut().for_each(|x| fill(x, n)),
+            serde_json::Value::Object(o) => o.values_mut().for_each(|x| fill(x, n)),
+            _ => {}
+        }
+    }
+
+    /// Ones everywhere, added to itself, must give twos everywhere: a counter that `+=` forgets
+    /// stays at one.
+    fn assert_every_counter_summed<T>()
+    where
+        T: Default + Serialize + DeserializeOwned + for<'a> std::ops::AddAssign<&'a T>,
+    {
+        let mut v = serde_json::to_value(T::default()).unwrap();
+        fill(&mut v, 1);
+        let one: T = serde_json::from_value(v.clone()).unwrap();
+        let mut sum: T = serde_json::from_value(v.clone()).unwrap();
+        sum += &one;
+        fill(&mut v, 2);
+        assert_eq!(serde_json::to_value(&sum).unwrap(), v);
+    }
+
+    #[test]
+    fn every_counter_is_summed() {
+        assert_every_counter_summed::<SlotStats>();
+        assert_every_counter_summed::<PeerStats>();
+    }
 }

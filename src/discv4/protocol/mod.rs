@@ -75,7 +75,7 @@ pub struct ProbeResult {
 }
 
 /// Counters of one peer's traffic and protocol decisions.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PeerStats {
     /// Packets and bytes by kind, indexed by [`PacketKind::index`].
     pub sent: [u64; PacketKind::COUNT],
@@ -121,34 +121,57 @@ impl PeerStats {
     pub fn packets_sent(&self) -> u64 {
         self.sent.iter().sum()
     }
+}
 
-    /// Adds `other` into `self` (totals over restarts, or over peers).
-    pub fn accumulate(&mut self, other: &PeerStats) {
-        for i in PacketKind::ALL.map(PacketKind::index) {
-            self.sent[i] += other.sent[i];
-            self.sent_bytes[i] += other.sent_bytes[i];
-            self.received[i] += other.received[i];
-            self.received_bytes[i] += other.received_bytes[i];
-        }
-        self.malformed += other.malformed;
-        self.expired += other.expired;
-        self.unsolicited += other.unsolicited;
-        self.unbonded_findnode += other.unbonded_findnode;
-        self.rejected_nodes += other.rejected_nodes;
-        self.findnode_failures += other.findnode_failures;
-        self.dropped_findnode += other.dropped_findnode;
-        self.revalidated_ok += other.revalidated_ok;
-        self.revalidated_replaced += other.revalidated_replaced;
-        self.revalidated_deleted += other.revalidated_deleted;
-        self.lookups += other.lookups;
-        self.refreshes += other.refreshes;
-        self.seeds_loaded += other.seeds_loaded;
-        self.enr_requests += other.enr_requests;
-        self.enr_responses += other.enr_responses;
-        self.unbonded_findnodes_sent += other.unbonded_findnodes_sent;
-        for i in 0..4 {
-            self.bond_gaps[i] += other.bond_gaps[i];
-        }
+/// Totals over restarts, or over peers. Every field is named here: a counter added to
+/// [`PeerStats`] and not summed does not compile (and `every_counter_is_summed` checks the sums).
+impl std::ops::AddAssign<&PeerStats> for PeerStats {
+    fn add_assign(&mut self, other: &PeerStats) {
+        let PeerStats {
+            sent,
+            sent_bytes,
+            received,
+            received_bytes,
+            malformed,
+            expired,
+            unsolicited,
+            unbonded_findnode,
+            rejected_nodes,
+            findnode_failures,
+            dropped_findnode,
+            enr_requests,
+            enr_responses,
+            revalidated_ok,
+            revalidated_replaced,
+            revalidated_deleted,
+            lookups,
+            refreshes,
+            seeds_loaded,
+            bond_gaps,
+            unbonded_findnodes_sent,
+        } = other;
+        let add = |a: &mut [u64], b: &[u64]| a.iter_mut().zip(b).for_each(|(a, b)| *a += b);
+        add(&mut self.sent, sent);
+        add(&mut self.sent_bytes, sent_bytes);
+        add(&mut self.received, received);
+        add(&mut self.received_bytes, received_bytes);
+        add(&mut self.bond_gaps, bond_gaps);
+        self.malformed += malformed;
+        self.expired += expired;
+        self.unsolicited += unsolicited;
+        self.unbonded_findnode += unbonded_findnode;
+        self.rejected_nodes += rejected_nodes;
+        self.findnode_failures += findnode_failures;
+        self.dropped_findnode += dropped_findnode;
+        self.enr_requests += enr_requests;
+        self.enr_responses += enr_responses;
+        self.revalidated_ok += revalidated_ok;
+        self.revalidated_replaced += revalidated_replaced;
+        self.revalidated_deleted += revalidated_deleted;
+        self.lookups += lookups;
+        self.refreshes += refreshes;
+        self.seeds_loaded += seeds_loaded;
+        self.unbonded_findnodes_sent += unbonded_findnodes_sent;
     }
 }
 

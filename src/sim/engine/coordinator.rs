@@ -313,8 +313,8 @@ impl<'a> Coordinator<'a> {
         let mut totals = PeerStats::default();
         let mut slot_stats = SlotStats::default();
         for s in &final_snapshots {
-            totals.accumulate(&s.protocol);
-            slot_stats.accumulate(&s.slot_stats);
+            totals += &s.protocol;
+            slot_stats += &s.slot_stats;
         }
         self.counters.packets_sent = totals.packets_sent();
         self.counters.bytes_sent = totals.sent_bytes.iter().sum();

@@ -286,7 +286,7 @@ impl PeerRunner {
         self.slot_stats.dropped_offline += self.queued.len() as u64;
         self.queued.clear();
         if let Some(mut p) = self.peer.take() {
-            self.past.accumulate(p.stats());
+            self.past += p.stats();
             let records_expired = p.db().stats().expired_nodes;
             self.past_expired += records_expired;
             self.events.push((
@@ -365,7 +365,7 @@ impl PeerRunner {
                 if full {
                     db_ids = p.db().record_ids().into_iter().map(id_prefix).collect();
                 }
-                protocol.accumulate(p.stats());
+                protocol += p.stats();
                 let table = p
                     .table()
                     .entries()
