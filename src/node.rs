@@ -28,8 +28,12 @@ thread_local! {
 }
 
 /// Node IDs are uniformly random bytes already: folding them is as good as hashing them.
+/// Also the hasher of the node database's mirror (an order-free lookup map).
 #[derive(Default)]
-struct IdHasher(u64);
+pub(crate) struct IdHasher(u64);
+
+/// A `HashMap` keyed by [`NodeId`] with [`IdHasher`]: for maps that are only looked up.
+pub(crate) type IdMap<V> = HashMap<NodeId, V, BuildHasherDefault<IdHasher>>;
 
 impl Hasher for IdHasher {
     fn finish(&self) -> u64 {
