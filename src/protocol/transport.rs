@@ -13,7 +13,7 @@ use super::{Peer, Pending, Purpose, Timer, Transmit};
 /// fresh database, localnode.go) and re-signs it only when an entry changes.
 const LOCAL_ENR_SEQ: u64 = 1;
 use crate::clock::SimTime;
-use crate::node::{keccak256, Node, NodeHash, NodeId};
+use crate::node::{Node, NodeId};
 use crate::packet::{
     self, Endpoint, EnrResponse, FindNode, Neighbors, Packet, PacketKind, Ping, Pong,
 };
@@ -273,7 +273,9 @@ impl Peer {
             self.stats.unbonded_findnode += 1;
             return;
         }
-        let target = NodeHash(keccak256(&req.target.0));
+        // keccak256(target), as geth computes it; memoised per thread like every node hash (a
+        // lookup's target reaches many peers, and its sender hashed it already).
+        let target = req.target.hash();
         let closest = self.cfg.profile.rules().findnode_answer(
             &self.table,
             &target,
