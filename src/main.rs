@@ -355,7 +355,7 @@ fn demo(count: u32, seed: u64, dir: Option<PathBuf>) -> Result<()> {
 }
 
 fn bench(args: &BenchArgs) -> Result<()> {
-    use discsim::experiment::benchmark::peak_rss_bytes;
+    use discsim::experiment::benchmark::{cpu_time, peak_rss_bytes};
     use discsim::sim::engine::{run, SimConfig};
 
     let BenchArgs {
@@ -384,14 +384,32 @@ fn bench(args: &BenchArgs) -> Result<()> {
         ..SimConfig::default()
     };
     let started = discsim::experiment::benchmark::Stopwatch::start();
+    let cpu_before = cpu_time();
     let out = run(&cfg)?;
     let wall = started.elapsed().as_secs_f64();
+    // Measured only, never fed back: the run is over before the clocks are read.
+    let cpu = match (cpu_before, cpu_time()) {
+        (Some(a), Some(b)) => Some(b.saturating_sub(a).as_secs_f64()),
+        _ => None,
+    };
     let c = &out.counters;
     let events = out.slot_stats.inputs + out.slot_stats.timer_wakes;
     let peak = peak_rss_bytes().unwrap_or(0);
     let last = out.samples.last();
     println!("discsim bench: {peers} peers, {hours} virtual h, {threads} threads, seed {seed}");
     println!("  wall time        {wall:>12.2} s");
+    match cpu {
+        Some(cpu) => {
+            let peer_hours = peers as f64 * hours;
+            println!("  CPU time         {cpu:>12.2} s  (user + system, all threads)");
+            println!(
+                "  CPU per packet   {:>12.2} us  ({:.0} us per peer-hour)",
+                cpu * 1e6 / c.packets_sent.max(1) as f64,
+                cpu * 1e6 / peer_hours
+            );
+        }
+        None => println!("  CPU time                  unknown"),
+    }
     println!(
         "  events           {events:>12}  ({:.0}/s: packets delivered, actions, timer wake-ups)",
         events as f64 / wall

@@ -25,13 +25,18 @@ const HASH_CACHE_LIMIT: usize = 1 << 20;
 
 thread_local! {
     #[allow(clippy::disallowed_types)] // only looked up, never iterated: order cannot leak
-    static HASHES: RefCell<HashMap<NodeId, NodeHash, BuildHasherDefault<IdHasher>>> =
-        RefCell::new(HashMap::default());
+    static HASHES: RefCell<IdMap<NodeHash>> = RefCell::new(IdMap::default());
 }
 
 /// Node IDs are uniformly random bytes already: folding them is as good as hashing them.
+/// Also the hasher of the node database's mirror (an order-free lookup map).
 #[derive(Default)]
-struct IdHasher(u64);
+pub(crate) struct IdHasher(u64);
+
+/// A `HashMap` keyed by [`NodeId`] with [`IdHasher`]: for maps that are only looked up (the
+/// determinism lints allow it here; whoever iterates one sorts first).
+#[allow(clippy::disallowed_types)]
+pub(crate) type IdMap<V> = HashMap<NodeId, V, BuildHasherDefault<IdHasher>>;
 
 impl Hasher for IdHasher {
     fn finish(&self) -> u64 {

@@ -51,6 +51,20 @@ pub fn peak_rss_bytes() -> Option<u64> {
     Some(kb * 1024)
 }
 
+/// CPU time (user + system) this process has used so far, all threads included (live and
+/// finished), from Linux `/proc/self/stat` (the figures `getrusage(RUSAGE_SELF)` reports, read
+/// without unsafe code), if known. Its resolution is the kernel's clock tick (10 ms).
+pub fn cpu_time() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name (field 2) is in parentheses and may hold spaces: count from after it.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // Fields 14 and 15 (utime, stime) are the 12th and 13th after the name.
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // USER_HZ, the unit of these fields, is 100 on every Linux ABI (sysconf(_SC_CLK_TCK)).
+    Some(Duration::from_millis(ticks * 10))
+}
+
 /// What [`nodedb_memory`] measured.
 #[derive(Debug, Clone)]
 pub struct DbMemory {

@@ -36,7 +36,6 @@ pub mod salvage;
 mod storage;
 
 use std::collections::BTreeMap;
-use std::hash::{Hash, Hasher};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
 
@@ -44,7 +43,7 @@ use rand::Rng;
 use rusty_leveldb::{LdbIterator, Status, StatusCode, WriteBatch, DB};
 use tracing::{debug, warn};
 
-use crate::discv4::node::{Node, NodeId};
+use crate::discv4::node::{IdMap, Node, NodeId};
 use crate::sim::clock::SimTime;
 pub use storage::{DbTuning, Storage};
 
@@ -194,11 +193,6 @@ pub enum NodeDbError {
     },
 }
 
-/// The write-behind mirror: what the peer knows of each node, in memory. A hash map for speed;
-/// it is only looked up, and whoever iterates it sorts first ([`NodeDb::record_ids`]).
-#[allow(clippy::disallowed_types)]
-type Mirror = std::collections::HashMap<NodeId, Known>;
-
 /// A peer's database of known nodes.
 pub struct NodeDb {
     db: DB,
@@ -209,10 +203,11 @@ pub struct NodeDb {
     stats: NodeDbStats,
     /// A write-through mirror of every node's fields. Every read of a time or a counter is
     /// served from it: rusty-leveldb reads are slow, and they trigger seek compactions that
-    /// would otherwise dominate a simulation. It also fingerprints each node record, which gives
-    /// the record count in O(1) and lets `update_node` skip rewriting an unchanged record. Only
-    /// looked up, never iterated, so its order cannot reach results.
-    known: Mirror,
+    /// would otherwise dominate a simulation. It also keeps the endpoint each node record encodes,
+    /// which gives the record count in O(1) and lets `update_node` recognise an unchanged record
+    /// without encoding it. Only looked up (`record_ids`' callers sort), so its order cannot
+    /// reach results.
+    known: IdMap<Known>,
     records: usize,
     /// Node records not yet handed to rusty-leveldb, in key order. (Pending field writes are
     /// flags in the mirror, with their nodes listed in `dirty`.)
@@ -224,7 +219,10 @@ pub struct NodeDb {
 /// What the database holds for one node, mirrored.
 #[derive(Clone, Copy, Debug, Default)]
 struct Known {
-    record: Option<u64>,
+    /// Whether the node has a record, and if so the endpoint it encodes: `Some(None)` for a
+    /// record whose bytes are not exactly the RLP of a node with this key's ID (garbled or
+    /// foreign bytes planted with `put_raw`), which no `update_node` rewrite equals.
+    record: Option<Option<RecordEndpoint>>,
     last_ping: i64,
     last_pong: i64,
     find_fails: i64,
@@ -302,7 +300,7 @@ impl NodeDb {
             cfg,
             next_expiry: None,
             stats,
-            known: Mirror::new(),
+            known: IdMap::default(),
             records: 0,
             pending: BTreeMap::new(),
             dirty: Vec::new(),
@@ -358,15 +356,20 @@ impl NodeDb {
     /// logical no-op and is skipped (geth's `copyLiveNodes` rewrites every live entry every 30 s;
     /// simulating those identical puts would dominate the cost of a run and change no result).
     pub fn update_node(&mut self, node: &Node) {
-        let blob = rlp::encode(node);
-        let fp = fingerprint(&blob);
-        if self.known.get(&node.id).and_then(|k| k.record) == Some(fp) {
+        // The mirror knows the endpoint the stored record encodes (the record of a node is a
+        // function of its endpoint and ID), so an unchanged record is recognised without
+        // encoding it: `copyLiveNodes` rewrites every live entry every 30 s.
+        let endpoint = RecordEndpoint::of(node);
+        if self.known.get(&node.id).and_then(|k| k.record) == Some(Some(endpoint)) {
             self.stats.unchanged_writes += 1;
             return;
         }
+        let blob = rlp::encode(node);
         let key = make_key(Some(&node.id), DISCOVER_ROOT);
         if self.put(&key, &blob) {
-            self.mirror(&key, &blob);
+            let k = self.known.entry(node.id).or_default();
+            self.records += k.record.is_none() as usize;
+            k.record = Some(Some(endpoint));
         }
     }
 
@@ -611,7 +614,7 @@ impl NodeDb {
         match field {
             f if f == DISCOVER_ROOT => {
                 self.records += k.record.is_none() as usize;
-                k.record = Some(fingerprint(value));
+                k.record = Some(RecordEndpoint::of_record(&id, value));
             }
             f if f == DISCOVER_PING => k.last_ping = int(),
             f if f == DISCOVER_PONG => k.last_pong = int(),
@@ -686,6 +689,12 @@ impl NodeDb {
             self.stats.write_errors += 1;
             warn!(err = %e, "node database write failed");
         }
+        // rusty-leveldb checks the memtable's size before a write, not after: without this, a
+        // batch of ten minutes of writes would stay in the memtable (about 2.5x its bytes) and
+        // its log until the next flush. Reads see the same either way.
+        if self.db.compact_memtable_if_full().is_err() {
+            self.stats.write_errors += 1;
+        }
     }
 
     fn keys_with_prefix(&mut self, prefix: &[u8]) -> Vec<Vec<u8>> {
@@ -739,10 +748,30 @@ fn next_node(it: &mut rusty_leveldb::DBIterator, stats: &mut NodeDbStats) -> Opt
     }
 }
 
-fn fingerprint(bytes: &[u8]) -> u64 {
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    bytes.hash(&mut h);
-    h.finish()
+/// The endpoint a node record encodes: with the ID in its key, it determines the record's bytes
+/// (`rlp::encode` of the node), so equal endpoints mean byte-identical records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct RecordEndpoint {
+    ip: std::net::IpAddr,
+    udp: u16,
+    tcp: u16,
+}
+
+impl RecordEndpoint {
+    fn of(node: &Node) -> RecordEndpoint {
+        RecordEndpoint {
+            ip: node.ip,
+            udp: node.udp,
+            tcp: node.tcp,
+        }
+    }
+
+    /// The endpoint of stored bytes, if they are exactly the record `update_node` would write
+    /// for a node with ID `id` (decoded, then encoded back to the same bytes).
+    fn of_record(id: &NodeId, bytes: &[u8]) -> Option<RecordEndpoint> {
+        let n = rlp::decode::<Node>(bytes).ok()?;
+        (n.id == *id && rlp::encode(&n).as_ref() == bytes).then(|| RecordEndpoint::of(&n))
+    }
 }
 
 fn secs_to_time(secs: i64) -> SimTime {

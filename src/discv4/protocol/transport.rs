@@ -12,7 +12,7 @@ use super::{Awaiting, Peer, Pending, Timer, Transmit};
 /// The seq of every simulated node's record: geth signs the local record at start (seq 1 from a
 /// fresh database, localnode.go) and re-signs it only when an entry changes.
 const LOCAL_ENR_SEQ: u64 = 1;
-use crate::discv4::node::{keccak256, Node, NodeHash, NodeId};
+use crate::discv4::node::{Node, NodeId};
 use crate::discv4::packet::{
     self, Endpoint, EnrResponse, FindNode, Neighbors, Packet, PacketKind, Ping, Pong, PING_VERSION,
 };
@@ -273,7 +273,9 @@ impl Peer {
             self.stats.unbonded_findnode += 1;
             return;
         }
-        let target = NodeHash(keccak256(&req.target.0));
+        // keccak256(target), as geth computes it; memoised per thread like every node hash (a
+        // lookup's target reaches many peers, and its sender hashed it already).
+        let target = req.target.hash();
         let closest = self.cfg.profile.rules().findnode_answer(
             &self.table,
             &target,

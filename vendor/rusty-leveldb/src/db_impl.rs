@@ -419,6 +419,16 @@ impl DB {
         Ok(())
     }
 
+    /// Writes the memtable out as a level-0 table now if it has outgrown the write buffer,
+    /// instead of at the next write (discsim patch, see vendor/README.md). What reads see does
+    /// not change; a large batch no longer stays in memory, with its log, until the next write.
+    pub fn compact_memtable_if_full(&mut self) -> Result<()> {
+        if self.mem.approx_mem_usage() < self.opt.write_buffer_size {
+            return Ok(());
+        }
+        self.make_room_for_write(true)
+    }
+
     /// flush makes sure that all pending changes (e.g. from put()) are stored on disk.
     pub fn flush(&mut self) -> Result<()> {
         if let Some(ref mut log) = self.log.as_mut() {

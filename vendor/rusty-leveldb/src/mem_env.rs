@@ -109,6 +109,16 @@ impl Write for MemFileWriter {
     }
 }
 
+// discsim patch (vendor/README.md): a file is written once, by appends that grow its buffer by
+// doubling; once its writer is gone, give back the unused capacity (up to half of it).
+impl Drop for MemFileWriter {
+    fn drop(&mut self) {
+        if let Ok(mut buf) = (self.0).0.lock() {
+            buf.shrink_to_fit();
+        }
+    }
+}
+
 impl RandomAccess for MemFile {
     fn read_at(&self, off: usize, dst: &mut [u8]) -> Result<usize> {
         let guard = self.0.lock().unwrap();
