@@ -2,6 +2,7 @@
 //! real geth. This is the layer the command line drives.
 //!
 //! - [`scenario`]: scenario files (TOML), overrides and sweeps.
+//! - [`columns`]: the column schema of the results CSVs, shared by writing and reading.
 //! - [`report`]: results folders (CSV, JSON), replaced atomically.
 //! - [`sweep`]: a scenario's grid of variants run on a pool of threads, sliced over machines.
 //! - [`plot`]: charts drawn from those folders.
@@ -9,6 +10,7 @@
 //! - [`validate`]: discsim against figures measured by running real geth.
 
 pub mod benchmark;
+pub mod columns;
 pub mod plot;
 pub mod report;
 pub mod scenario;

@@ -14,6 +14,7 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 
 use crate::discv4::packet::PacketKind;
+use crate::experiment::columns::{metric_columns, peer_columns, probe_columns, write_rows};
 use crate::experiment::scenario::Scenario;
 use crate::observe::metrics::{Episode, EpisodeKind};
 use crate::sim::engine::SimOutput;
@@ -72,6 +73,10 @@ pub struct Summary {
     /// Mean share of database seeds alive at the (re)starts that had any.
     #[serde(default)]
     pub mean_seed_alive_share: Option<f64>,
+    /// Mean number of database seeds the table kept at the (re)starts that had any (geth-2018's
+    /// unhashed seeds share one bucket: at most 16 of 30).
+    #[serde(default)]
+    pub mean_seeds_kept: Option<f64>,
     /// Records deleted by every expirer over the run.
     #[serde(default)]
     pub records_expired: u64,
@@ -201,6 +206,11 @@ impl Summary {
             .filter(|e| e.seeds_tried > 0)
             .map(|e| e.seeds_alive as f64 / e.seeds_tried as f64)
             .collect();
+        let kept: Vec<f64> = ep
+            .iter()
+            .filter(|e| e.seeds_tried > 0)
+            .map(|e| e.seeds_kept as f64)
+            .collect();
         Summary {
             scenario: s.name.clone(),
             seed: s.seed,
@@ -246,6 +256,8 @@ impl Summary {
             ),
             mean_seed_alive_share: (!seeded.is_empty())
                 .then(|| seeded.iter().sum::<f64>() / seeded.len() as f64),
+            mean_seeds_kept: (!kept.is_empty())
+                .then(|| kept.iter().sum::<f64>() / kept.len() as f64),
             records_expired: out.episodes.iter().map(|e| e.records_expired).sum(),
             findnode_failures: out.totals.findnode_failures,
             unbonded_findnode: out.totals.unbonded_findnode,
@@ -304,122 +316,17 @@ pub fn write_run(
 
     let file = tmp.join("metrics.csv");
     write_csv(&file, |w| {
-        let mut header = vec![
-            "scenario",
-            "seed",
-            "t",
-            "live_peers",
-            "init_done",
-            "mean_table_size",
-            "dead_entry_share",
-            "mean_recall",
-            "converged_share",
-            "mean_ideal_fill",
-            "mean_db_records",
-            "db_stale_share",
-            "records_expired",
-        ]
-        .into_iter()
-        .map(String::from)
-        .collect::<Vec<_>>();
-        for k in PacketKind::ALL {
-            header.push(format!("packets_{}", k.name()));
-        }
-        for k in PacketKind::ALL {
-            header.push(format!("bytes_{}", k.name()));
-        }
-        w.write_record(&header)?;
-        for s in &result.samples {
-            let mut row = vec![
-                scenario.name.clone(),
-                scenario.seed.to_string(),
-                s.t.to_string(),
-                s.live_peers.to_string(),
-                s.init_done.to_string(),
-                s.mean_table_size.to_string(),
-                s.dead_entry_share.to_string(),
-                s.mean_recall.to_string(),
-                s.converged_share.to_string(),
-                s.mean_ideal_fill.to_string(),
-                s.mean_db_records.to_string(),
-                s.db_stale_share.to_string(),
-                s.records_expired.to_string(),
-            ];
-            row.extend(s.packets.iter().map(|p| p.to_string()));
-            row.extend(s.bytes.iter().map(|b| b.to_string()));
-            w.write_record(&row)?;
-        }
-        Ok(())
+        write_rows(w, &metric_columns(), scenario, &result.samples)
     })
     .map_err(err(&file))?;
-
     let file = tmp.join("probes.csv");
     write_csv(&file, |w| {
-        w.write_record([
-            "id", "origin", "started", "duration", "success", "hops", "queries",
-        ])?;
-        for p in &result.probes {
-            w.write_record([
-                p.id.to_string(),
-                p.origin.to_string(),
-                p.started.to_string(),
-                p.duration.as_secs_f64().to_string(),
-                p.success.to_string(),
-                p.hops.map(|h| h.to_string()).unwrap_or_default(),
-                p.queries.to_string(),
-            ])?;
-        }
-        Ok(())
+        write_rows(w, &probe_columns(), scenario, &result.probes)
     })
     .map_err(err(&file))?;
-
     let file = tmp.join("peers.csv");
     write_csv(&file, |w| {
-        w.write_record([
-            "scenario",
-            "seed",
-            "slot",
-            "kind",
-            "at",
-            "downtime",
-            "db_records",
-            "version_flushed",
-            "seeds_tried",
-            "seeds_alive",
-            "init_seconds",
-            "recall_seconds",
-            "fill_seconds",
-            "packets_to_recall",
-            "packets_to_fill",
-            "ended",
-            "records_expired",
-            "packets_sent",
-        ])?;
-        let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
-        let opt_n = |v: Option<u64>| v.map(|x| x.to_string()).unwrap_or_default();
-        for e in &result.episodes {
-            w.write_record([
-                scenario.name.clone(),
-                scenario.seed.to_string(),
-                e.slot.to_string(),
-                e.kind.name().to_string(),
-                e.at.to_string(),
-                opt(e.downtime),
-                opt_n(e.db_records.map(|r| r as u64)),
-                e.version_flushed.to_string(),
-                e.seeds_tried.to_string(),
-                e.seeds_alive.to_string(),
-                opt(e.init_seconds),
-                opt(e.recall_seconds),
-                opt(e.fill_seconds),
-                opt_n(e.packets_to_recall),
-                opt_n(e.packets_to_fill),
-                opt(e.ended),
-                e.records_expired.to_string(),
-                e.packets_sent.to_string(),
-            ])?;
-        }
-        Ok(())
+        write_rows(w, &peer_columns(), scenario, &result.episodes)
     })
     .map_err(err(&file))?;
 
@@ -461,7 +368,7 @@ pub struct SweepRow<'a> {
     pub summary: &'a Summary,
 }
 
-const SWEEP_COLUMNS: [&str; 17] = [
+const SWEEP_COLUMNS: [&str; 18] = [
     "run",
     "variant",
     "assignments",
@@ -477,6 +384,7 @@ const SWEEP_COLUMNS: [&str; 17] = [
     "median_rebootstrap_seconds",
     "never_bootstrapped_share",
     "mean_seed_alive_share",
+    "mean_seeds_kept",
     "records_expired",
     "packets_sent",
 ];
@@ -504,6 +412,7 @@ pub fn write_sweep_csv(path: &Path, rows: &[SweepRow]) -> Result<(), ReportError
                 opt(s.median_rebootstrap_seconds),
                 s.never_bootstrapped_share.to_string(),
                 opt(s.mean_seed_alive_share),
+                opt(s.mean_seeds_kept),
                 s.records_expired.to_string(),
                 s.packets_sent.to_string(),
             ])?;

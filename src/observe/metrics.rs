@@ -92,6 +92,9 @@ pub struct Episode {
     /// Seeds the node database gave at the start, and how many of them were alive then.
     pub seeds_tried: usize,
     pub seeds_alive: usize,
+    /// Of those seeds, how many the table kept as entries (under geth-2018's unhashed seeds most
+    /// land in one bucket and are dropped).
+    pub seeds_kept: usize,
     /// Until the first refresh ended.
     pub init_seconds: Option<f64>,
     /// Until recall reached [`ConvergenceCriteria::recall`].
@@ -304,6 +307,7 @@ impl Observer {
             version_flushed: false,
             seeds_tried: 0,
             seeds_alive: 0,
+            seeds_kept: 0,
             init_seconds: None,
             recall_seconds: None,
             fill_seconds: None,
@@ -326,8 +330,16 @@ impl Observer {
         }
     }
 
-    /// The peer's start report: its database and the seeds it gave, judged alive now.
-    pub fn peer_started(&mut self, slot: u32, db_records: usize, flushed: bool, seeds: &[Node]) {
+    /// The peer's start report: its database, the seeds it gave (judged alive now) and how many
+    /// of them the table kept.
+    pub fn peer_started(
+        &mut self,
+        slot: u32,
+        db_records: usize,
+        flushed: bool,
+        seeds: &[Node],
+        seeds_kept: usize,
+    ) {
         let alive = seeds
             .iter()
             .filter(|n| self.prefix_alive(id_prefix(&n.id)))
@@ -338,6 +350,7 @@ impl Observer {
             e.version_flushed = flushed;
             e.seeds_tried = seeds.len();
             e.seeds_alive = alive;
+            e.seeds_kept = seeds_kept;
         }
     }
 

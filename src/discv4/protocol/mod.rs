@@ -51,6 +51,8 @@ pub enum PeerEvent {
         db_records: usize,
         version_flushed: bool,
         seeds: Vec<Node>,
+        /// How many of `seeds` the table kept as entries after they were added.
+        seeds_kept: usize,
     },
     /// The first refresh ended: from now on nodes that ping us are added to the table.
     InitDone { at: SimTime },
@@ -326,11 +328,12 @@ impl Peer {
     pub fn start(&mut self, now: SimTime) {
         let db_records = self.db.record_count();
         let version_flushed = self.db.stats().version_flushes > 0;
-        let seeds = self.load_seed_nodes(now);
+        let (seeds, seeds_kept) = self.load_seed_nodes(now);
         self.events.push(PeerEvent::Started {
             db_records,
             version_flushed,
             seeds,
+            seeds_kept,
         });
         self.db.ensure_expirer(now);
         self.arm_revalidation(now);

@@ -20,8 +20,9 @@ use crate::sim::clock::SimTime;
 impl Peer {
     /// geth's `loadSeedNodes`: seeds from the database plus the bootnodes, added like any node.
     /// Which seeds the database gives is the configured [`SeedStrategy`] (geth's by default).
-    /// Returns the database's seeds.
-    pub(super) fn load_seed_nodes(&mut self, now: SimTime) -> Vec<Node> {
+    /// Returns the database's seeds and how many of them the table kept (geth-2018's unhashed
+    /// seeds crowd into one bucket, so most are dropped: D7).
+    pub(super) fn load_seed_nodes(&mut self, now: SimTime) -> (Vec<Node>, usize) {
         let (n, max_age) = (self.cfg.seed_count, self.cfg.seed_max_age);
         let seeds = match self.cfg.seed_strategy {
             SeedStrategy::Geth => self.db.query_seeds(n, max_age, now, &mut self.rng),
@@ -45,19 +46,33 @@ impl Peer {
         self.stats.seeds_loaded += seeds.len() as u64;
         let rules = self.cfg.profile.rules();
         let hashed = rules.hash_seeds(&self.cfg);
-        for s in &seeds {
-            let s = if hashed {
-                *s
-            } else {
-                // geth-2018's `nextNode` never sets `Node.sha` (database.go:350-364).
-                Node::with_hash(s.ip, s.udp, s.tcp, s.id, NodeHash([0; 32]))
-            };
-            rules.add_seen(&mut self.table, s, now, &mut None);
+        let filed: Vec<Node> = seeds
+            .iter()
+            .map(|s| {
+                if hashed {
+                    *s
+                } else {
+                    // geth-2018's `nextNode` never sets `Node.sha` (database.go:350-364).
+                    Node::with_hash(s.ip, s.udp, s.tcp, s.id, NodeHash([0; 32]))
+                }
+            })
+            .collect();
+        for s in &filed {
+            rules.add_seen(&mut self.table, *s, now, &mut None);
         }
         for (b, added_at) in self.bootnodes.iter().zip(&mut self.nursery_added_at) {
             rules.add_seen(&mut self.table, *b, now, added_at);
         }
-        seeds
+        // Kept = an entry of the bucket the seed was filed in (a seed that is also a bootnode
+        // may sit elsewhere under its real hash; that copy is the bootnode's, not the seed's).
+        let kept = filed
+            .iter()
+            .filter(|s| {
+                let (entries, _) = self.table.bucket(self.table.bucket_index(s.hash()));
+                entries.iter().any(|e| e.node.id == s.id)
+            })
+            .count();
+        (seeds, kept)
     }
 
     pub(super) fn start_refresh(&mut self, now: SimTime) {

@@ -226,9 +226,14 @@ impl<'a> Coordinator<'a> {
                     db_records,
                     version_flushed,
                     seeds,
-                }) => self
-                    .observer
-                    .peer_started(slot, db_records, version_flushed, &seeds),
+                    seeds_kept,
+                }) => self.observer.peer_started(
+                    slot,
+                    db_records,
+                    version_flushed,
+                    &seeds,
+                    seeds_kept,
+                ),
                 SlotEvent::Peer(PeerEvent::InitDone { .. }) => self.observer.init_done(slot, t),
                 SlotEvent::Peer(PeerEvent::RefreshDone { .. }) => {}
                 SlotEvent::Peer(PeerEvent::ProbeDone(r)) => self.observer.probe_done(slot, &r),

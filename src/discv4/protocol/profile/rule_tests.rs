@@ -180,18 +180,28 @@ fn d7_seeds_from_the_2018_database_share_one_bucket() {
         let buckets: std::collections::BTreeSet<usize> =
             t.entries().map(|e| t.bucket_index(e.node.hash())).collect();
         let started = net.events.iter().find_map(|(_, e)| match e {
-            PeerEvent::Started { seeds, .. } => Some(seeds.len()),
+            PeerEvent::Started {
+                seeds, seeds_kept, ..
+            } => Some((seeds.len(), *seeds_kept)),
             _ => None,
         });
         (t.len(), buckets.len(), started.unwrap())
     };
-    let (entries, buckets, seeds) = run(None);
+    let (entries, buckets, (seeds, kept)) = run(None);
     assert_eq!(seeds, 30);
     assert_eq!((entries, buckets), (16, 1), "16 entries, one bucket");
-    let (entries, buckets, _) = run(Some(true));
+    assert_eq!(
+        kept, 16,
+        "the start report says how many seeds the table kept"
+    );
+    let (entries, buckets, (seeds, kept)) = run(Some(true));
     assert!(
         entries > 16 && buckets > 1,
         "{entries} entries in {buckets} buckets"
+    );
+    assert_eq!(
+        kept, seeds,
+        "hashed, the 30 seeds spread over buckets and all fit"
     );
 }
 
