@@ -152,6 +152,20 @@ fn invalid(field: &str, allowed: impl Into<String>) -> SimError {
 impl SimConfig {
     /// Checks what the engine relies on; errors name the knob and what is allowed.
     pub fn validate(&self) -> Result<(), SimError> {
+        self.validate_size()?;
+        self.network
+            .validate()
+            .map_err(|e| invalid("network", e.to_string()))?;
+        self.validate_protocol()?;
+        self.nodedb
+            .validate()
+            .map_err(|e| invalid(e.key, e.allowed))?;
+        self.validate_times()?;
+        self.validate_schedule()
+    }
+
+    /// Peers, bootnodes and threads, and whether the address layout has room.
+    fn validate_size(&self) -> Result<(), SimError> {
         if self.peers == 0 {
             return Err(invalid("peers", "at least 1"));
         }
@@ -171,9 +185,14 @@ impl SimConfig {
                 ),
             ));
         }
-        self.network
-            .validate()
-            .map_err(|e| invalid("network", e.to_string()))?;
+        if self.threads == 0 || self.threads > 256 {
+            return Err(invalid("threads", "1 to 256"));
+        }
+        Ok(())
+    }
+
+    /// The protocol knobs under every profile a peer runs, the groups' slots, and the port.
+    fn validate_protocol(&self) -> Result<(), SimError> {
         for profile in self.profiles_used() {
             let protocol = ProtocolConfig {
                 profile,
@@ -190,9 +209,20 @@ impl SimConfig {
                 format!("slots below {} (got {s})", self.peers),
             ));
         }
-        self.nodedb
-            .validate()
-            .map_err(|e| invalid(e.key, e.allowed))?;
+        if self.udp_port <= self.protocol.min_udp_port {
+            return Err(invalid(
+                "udp_port",
+                format!(
+                    "above protocol.min_udp_port ({})",
+                    self.protocol.min_udp_port
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Durations and intervals that must be positive.
+    fn validate_times(&self) -> Result<(), SimError> {
         if self.duration.is_zero() {
             return Err(invalid("duration", "more than 0"));
         }
@@ -205,23 +235,16 @@ impl SimConfig {
         if self.probe_interval.is_some_and(|p| p.is_zero()) {
             return Err(invalid("probe_interval", "more than 0, or none"));
         }
-        if self.threads == 0 || self.threads > 256 {
-            return Err(invalid("threads", "1 to 256"));
-        }
-        if self.udp_port <= self.protocol.min_udp_port {
-            return Err(invalid(
-                "udp_port",
-                format!(
-                    "above protocol.min_udp_port ({})",
-                    self.protocol.min_udp_port
-                ),
-            ));
-        }
         if let JoinSchedule::Poisson { mean_interval } = self.join {
             if mean_interval.is_zero() {
                 return Err(invalid("join.mean_interval", "more than 0"));
             }
         }
+        Ok(())
+    }
+
+    /// Churn, trace sessions and actions name only slots that exist.
+    fn validate_schedule(&self) -> Result<(), SimError> {
         self.churn.validate().map_err(|e| SimError::Invalid {
             field: "churn".into(),
             allowed: e,
