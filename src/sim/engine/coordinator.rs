@@ -275,20 +275,8 @@ impl<'a> Coordinator<'a> {
                 next_probe = Some(p + cfg.probe_interval.expect("set"));
             }
             // Jump to the next instant with work.
-            let mut next = end.min(next_sample).min(next_check);
-            if let Some(p) = next_probe {
-                next = next.min(p);
-            }
-            if let Some(at) = self.timeline.next_at() {
-                next = next.min(at);
-            }
-            for w in self.shard_wake.iter().flatten() {
-                next = next.min(*w);
-            }
-            for o in self.outbox.iter().flatten() {
-                next = next.min(o.1.at);
-            }
-            t = t.max(next);
+            let observer_due = end.min(next_sample).min(next_check);
+            t = t.max(self.next_work(next_probe.map_or(observer_due, |p| observer_due.min(p))));
             if t >= next_sample || t >= next_check || t >= end || next_probe.is_some_and(|p| p <= t)
             {
                 continue;
@@ -303,9 +291,30 @@ impl<'a> Coordinator<'a> {
             self.run_window(until)?;
             t = until;
         }
+        self.finish(end)
+    }
+
+    /// The first instant at which anything is due: `due` (the observer's and the run's own
+    /// deadlines), a scenario action, a peer's timer, or a packet waiting to be handed over.
+    fn next_work(&self, due: SimTime) -> SimTime {
+        let mut next = due;
+        if let Some(at) = self.timeline.next_at() {
+            next = next.min(at);
+        }
+        for w in self.shard_wake.iter().flatten() {
+            next = next.min(*w);
+        }
+        for o in self.outbox.iter().flatten() {
+            next = next.min(o.1.at);
+        }
+        next
+    }
+
+    /// The last snapshot, the shards stopped, and the run's totals.
+    fn finish(mut self, end: SimTime) -> Result<SimOutput, SimError> {
         let final_snapshots = self.snapshots(None, false)?;
         self.observer.finish(end, &final_snapshots);
-        let digest = if cfg.trace {
+        let digest = if self.cfg.trace {
             Some(self.digests()?)
         } else {
             None
