@@ -6,8 +6,11 @@
 //! so that nothing on the machine (fontconfig, system fonts) changes a pixel: the same CSVs
 //! always give byte-identical files.
 
+mod canvas;
+mod charts;
 mod data;
-mod draw;
+mod frame;
+mod style;
 #[cfg(test)]
 mod tests;
 mod text;
@@ -75,7 +78,7 @@ pub fn plot_dir(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
 pub(crate) fn plot_dir_sized(dir: &Path, size: (u32, u32)) -> Result<Vec<PathBuf>, PlotError> {
     register_font();
     let results = data::load(dir)?;
-    let charts = draw::charts(&results);
+    let charts = charts::charts(&results);
 
     let write_err = |path: &Path| {
         let path = path.to_path_buf();
@@ -87,8 +90,10 @@ pub(crate) fn plot_dir_sized(dir: &Path, size: (u32, u32)) -> Result<Vec<PathBuf
     }
     fs::create_dir_all(&tmp).map_err(write_err(&tmp))?;
     let mut names = Vec::new();
-    for (name, chart) in &charts {
-        names.extend(draw::render(&tmp, name, chart, size)?);
+    for chart in &charts {
+        names.extend(canvas::render(&tmp, &chart.name, size, |root| {
+            chart.draw(root, &results)
+        })?);
     }
     let out = dir.join("charts");
     if out.exists() {
@@ -106,7 +111,7 @@ fn register_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // "sans-serif" too: plotters falls back to it for any text given no family.
-        for family in [draw::FONT, "sans-serif"] {
+        for family in [style::FONT, "sans-serif"] {
             let ok = plotters::style::register_font(
                 family,
                 plotters::style::FontStyle::Normal,
