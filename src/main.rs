@@ -286,14 +286,8 @@ fn main() -> std::process::ExitCode {
                     e.downcast_ref::<discsim::sim::engine::SimError>(),
                     Some(discsim::sim::engine::SimError::Invalid { .. })
                 )
-                || matches!(
-                    e.downcast_ref::<discsim::experiment::plot::PlotError>(),
-                    Some(
-                        discsim::experiment::plot::PlotError::NoResults { .. }
-                            | discsim::experiment::plot::PlotError::Csv { .. }
-                            | discsim::experiment::plot::PlotError::NotANumber { .. }
-                    )
-                )
+                || e.downcast_ref::<discsim::experiment::plot::PlotError>()
+                    .is_some_and(|p| p.is_bad_input())
                 || e.downcast_ref::<discsim::experiment::validate::ValidateError>()
                     .is_some_and(|v| v.is_bad_input())
                 || matches!(

@@ -70,6 +70,12 @@ impl Table {
             let line = record.position().map_or(0, |p| p.line());
             rows.push((line, record));
         }
+        // A file cut short by a crash or a full disk would otherwise chart as "no data".
+        if rows.is_empty() {
+            return Err(PlotError::Empty {
+                path: path.to_path_buf(),
+            });
+        }
         Ok(Table {
             path: path.to_path_buf(),
             header,

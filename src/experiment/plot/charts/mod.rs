@@ -109,6 +109,23 @@ pub(crate) fn charts(results: &Results) -> Vec<Chart> {
     out
 }
 
+/// Whether a file in `charts/` is one discsim draws, which a redraw may replace or delete,
+/// rather than one a user put there.
+pub(crate) fn is_chart_file(file: &str) -> bool {
+    let Some(stem) = file
+        .strip_suffix(".svg")
+        .or_else(|| file.strip_suffix(".png"))
+    else {
+        return false;
+    };
+    KINDS.iter().any(|k| match k.draw {
+        Draw::One(_) => stem == k.name,
+        Draw::Parts(..) => stem
+            .strip_prefix(k.name)
+            .is_some_and(|part| part.starts_with('-')),
+    })
+}
+
 /// Whether any run has samples over time of any of `columns`: the time charts need both.
 fn timed(results: &Results, columns: &[&str]) -> bool {
     results.groups.iter().flat_map(|g| &g.runs).any(|r| {
