@@ -5,20 +5,15 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn discsim(args: &[&str]) -> (i32, String, String) {
+fn plot(dir: &Path) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_discsim"))
-        .args(args)
+        .arg("plot")
+        .arg(dir)
         .output()
         .expect("the binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn plot(dir: &Path) -> (i32, String, String) {
-    discsim(&["plot", dir.to_str().unwrap()])
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    let code = out.status.code().unwrap_or(-1);
+    (code, text(&out.stdout), text(&out.stderr))
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -134,4 +129,73 @@ fn a_header_only_metrics_csv_is_refused_and_nothing_deleted() {
     refused(&dir, &["metrics.csv", "no rows"]);
     fs::write(&metrics, "").unwrap();
     refused(&dir, &["metrics.csv"]);
+}
+/// Replaces the cell of `column` on line `line` (1 is the header) of a CSV file.
+fn set_cell(path: &Path, line: usize, column: &str, value: &str) {
+    let text = fs::read_to_string(path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let i = lines[0].split(',').position(|h| h == column).unwrap();
+    let mut cells: Vec<&str> = lines[line - 1].split(',').collect();
+    cells[i] = value;
+    lines[line - 1] = cells.join(",");
+    fs::write(path, lines.join("\n") + "\n").unwrap();
+}
+
+#[test]
+fn impossible_values_are_refused_naming_file_line_and_column() {
+    let cases: [(&str, &str, &str, &[&str]); 8] = [
+        ("metrics.csv", "mean_recall", "NaN", &["mean_recall", "NaN"]),
+        ("metrics.csv", "mean_recall", "inf", &["mean_recall", "inf"]),
+        ("metrics.csv", "mean_recall", "1.5", &["mean_recall", "1.5"]),
+        (
+            "metrics.csv",
+            "mean_db_records",
+            "-1e300",
+            &["mean_db_records", "-1e300"],
+        ),
+        ("metrics.csv", "t", "-60", &["column t", "-60"]),
+        ("peers.csv", "kind", "rejoin", &["kind", "rejoin"]),
+        ("peers.csv", "recall_seconds", "-3", &["recall_seconds"]),
+        ("peers.csv", "downtime", "1e300", &["downtime"]),
+    ];
+    for (file, column, value, needles) in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = bootstrap_copy(tmp.path());
+        let path = dir.join("seed-1").join(file);
+        set_cell(&path, 3, column, value);
+        let mut all = vec![file, "line 3"];
+        all.extend_from_slice(needles);
+        refused(&dir, &all);
+    }
+}
+
+#[test]
+fn a_missing_charted_column_is_refused() {
+    for (file, column) in [
+        ("metrics.csv", "mean_recall"),
+        ("metrics.csv", "db_stale_share"),
+        ("peers.csv", "recall_seconds"),
+    ] {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = bootstrap_copy(tmp.path());
+        let path = dir.join("seed-1").join(file);
+        let text = fs::read_to_string(&path).unwrap();
+        let i = text
+            .lines()
+            .next()
+            .unwrap()
+            .split(',')
+            .position(|h| h == column)
+            .unwrap();
+        let cut: Vec<String> = text
+            .lines()
+            .map(|l| {
+                let mut cells: Vec<&str> = l.split(',').collect();
+                cells.remove(i);
+                cells.join(",")
+            })
+            .collect();
+        fs::write(&path, cut.join("\n") + "\n").unwrap();
+        refused(&dir, &[file, "line 1", column]);
+    }
 }

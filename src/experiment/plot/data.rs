@@ -1,8 +1,10 @@
 //! Reading results folders: which run folders there are, and the columns the charts need.
 //!
 //! Columns are looked up by name in each file's header, so files with extra columns (a newer
-//! discsim) or without optional ones (an older discsim) both plot; only a cell that is present
-//! but cannot be read is an error, named by file, line and column.
+//! discsim) or without the columns later versions added (an older discsim) both plot. Anything
+//! else is an error named by file, line and column: a missing column, a row-less file, a cell
+//! that is not a number, or one no discsim writes (NaN, infinite, negative, a share above 1, an
+//! unknown episode kind), since a chart drawn from it would mislead without a word.
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -11,17 +13,44 @@ use std::path::{Path, PathBuf};
 
 use super::PlotError;
 
-/// Columns of `metrics.csv` the charts use; each may be absent.
-pub(crate) const METRIC_COLUMNS: [&str; 5] = [
-    "mean_recall",
-    "converged_share",
-    "mean_db_records",
-    "db_stale_share",
-    "records_expired",
-];
+/// What a charted column may hold.
+#[derive(Clone, Copy)]
+pub(crate) enum Bound {
+    /// A share or a mean recall.
+    Share,
+    /// A time, a count or a mean of counts.
+    Amount,
+}
 
-/// Columns of `peers.csv` the charts use; each may be absent.
-pub(crate) const PEER_COLUMNS: [&str; 6] = [
+/// No run discsim can make comes near it (31 million years in seconds, or packets), and axes
+/// far beyond it lose their arithmetic.
+const MAX_AMOUNT: f64 = 1e15;
+
+impl Bound {
+    /// None when `v` is in range, or what the range is.
+    fn refuses(self, v: f64) -> Option<&'static str> {
+        let (hi, range) = match self {
+            Bound::Share => (1.0, "a share from 0 to 1"),
+            Bound::Amount => (MAX_AMOUNT, "a number from 0 to 1e15"),
+        };
+        (!(0.0..=hi).contains(&v)).then_some(range)
+    }
+}
+
+/// Columns of `metrics.csv` the charts use besides `t`, in the order discsim versions added
+/// them: a file has the first [`METRIC_CORE`] and may lack only a tail of the rest.
+const METRIC_COLUMNS: [(&str, Bound); 5] = [
+    ("mean_recall", Bound::Share),
+    ("converged_share", Bound::Share),
+    ("mean_db_records", Bound::Amount),
+    ("db_stale_share", Bound::Share),
+    ("records_expired", Bound::Amount),
+];
+const METRIC_CORE: usize = 2;
+
+/// Columns of `peers.csv` the charts use, all written since the file lists episodes (has a
+/// `kind` column).
+const PEER_COLUMNS: [&str; 6] = [
     "downtime",
     "seeds_tried",
     "seeds_alive",
@@ -30,13 +59,16 @@ pub(crate) const PEER_COLUMNS: [&str; 6] = [
     "fill_seconds",
 ];
 
+/// Episode kinds as `peers.csv` names them, in the order a peer's life has them.
+pub(crate) const EPISODE_KINDS: [&str; 5] = ["join", "return", "restart", "fresh", "upgrade"];
+
 /// Key figures of `sweep.csv` that get a chart, in chart order; `median_*_seconds` columns
 /// follow in header order.
-const SWEEP_METRICS: [&str; 4] = [
-    "convergence_seconds",
-    "final_mean_recall",
-    "mean_init_seconds",
-    "packets_sent",
+const SWEEP_METRICS: [(&str, Bound); 4] = [
+    ("convergence_seconds", Bound::Amount),
+    ("final_mean_recall", Bound::Share),
+    ("mean_init_seconds", Bound::Amount),
+    ("packets_sent", Bound::Amount),
 ];
 
 /// A CSV file held as text records with their line numbers, so that a bad cell found later,
@@ -91,6 +123,22 @@ impl Table {
         self.header.iter().position(|h| h == column)
     }
 
+    /// An error unless the header has every one of `columns`.
+    fn require<'c>(&self, columns: impl IntoIterator<Item = &'c str>) -> Result<(), PlotError> {
+        match columns.into_iter().find(|c| !self.has(c)) {
+            Some(c) => Err(self.invalid(1, c, "missing from the header".into())),
+            None => Ok(()),
+        }
+    }
+
+    /// A column's cells with their line numbers; empty when there is no such column.
+    fn cells<'t>(&'t self, column: &str) -> impl Iterator<Item = (u64, &'t str)> + 't {
+        let i = self.index(column);
+        self.rows
+            .iter()
+            .filter_map(move |(line, r)| Some((*line, r.get(i?)?.trim())))
+    }
+
     /// A column's cells as text, or None when the file has no such column.
     pub(crate) fn strings(&self, column: &str) -> Option<Vec<String>> {
         let i = self.index(column)?;
@@ -102,37 +150,51 @@ impl Table {
         )
     }
 
-    /// A column's numbers, NaN for an empty cell ("never" or "not measured"), or None when the
-    /// file has no such column.
-    pub(crate) fn numbers(&self, column: &str) -> Result<Option<Vec<f64>>, PlotError> {
-        self.parse(column, true)
+    /// A column's numbers within `bound`, NaN for an empty cell ("never" or "not measured"),
+    /// or None when the file has no such column.
+    pub(crate) fn numbers(
+        &self,
+        column: &str,
+        bound: Bound,
+    ) -> Result<Option<Vec<f64>>, PlotError> {
+        if !self.has(column) {
+            return Ok(None);
+        }
+        let mut out = Vec::with_capacity(self.rows.len());
+        for (line, cell) in self.cells(column) {
+            if cell.is_empty() {
+                out.push(f64::NAN);
+                continue;
+            }
+            let Ok(value) = cell.parse::<f64>() else {
+                return Err(self.not_a_number(line, column, cell));
+            };
+            let range = if value.is_finite() {
+                bound.refuses(value)
+            } else {
+                Some("a finite number")
+            };
+            if let Some(range) = range {
+                let problem = format!("{cell} is out of range: {range}");
+                return Err(self.invalid(line, column, problem));
+            }
+            out.push(value);
+        }
+        Ok(Some(out))
     }
 
     /// Like [`Table::numbers`], but an empty cell is an error: for columns such as `t` that
     /// every row must have.
-    pub(crate) fn required_numbers(&self, column: &str) -> Result<Option<Vec<f64>>, PlotError> {
-        self.parse(column, false)
-    }
-
-    fn parse(&self, column: &str, empty_ok: bool) -> Result<Option<Vec<f64>>, PlotError> {
-        let Some(i) = self.index(column) else {
-            return Ok(None);
-        };
-        let mut out = Vec::with_capacity(self.rows.len());
-        for (line, record) in &self.rows {
-            let cell = record.get(i).unwrap_or("").trim();
-            let value = if cell.is_empty() && empty_ok {
-                f64::NAN
-            } else {
-                match cell.parse::<f64>() {
-                    // "NaN" and "inf" are what Rust prints for undefined shares: not drawable.
-                    Ok(v) => v,
-                    Err(_) => return Err(self.not_a_number(*line, column, cell)),
-                }
-            };
-            out.push(if value.is_finite() { value } else { f64::NAN });
+    pub(crate) fn required_numbers(
+        &self,
+        column: &str,
+        bound: Bound,
+    ) -> Result<Option<Vec<f64>>, PlotError> {
+        let numbers = self.numbers(column, bound)?;
+        if let Some(i) = numbers.iter().flatten().position(|v| v.is_nan()) {
+            return Err(self.not_a_number(self.rows[i].0, column, ""));
         }
-        Ok(Some(out))
+        Ok(numbers)
     }
 
     fn not_a_number(&self, line: u64, column: &str, value: &str) -> PlotError {
@@ -141,6 +203,15 @@ impl Table {
             line,
             column: column.to_string(),
             value: value.to_string(),
+        }
+    }
+
+    fn invalid(&self, line: u64, column: &str, problem: String) -> PlotError {
+        PlotError::Invalid {
+            path: self.path.clone(),
+            line,
+            column: column.to_string(),
+            problem,
         }
     }
 }
@@ -156,9 +227,15 @@ pub(crate) struct Metrics {
 impl Metrics {
     fn read(path: &Path) -> Result<Metrics, PlotError> {
         let table = Table::read(path)?;
+        let present = METRIC_COLUMNS
+            .iter()
+            .rposition(|(c, _)| table.has(c))
+            .map_or(0, |last| last + 1);
+        let names = METRIC_COLUMNS.iter().map(|(c, _)| *c);
+        table.require(std::iter::once("t").chain(names.take(present.max(METRIC_CORE))))?;
         let mut columns = BTreeMap::new();
-        for c in METRIC_COLUMNS {
-            if let Some(v) = table.numbers(c)? {
+        for (c, bound) in METRIC_COLUMNS {
+            if let Some(v) = table.numbers(c, bound)? {
                 columns.insert(c, v);
             }
         }
@@ -166,7 +243,7 @@ impl Metrics {
             scenario: table
                 .strings("scenario")
                 .and_then(|s| s.into_iter().find(|s| !s.is_empty())),
-            t: table.required_numbers("t")?,
+            t: table.required_numbers("t", Bound::Amount)?,
             columns,
         })
     }
@@ -189,9 +266,18 @@ impl Peers {
         let Some(kind) = table.strings("kind") else {
             return Ok(None);
         };
+        table.require(PEER_COLUMNS)?;
+        if let Some((line, k)) = table
+            .cells("kind")
+            .find(|(_, k)| !EPISODE_KINDS.contains(k))
+        {
+            let known = EPISODE_KINDS.join(", ");
+            let problem = format!("{k:?} is not an episode kind ({known})");
+            return Err(table.invalid(line, "kind", problem));
+        }
         let mut columns = BTreeMap::new();
         for c in PEER_COLUMNS {
-            if let Some(v) = table.numbers(c)? {
+            if let Some(v) = table.numbers(c, Bound::Amount)? {
                 columns.insert(c, v);
             }
         }
@@ -421,15 +507,10 @@ fn read_sweep(dir: &Path) -> Result<Option<Sweep>, PlotError> {
     let mut variants: Vec<String> = Vec::new();
     for file in files {
         let table = Table::read(&file)?;
-        let Some(names) = table.strings("variant") else {
-            continue;
-        };
+        table.require(std::iter::once("variant").chain(SWEEP_METRICS.map(|(m, _)| m)))?;
+        let names = table.strings("variant").unwrap_or_default();
         let assignments = table.strings("assignments");
-        let mut columns: Vec<String> = SWEEP_METRICS
-            .iter()
-            .filter(|m| table.has(m))
-            .map(|m| m.to_string())
-            .collect();
+        let mut columns: Vec<String> = SWEEP_METRICS.map(|(m, _)| m.to_string()).to_vec();
         columns.extend(
             table
                 .header
@@ -439,7 +520,11 @@ fn read_sweep(dir: &Path) -> Result<Option<Sweep>, PlotError> {
         );
         let mut values: Vec<(String, Vec<f64>)> = Vec::new();
         for c in &columns {
-            let v = table.numbers(c)?.unwrap_or_default();
+            let bound = SWEEP_METRICS
+                .iter()
+                .find(|(m, _)| m == c)
+                .map_or(Bound::Amount, |(_, b)| *b);
+            let v = table.numbers(c, bound)?.unwrap_or_default();
             values.push((c.clone(), v));
             if !metrics.contains(c) {
                 metrics.push(c.clone());

@@ -31,6 +31,13 @@ pub enum PlotError {
         column: String,
         value: String,
     },
+    #[error("{} line {line}: column {column}: {problem}", path.display())]
+    Invalid {
+        path: PathBuf,
+        line: u64,
+        column: String,
+        problem: String,
+    },
     #[error("{}: no rows below the header (an empty or cut-short file)", path.display())]
     Empty { path: PathBuf },
     #[error("{}: malformed CSV: {source}", path.display())]
@@ -61,6 +68,7 @@ impl PlotError {
         match self {
             PlotError::NoResults { .. }
             | PlotError::NotANumber { .. }
+            | PlotError::Invalid { .. }
             | PlotError::Empty { .. }
             | PlotError::Csv { .. }
             | PlotError::Read { .. } => true,

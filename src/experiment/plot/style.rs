@@ -3,6 +3,8 @@
 
 use plotters::prelude::*;
 
+use super::data::EPISODE_KINDS;
+
 /// The family the embedded font is registered under.
 pub(crate) const FONT: &str = "DejaVu Sans";
 pub(crate) const TITLE: f64 = 28.0;
@@ -42,7 +44,7 @@ pub(crate) fn series_mark(i: usize) -> Mark {
 
 /// Episode kinds in the order a peer's life has them, each with a fixed colour so that every
 /// chart uses the same colour for a kind.
-const KINDS: [&str; 5] = ["join", "return", "restart", "fresh", "upgrade"];
+const KINDS: [&str; 5] = EPISODE_KINDS;
 
 fn kind_rank(kind: &str) -> usize {
     KINDS.iter().position(|k| *k == kind).unwrap_or(KINDS.len())

@@ -1,7 +1,7 @@
 use std::fs;
 use std::path::Path;
 
-use super::data::{natural, parse_assignments, Value};
+use super::data::{natural, parse_assignments, Value, EPISODE_KINDS};
 use super::{plot_dir, plot_dir_sized, PlotError};
 
 /// Small images: the layout code runs the same, the rasteriser has less to do.
@@ -268,4 +268,27 @@ fn seeds_sort_by_number() {
     let mut v = vec!["seed-10", "seed-2", "seed-1"];
     v.sort_by(|a, b| natural(a, b));
     assert_eq!(v, ["seed-1", "seed-2", "seed-10"]);
+}
+
+#[test]
+fn every_episode_kind_discsim_writes_is_known_to_plot() {
+    use crate::observe::metrics::EpisodeKind;
+    // The match fails to compile when a kind is added, so that this list gets it too.
+    let all = [
+        EpisodeKind::Join,
+        EpisodeKind::Return,
+        EpisodeKind::Restart,
+        EpisodeKind::Fresh,
+        EpisodeKind::Upgrade,
+    ];
+    for kind in all {
+        match kind {
+            EpisodeKind::Join
+            | EpisodeKind::Return
+            | EpisodeKind::Restart
+            | EpisodeKind::Fresh
+            | EpisodeKind::Upgrade => {}
+        }
+        assert!(EPISODE_KINDS.contains(&kind.name()), "{}", kind.name());
+    }
 }
