@@ -12,6 +12,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::PlotError;
+use crate::observe::metrics::ConvergenceCriteria;
 
 /// What a charted column may hold.
 #[derive(Clone, Copy)]
@@ -289,6 +290,89 @@ impl Peers {
 pub(crate) struct Run {
     pub(crate) metrics: Metrics,
     pub(crate) peers: Option<Peers>,
+    /// The thresholds the run was judged by, or None without a `scenario.toml` (an older
+    /// discsim, or a folder of CSVs only): charts then print none.
+    pub(crate) criteria: Option<ConvergenceCriteria>,
+    /// When the network converged (None: never), or None when no `summary.json` says.
+    pub(crate) converged_at: Option<Option<f64>>,
+}
+
+impl Run {
+    fn read(dir: &Path) -> Result<Run, PlotError> {
+        Ok(Run {
+            metrics: Metrics::read(&dir.join("metrics.csv"))?,
+            peers: Peers::read(&dir.join("peers.csv"))?,
+            criteria: read_criteria(&dir.join("scenario.toml"))?,
+            converged_at: read_converged_at(&dir.join("summary.json"))?,
+        })
+    }
+}
+
+/// The text of an optional file: None when it is absent.
+fn read_optional(path: &Path) -> Result<Option<String>, PlotError> {
+    if !path.is_file() {
+        return Ok(None);
+    }
+    fs::read_to_string(path)
+        .map(Some)
+        .map_err(|source| PlotError::Read {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+fn malformed(path: &Path, message: impl std::fmt::Display) -> PlotError {
+    PlotError::Malformed {
+        path: path.to_path_buf(),
+        message: message.to_string(),
+    }
+}
+
+/// The `[convergence]` table of a run's saved scenario, with discsim's defaults for what it
+/// leaves out, as the run had them.
+fn read_criteria(path: &Path) -> Result<Option<ConvergenceCriteria>, PlotError> {
+    let Some(text) = read_optional(path)? else {
+        return Ok(None);
+    };
+    let mut table: toml::Table = toml::from_str(&text).map_err(|e| malformed(path, e))?;
+    let criteria = match table.remove("convergence") {
+        Some(value) => value
+            .try_into::<ConvergenceCriteria>()
+            .map_err(|e| malformed(path, format!("[convergence]: {e}")))?,
+        None => ConvergenceCriteria::default(),
+    };
+    for (key, v) in [
+        ("recall", criteria.recall),
+        ("share", criteria.share),
+        ("fill", criteria.fill),
+    ] {
+        if Bound::Share.refuses(v).is_some() {
+            return Err(malformed(
+                path,
+                format!("convergence.{key} = {v} is not in [0, 1]"),
+            ));
+        }
+    }
+    Ok(Some(criteria))
+}
+
+/// `convergence_seconds` of a run's `summary.json`.
+fn read_converged_at(path: &Path) -> Result<Option<Option<f64>>, PlotError> {
+    let Some(text) = read_optional(path)? else {
+        return Ok(None);
+    };
+    let summary: serde_json::Value = serde_json::from_str(&text).map_err(|e| malformed(path, e))?;
+    match summary.get("convergence_seconds") {
+        None => Ok(None),
+        Some(serde_json::Value::Null) => Ok(Some(None)),
+        Some(v) => match v.as_f64().filter(|t| Bound::Amount.refuses(*t).is_none()) {
+            Some(t) => Ok(Some(Some(t))),
+            None => Err(malformed(
+                path,
+                format!("convergence_seconds = {v} is not a time"),
+            )),
+        },
+    }
 }
 
 /// Run folders with one parent: the replicates of one scenario or sweep variant.
@@ -331,11 +415,36 @@ pub(crate) struct Sweep {
     pub(crate) variants: Vec<String>,
 }
 
+impl Group {
+    /// The mean time the runs that converged took, how many never did, and of how many
+    /// runs that say; None when none says.
+    pub(crate) fn convergence(&self) -> Option<(Option<f64>, usize, usize)> {
+        let said: Vec<Option<f64>> = self.runs.iter().filter_map(|r| r.converged_at).collect();
+        if said.is_empty() {
+            return None;
+        }
+        let times: Vec<f64> = said.iter().flatten().copied().collect();
+        let mean = (!times.is_empty()).then(|| times.iter().sum::<f64>() / times.len() as f64);
+        Some((mean, said.len() - times.len(), said.len()))
+    }
+}
+
 /// Everything under a plotted folder.
 pub(crate) struct Results {
     pub(crate) scenario: String,
     pub(crate) groups: Vec<Group>,
     pub(crate) sweep: Option<Sweep>,
+}
+
+impl Results {
+    /// The thresholds every run was judged by, or None when they differ (a sweep over them)
+    /// or a run does not say.
+    pub(crate) fn criteria(&self) -> Option<ConvergenceCriteria> {
+        let mut runs = self.groups.iter().flat_map(|g| &g.runs);
+        let first = runs.next()?.criteria.clone()?;
+        runs.all(|r| r.criteria.as_ref() == Some(&first))
+            .then_some(first)
+    }
 }
 
 pub(crate) fn load(dir: &Path) -> Result<Results, PlotError> {
@@ -387,10 +496,7 @@ pub(crate) fn load(dir: &Path) -> Result<Results, PlotError> {
         folders.sort_by(|a, b| natural(&name_of(a), &name_of(b)));
         let mut runs = Vec::new();
         for f in folders {
-            runs.push(Run {
-                metrics: Metrics::read(&f.join("metrics.csv"))?,
-                peers: Peers::read(&f.join("peers.csv"))?,
-            });
+            runs.push(Run::read(&f)?);
         }
         groups.push(Group { label, runs });
     }

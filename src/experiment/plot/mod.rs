@@ -38,6 +38,8 @@ pub enum PlotError {
         column: String,
         problem: String,
     },
+    #[error("{}: {message}", path.display())]
+    Malformed { path: PathBuf, message: String },
     #[error("{}: no rows below the header (an empty or cut-short file)", path.display())]
     Empty { path: PathBuf },
     #[error("{}: malformed CSV: {source}", path.display())]
@@ -69,6 +71,7 @@ impl PlotError {
             PlotError::NoResults { .. }
             | PlotError::NotANumber { .. }
             | PlotError::Invalid { .. }
+            | PlotError::Malformed { .. }
             | PlotError::Empty { .. }
             | PlotError::Csv { .. }
             | PlotError::Read { .. } => true,

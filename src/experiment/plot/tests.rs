@@ -292,3 +292,28 @@ fn every_episode_kind_discsim_writes_is_known_to_plot() {
         assert!(EPISODE_KINDS.contains(&kind.name()), "{}", kind.name());
     }
 }
+
+#[test]
+fn thresholds_and_convergence_times_come_from_the_run_folders() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (seed, conv) in [(1, "600.0"), (2, "900.0"), (3, "null")] {
+        let run = tmp.path().join(format!("seed-{seed}"));
+        write_run(&run, seed, 0.0);
+        let toml = "name = \"demo\"\n[convergence]\nrecall = 0.8\nshare = 0.9\n";
+        fs::write(run.join("scenario.toml"), toml).unwrap();
+        let json = format!("{{\"convergence_seconds\": {conv}}}");
+        fs::write(run.join("summary.json"), json).unwrap();
+    }
+    let results = super::data::load(tmp.path()).unwrap();
+    let c = results.criteria().unwrap();
+    assert_eq!((c.recall, c.share, c.fill), (0.8, 0.9, 0.75));
+    assert_eq!(results.groups[0].convergence(), Some((Some(750.0), 1, 3)));
+    // A threshold no run can have is bad input, named by file.
+    let bad = tmp.path().join("seed-1/scenario.toml");
+    fs::write(&bad, "[convergence]\nrecall = 2.0\n").unwrap();
+    let err = plot_dir_sized(tmp.path(), SMALL).unwrap_err();
+    assert!(
+        err.is_bad_input() && err.to_string().contains("scenario.toml"),
+        "{err}"
+    );
+}

@@ -7,7 +7,7 @@ use crate::experiment::plot::canvas::{Canvas, DResult};
 use crate::experiment::plot::data::{Group, Results};
 use crate::experiment::plot::frame::{draw_line, frame, group_label, panel, Axes, FixedTicks};
 use crate::experiment::plot::style::{
-    colour, kind_colour, nice_top, percent, series_mark, sorted_kinds, Entry, Mark,
+    colour, fmt_num, kind_colour, nice_top, percent, series_mark, sorted_kinds, Entry, Mark,
 };
 
 pub(super) fn applies(results: &Results) -> bool {
@@ -36,6 +36,17 @@ const EPISODE_TIMES: [(&str, &str, Mark); 3] = [
     ("fill_seconds", "fill", Mark::Dashed),
     ("init_seconds", "first refresh", Mark::Dotted),
 ];
+
+/// The recall and fill thresholds as " ≥ 0.9", when every run was judged by the same.
+fn thresholds(results: &Results) -> (String, String) {
+    match results.criteria() {
+        Some(c) => (
+            format!(" ≥ {}", fmt_num(c.recall)),
+            format!(" ≥ {}", fmt_num(c.fill)),
+        ),
+        None => (String::new(), String::new()),
+    }
+}
 
 /// Times of one column for episodes of `kind`, pooled over the runs that have the column, and
 /// how many episodes there were.
@@ -93,9 +104,12 @@ pub(super) fn draw(root: &Canvas, results: &Results) -> DResult {
         .iter()
         .map(|c| Entry::new(c.label.clone(), c.color, c.mark))
         .collect();
-    let note = "solid: recall reached; dashed: ideal fill reached; dotted: first refresh done; \
-                never reached counts in n";
-    let plot = frame(root, &title, note, &legend)?;
+    let (recall, fill) = thresholds(results);
+    let note = format!(
+        "solid: recall{recall} reached; dashed: ideal fill{fill} reached; dotted: first refresh \
+         done; never reached counts in n"
+    );
+    let plot = frame(root, &title, &note, &legend)?;
     let range = cdf_range(curves.iter());
     cdf_panel(
         &plot,
@@ -129,8 +143,14 @@ fn by_kind(root: &Canvas, results: &Results, kinds: &[String], title: &str) -> D
                 .collect()
         })
         .collect();
+    let (recall, _) = thresholds(results);
+    let threshold = if recall.is_empty() {
+        " the threshold".to_string()
+    } else {
+        recall
+    };
     let note = format!(
-        "time until recall reached the threshold, a panel per episode kind; \
+        "time until recall reached{threshold}, a panel per episode kind; \
          legend: share never reached, per panel ({})",
         kinds.join(", ")
     );
