@@ -1,8 +1,10 @@
 //! Reading results folders: which run folders there are, and the columns the charts need.
 //!
 //! Columns are looked up by name in each file's header, so files with extra columns (a newer
-//! discsim) or without optional ones (an older discsim) both plot; only a cell that is present
-//! but cannot be read is an error, named by file, line and column.
+//! discsim) or without the columns later versions added (an older discsim) both plot. Anything
+//! else is an error named by file, line and column: a missing column, a row-less file, a cell
+//! that is not a number, or one no discsim writes (NaN, infinite, negative, a share above 1, an
+//! unknown episode kind), since a chart drawn from it would mislead without a word.
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -10,18 +12,46 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::PlotError;
+use crate::observe::metrics::ConvergenceCriteria;
 
-/// Columns of `metrics.csv` the charts use; each may be absent.
-pub(crate) const METRIC_COLUMNS: [&str; 5] = [
-    "mean_recall",
-    "converged_share",
-    "mean_db_records",
-    "db_stale_share",
-    "records_expired",
+/// What a charted column may hold.
+#[derive(Clone, Copy)]
+pub(crate) enum Bound {
+    /// A share or a mean recall.
+    Share,
+    /// A time, a count or a mean of counts.
+    Amount,
+}
+
+/// No run discsim can make comes near it (31 million years in seconds, or packets), and axes
+/// far beyond it lose their arithmetic.
+const MAX_AMOUNT: f64 = 1e15;
+
+impl Bound {
+    /// None when `v` is in range, or what the range is.
+    fn refuses(self, v: f64) -> Option<&'static str> {
+        let (hi, range) = match self {
+            Bound::Share => (1.0, "a share from 0 to 1"),
+            Bound::Amount => (MAX_AMOUNT, "a number from 0 to 1e15"),
+        };
+        (!(0.0..=hi).contains(&v)).then_some(range)
+    }
+}
+
+/// Columns of `metrics.csv` the charts use besides `t`, in the order discsim versions added
+/// them: a file has the first [`METRIC_CORE`] and may lack only a tail of the rest.
+const METRIC_COLUMNS: [(&str, Bound); 5] = [
+    ("mean_recall", Bound::Share),
+    ("converged_share", Bound::Share),
+    ("mean_db_records", Bound::Amount),
+    ("db_stale_share", Bound::Share),
+    ("records_expired", Bound::Amount),
 ];
+const METRIC_CORE: usize = 2;
 
-/// Columns of `peers.csv` the charts use; each may be absent.
-pub(crate) const PEER_COLUMNS: [&str; 6] = [
+/// Columns of `peers.csv` the charts use, all written since the file lists episodes (has a
+/// `kind` column).
+const PEER_COLUMNS: [&str; 6] = [
     "downtime",
     "seeds_tried",
     "seeds_alive",
@@ -30,13 +60,16 @@ pub(crate) const PEER_COLUMNS: [&str; 6] = [
     "fill_seconds",
 ];
 
+/// Episode kinds as `peers.csv` names them, in the order a peer's life has them.
+pub(crate) const EPISODE_KINDS: [&str; 5] = ["join", "return", "restart", "fresh", "upgrade"];
+
 /// Key figures of `sweep.csv` that get a chart, in chart order; `median_*_seconds` columns
 /// follow in header order.
-const SWEEP_METRICS: [&str; 4] = [
-    "convergence_seconds",
-    "final_mean_recall",
-    "mean_init_seconds",
-    "packets_sent",
+const SWEEP_METRICS: [(&str, Bound); 4] = [
+    ("convergence_seconds", Bound::Amount),
+    ("final_mean_recall", Bound::Share),
+    ("mean_init_seconds", Bound::Amount),
+    ("packets_sent", Bound::Amount),
 ];
 
 /// A CSV file held as text records with their line numbers, so that a bad cell found later,
@@ -70,6 +103,12 @@ impl Table {
             let line = record.position().map_or(0, |p| p.line());
             rows.push((line, record));
         }
+        // A file cut short by a crash or a full disk would otherwise chart as "no data".
+        if rows.is_empty() {
+            return Err(PlotError::Empty {
+                path: path.to_path_buf(),
+            });
+        }
         Ok(Table {
             path: path.to_path_buf(),
             header,
@@ -85,6 +124,22 @@ impl Table {
         self.header.iter().position(|h| h == column)
     }
 
+    /// An error unless the header has every one of `columns`.
+    fn require<'c>(&self, columns: impl IntoIterator<Item = &'c str>) -> Result<(), PlotError> {
+        match columns.into_iter().find(|c| !self.has(c)) {
+            Some(c) => Err(self.invalid(1, c, "missing from the header".into())),
+            None => Ok(()),
+        }
+    }
+
+    /// A column's cells with their line numbers; empty when there is no such column.
+    fn cells<'t>(&'t self, column: &str) -> impl Iterator<Item = (u64, &'t str)> + 't {
+        let i = self.index(column);
+        self.rows
+            .iter()
+            .filter_map(move |(line, r)| Some((*line, r.get(i?)?.trim())))
+    }
+
     /// A column's cells as text, or None when the file has no such column.
     pub(crate) fn strings(&self, column: &str) -> Option<Vec<String>> {
         let i = self.index(column)?;
@@ -96,37 +151,51 @@ impl Table {
         )
     }
 
-    /// A column's numbers, NaN for an empty cell ("never" or "not measured"), or None when the
-    /// file has no such column.
-    pub(crate) fn numbers(&self, column: &str) -> Result<Option<Vec<f64>>, PlotError> {
-        self.parse(column, true)
+    /// A column's numbers within `bound`, NaN for an empty cell ("never" or "not measured"),
+    /// or None when the file has no such column.
+    pub(crate) fn numbers(
+        &self,
+        column: &str,
+        bound: Bound,
+    ) -> Result<Option<Vec<f64>>, PlotError> {
+        if !self.has(column) {
+            return Ok(None);
+        }
+        let mut out = Vec::with_capacity(self.rows.len());
+        for (line, cell) in self.cells(column) {
+            if cell.is_empty() {
+                out.push(f64::NAN);
+                continue;
+            }
+            let Ok(value) = cell.parse::<f64>() else {
+                return Err(self.not_a_number(line, column, cell));
+            };
+            let range = if value.is_finite() {
+                bound.refuses(value)
+            } else {
+                Some("a finite number")
+            };
+            if let Some(range) = range {
+                let problem = format!("{cell} is out of range: {range}");
+                return Err(self.invalid(line, column, problem));
+            }
+            out.push(value);
+        }
+        Ok(Some(out))
     }
 
     /// Like [`Table::numbers`], but an empty cell is an error: for columns such as `t` that
     /// every row must have.
-    pub(crate) fn required_numbers(&self, column: &str) -> Result<Option<Vec<f64>>, PlotError> {
-        self.parse(column, false)
-    }
-
-    fn parse(&self, column: &str, empty_ok: bool) -> Result<Option<Vec<f64>>, PlotError> {
-        let Some(i) = self.index(column) else {
-            return Ok(None);
-        };
-        let mut out = Vec::with_capacity(self.rows.len());
-        for (line, record) in &self.rows {
-            let cell = record.get(i).unwrap_or("").trim();
-            let value = if cell.is_empty() && empty_ok {
-                f64::NAN
-            } else {
-                match cell.parse::<f64>() {
-                    // "NaN" and "inf" are what Rust prints for undefined shares: not drawable.
-                    Ok(v) => v,
-                    Err(_) => return Err(self.not_a_number(*line, column, cell)),
-                }
-            };
-            out.push(if value.is_finite() { value } else { f64::NAN });
+    pub(crate) fn required_numbers(
+        &self,
+        column: &str,
+        bound: Bound,
+    ) -> Result<Option<Vec<f64>>, PlotError> {
+        let numbers = self.numbers(column, bound)?;
+        if let Some(i) = numbers.iter().flatten().position(|v| v.is_nan()) {
+            return Err(self.not_a_number(self.rows[i].0, column, ""));
         }
-        Ok(Some(out))
+        Ok(numbers)
     }
 
     fn not_a_number(&self, line: u64, column: &str, value: &str) -> PlotError {
@@ -135,6 +204,15 @@ impl Table {
             line,
             column: column.to_string(),
             value: value.to_string(),
+        }
+    }
+
+    fn invalid(&self, line: u64, column: &str, problem: String) -> PlotError {
+        PlotError::Invalid {
+            path: self.path.clone(),
+            line,
+            column: column.to_string(),
+            problem,
         }
     }
 }
@@ -150,9 +228,15 @@ pub(crate) struct Metrics {
 impl Metrics {
     fn read(path: &Path) -> Result<Metrics, PlotError> {
         let table = Table::read(path)?;
+        let present = METRIC_COLUMNS
+            .iter()
+            .rposition(|(c, _)| table.has(c))
+            .map_or(0, |last| last + 1);
+        let names = METRIC_COLUMNS.iter().map(|(c, _)| *c);
+        table.require(std::iter::once("t").chain(names.take(present.max(METRIC_CORE))))?;
         let mut columns = BTreeMap::new();
-        for c in METRIC_COLUMNS {
-            if let Some(v) = table.numbers(c)? {
+        for (c, bound) in METRIC_COLUMNS {
+            if let Some(v) = table.numbers(c, bound)? {
                 columns.insert(c, v);
             }
         }
@@ -160,7 +244,7 @@ impl Metrics {
             scenario: table
                 .strings("scenario")
                 .and_then(|s| s.into_iter().find(|s| !s.is_empty())),
-            t: table.required_numbers("t")?,
+            t: table.required_numbers("t", Bound::Amount)?,
             columns,
         })
     }
@@ -183,9 +267,18 @@ impl Peers {
         let Some(kind) = table.strings("kind") else {
             return Ok(None);
         };
+        table.require(PEER_COLUMNS)?;
+        if let Some((line, k)) = table
+            .cells("kind")
+            .find(|(_, k)| !EPISODE_KINDS.contains(k))
+        {
+            let known = EPISODE_KINDS.join(", ");
+            let problem = format!("{k:?} is not an episode kind ({known})");
+            return Err(table.invalid(line, "kind", problem));
+        }
         let mut columns = BTreeMap::new();
         for c in PEER_COLUMNS {
-            if let Some(v) = table.numbers(c)? {
+            if let Some(v) = table.numbers(c, Bound::Amount)? {
                 columns.insert(c, v);
             }
         }
@@ -197,6 +290,89 @@ impl Peers {
 pub(crate) struct Run {
     pub(crate) metrics: Metrics,
     pub(crate) peers: Option<Peers>,
+    /// The thresholds the run was judged by, or None without a `scenario.toml` (an older
+    /// discsim, or a folder of CSVs only): charts then print none.
+    pub(crate) criteria: Option<ConvergenceCriteria>,
+    /// When the network converged (None: never), or None when no `summary.json` says.
+    pub(crate) converged_at: Option<Option<f64>>,
+}
+
+impl Run {
+    fn read(dir: &Path) -> Result<Run, PlotError> {
+        Ok(Run {
+            metrics: Metrics::read(&dir.join("metrics.csv"))?,
+            peers: Peers::read(&dir.join("peers.csv"))?,
+            criteria: read_criteria(&dir.join("scenario.toml"))?,
+            converged_at: read_converged_at(&dir.join("summary.json"))?,
+        })
+    }
+}
+
+/// The text of an optional file: None when it is absent.
+fn read_optional(path: &Path) -> Result<Option<String>, PlotError> {
+    if !path.is_file() {
+        return Ok(None);
+    }
+    fs::read_to_string(path)
+        .map(Some)
+        .map_err(|source| PlotError::Read {
+            path: path.to_path_buf(),
+            source,
+        })
+}
+
+fn malformed(path: &Path, message: impl std::fmt::Display) -> PlotError {
+    PlotError::Malformed {
+        path: path.to_path_buf(),
+        message: message.to_string(),
+    }
+}
+
+/// The `[convergence]` table of a run's saved scenario, with discsim's defaults for what it
+/// leaves out, as the run had them.
+fn read_criteria(path: &Path) -> Result<Option<ConvergenceCriteria>, PlotError> {
+    let Some(text) = read_optional(path)? else {
+        return Ok(None);
+    };
+    let mut table: toml::Table = toml::from_str(&text).map_err(|e| malformed(path, e))?;
+    let criteria = match table.remove("convergence") {
+        Some(value) => value
+            .try_into::<ConvergenceCriteria>()
+            .map_err(|e| malformed(path, format!("[convergence]: {e}")))?,
+        None => ConvergenceCriteria::default(),
+    };
+    for (key, v) in [
+        ("recall", criteria.recall),
+        ("share", criteria.share),
+        ("fill", criteria.fill),
+    ] {
+        if Bound::Share.refuses(v).is_some() {
+            return Err(malformed(
+                path,
+                format!("convergence.{key} = {v} is not in [0, 1]"),
+            ));
+        }
+    }
+    Ok(Some(criteria))
+}
+
+/// `convergence_seconds` of a run's `summary.json`.
+fn read_converged_at(path: &Path) -> Result<Option<Option<f64>>, PlotError> {
+    let Some(text) = read_optional(path)? else {
+        return Ok(None);
+    };
+    let summary: serde_json::Value = serde_json::from_str(&text).map_err(|e| malformed(path, e))?;
+    match summary.get("convergence_seconds") {
+        None => Ok(None),
+        Some(serde_json::Value::Null) => Ok(Some(None)),
+        Some(v) => match v.as_f64().filter(|t| Bound::Amount.refuses(*t).is_none()) {
+            Some(t) => Ok(Some(Some(t))),
+            None => Err(malformed(
+                path,
+                format!("convergence_seconds = {v} is not a time"),
+            )),
+        },
+    }
 }
 
 /// Run folders with one parent: the replicates of one scenario or sweep variant.
@@ -239,11 +415,36 @@ pub(crate) struct Sweep {
     pub(crate) variants: Vec<String>,
 }
 
+impl Group {
+    /// The mean time the runs that converged took, how many never did, and of how many
+    /// runs that say; None when none says.
+    pub(crate) fn convergence(&self) -> Option<(Option<f64>, usize, usize)> {
+        let said: Vec<Option<f64>> = self.runs.iter().filter_map(|r| r.converged_at).collect();
+        if said.is_empty() {
+            return None;
+        }
+        let times: Vec<f64> = said.iter().flatten().copied().collect();
+        let mean = (!times.is_empty()).then(|| times.iter().sum::<f64>() / times.len() as f64);
+        Some((mean, said.len() - times.len(), said.len()))
+    }
+}
+
 /// Everything under a plotted folder.
 pub(crate) struct Results {
     pub(crate) scenario: String,
     pub(crate) groups: Vec<Group>,
     pub(crate) sweep: Option<Sweep>,
+}
+
+impl Results {
+    /// The thresholds every run was judged by, or None when they differ (a sweep over them)
+    /// or a run does not say.
+    pub(crate) fn criteria(&self) -> Option<ConvergenceCriteria> {
+        let mut runs = self.groups.iter().flat_map(|g| &g.runs);
+        let first = runs.next()?.criteria.clone()?;
+        runs.all(|r| r.criteria.as_ref() == Some(&first))
+            .then_some(first)
+    }
 }
 
 pub(crate) fn load(dir: &Path) -> Result<Results, PlotError> {
@@ -295,10 +496,7 @@ pub(crate) fn load(dir: &Path) -> Result<Results, PlotError> {
         folders.sort_by(|a, b| natural(&name_of(a), &name_of(b)));
         let mut runs = Vec::new();
         for f in folders {
-            runs.push(Run {
-                metrics: Metrics::read(&f.join("metrics.csv"))?,
-                peers: Peers::read(&f.join("peers.csv"))?,
-            });
+            runs.push(Run::read(&f)?);
         }
         groups.push(Group { label, runs });
     }
@@ -415,15 +613,10 @@ fn read_sweep(dir: &Path) -> Result<Option<Sweep>, PlotError> {
     let mut variants: Vec<String> = Vec::new();
     for file in files {
         let table = Table::read(&file)?;
-        let Some(names) = table.strings("variant") else {
-            continue;
-        };
+        table.require(std::iter::once("variant").chain(SWEEP_METRICS.map(|(m, _)| m)))?;
+        let names = table.strings("variant").unwrap_or_default();
         let assignments = table.strings("assignments");
-        let mut columns: Vec<String> = SWEEP_METRICS
-            .iter()
-            .filter(|m| table.has(m))
-            .map(|m| m.to_string())
-            .collect();
+        let mut columns: Vec<String> = SWEEP_METRICS.map(|(m, _)| m.to_string()).to_vec();
         columns.extend(
             table
                 .header
@@ -433,7 +626,11 @@ fn read_sweep(dir: &Path) -> Result<Option<Sweep>, PlotError> {
         );
         let mut values: Vec<(String, Vec<f64>)> = Vec::new();
         for c in &columns {
-            let v = table.numbers(c)?.unwrap_or_default();
+            let bound = SWEEP_METRICS
+                .iter()
+                .find(|(m, _)| m == c)
+                .map_or(Bound::Amount, |(_, b)| *b);
+            let v = table.numbers(c, bound)?.unwrap_or_default();
             values.push((c.clone(), v));
             if !metrics.contains(c) {
                 metrics.push(c.clone());

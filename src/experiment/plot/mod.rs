@@ -6,8 +6,11 @@
 //! so that nothing on the machine (fontconfig, system fonts) changes a pixel: the same CSVs
 //! always give byte-identical files.
 
+mod canvas;
+mod charts;
 mod data;
-mod draw;
+mod frame;
+mod style;
 #[cfg(test)]
 mod tests;
 mod text;
@@ -28,6 +31,17 @@ pub enum PlotError {
         column: String,
         value: String,
     },
+    #[error("{} line {line}: column {column}: {problem}", path.display())]
+    Invalid {
+        path: PathBuf,
+        line: u64,
+        column: String,
+        problem: String,
+    },
+    #[error("{}: {message}", path.display())]
+    Malformed { path: PathBuf, message: String },
+    #[error("{}: no rows below the header (an empty or cut-short file)", path.display())]
+    Empty { path: PathBuf },
     #[error("{}: malformed CSV: {source}", path.display())]
     Csv {
         path: PathBuf,
@@ -51,12 +65,18 @@ pub enum PlotError {
 }
 
 impl PlotError {
-    /// Whether the results given are at fault (exit code 2), rather than writing the charts.
+    /// Whether the results read were at fault (exit code 2) rather than drawing or writing.
     pub fn is_bad_input(&self) -> bool {
-        matches!(
-            self,
-            PlotError::NoResults { .. } | PlotError::Csv { .. } | PlotError::NotANumber { .. }
-        )
+        match self {
+            PlotError::NoResults { .. }
+            | PlotError::NotANumber { .. }
+            | PlotError::Invalid { .. }
+            | PlotError::Malformed { .. }
+            | PlotError::Empty { .. }
+            | PlotError::Csv { .. }
+            | PlotError::Read { .. } => true,
+            PlotError::Write { .. } | PlotError::Draw { .. } => false,
+        }
     }
 }
 
@@ -67,8 +87,8 @@ const DEFAULT_SIZE: (u32, u32) = (1200, 800);
 ///
 /// `dir` may be one run folder (`seed-1`), a scenario folder holding replicates (`seed-1`,
 /// `seed-2`, ...), or a sweep folder (`sweep.csv` and `<variant>/seed-<N>`). The charts go to
-/// `<dir>/charts/`, which is replaced whole only once every chart is drawn, so a failure
-/// leaves the previous charts in place.
+/// `<dir>/charts/` only once every chart is drawn, so a failure leaves the previous charts in
+/// place; files there that discsim did not draw are left alone.
 ///
 /// ```no_run
 /// let files = discsim::experiment::plot::plot_dir(std::path::Path::new("results/bootstrap"))?;
@@ -85,28 +105,65 @@ pub fn plot_dir(dir: &Path) -> Result<Vec<PathBuf>, PlotError> {
 pub(crate) fn plot_dir_sized(dir: &Path, size: (u32, u32)) -> Result<Vec<PathBuf>, PlotError> {
     register_font();
     let results = data::load(dir)?;
-    let charts = draw::charts(&results);
+    let charts = charts::charts(&results);
 
-    let write_err = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| PlotError::Write { path, source }
-    };
-    let tmp = dir.join(".tmp-charts");
-    if tmp.exists() {
-        fs::remove_dir_all(&tmp).map_err(write_err(&tmp))?;
-    }
-    fs::create_dir_all(&tmp).map_err(write_err(&tmp))?;
+    let tmp = Scratch::new(dir.join(".tmp-charts"))?;
     let mut names = Vec::new();
-    for (name, chart) in &charts {
-        names.extend(draw::render(&tmp, name, chart, size)?);
+    for chart in &charts {
+        names.extend(canvas::render(&tmp.0, &chart.name, size, |root| {
+            chart.draw(root, &results)
+        })?);
     }
     let out = dir.join("charts");
-    if out.exists() {
-        fs::remove_dir_all(&out).map_err(write_err(&out))?;
-    }
-    fs::rename(&tmp, &out).map_err(write_err(&out))?;
+    install(&tmp.0, &out, &names)?;
     names.sort();
     Ok(names.into_iter().map(|n| out.join(n)).collect())
+}
+
+fn write_err(path: &Path) -> impl FnOnce(std::io::Error) -> PlotError {
+    let path = path.to_path_buf();
+    move |source| PlotError::Write { path, source }
+}
+
+/// A folder the charts are drawn into first, deleted however drawing ends.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    /// Starts afresh: a folder left by a plot that was killed holds nothing worth keeping.
+    fn new(path: PathBuf) -> Result<Scratch, PlotError> {
+        if path.exists() {
+            fs::remove_dir_all(&path).map_err(write_err(&path))?;
+        }
+        fs::create_dir_all(&path).map_err(write_err(&path))?;
+        Ok(Scratch(path))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Moves the new charts from `tmp` into `out`, a rename each, so that every file is at all
+/// times its old or its new self; then deletes the charts discsim drew before and had no data
+/// for now. Anything else in `out` is the user's, and stays.
+fn install(tmp: &Path, out: &Path, names: &[String]) -> Result<(), PlotError> {
+    fs::create_dir_all(out).map_err(write_err(out))?;
+    for name in names {
+        let to = out.join(name);
+        fs::rename(tmp.join(name), &to).map_err(write_err(&to))?;
+    }
+    for entry in fs::read_dir(out).map_err(write_err(out))? {
+        let entry = entry.map_err(write_err(out))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let stale =
+            entry.path().is_file() && charts::is_chart_file(&name) && !names.contains(&name);
+        if stale {
+            fs::remove_file(entry.path()).map_err(write_err(&entry.path()))?;
+        }
+    }
+    Ok(())
 }
 
 /// The embedded font, so that text looks the same on every machine and in every file.
@@ -116,7 +173,7 @@ fn register_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // "sans-serif" too: plotters falls back to it for any text given no family.
-        for family in [draw::FONT, "sans-serif"] {
+        for family in [style::FONT, "sans-serif"] {
             let ok = plotters::style::register_font(
                 family,
                 plotters::style::FontStyle::Normal,

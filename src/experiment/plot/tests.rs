@@ -1,7 +1,7 @@
 use std::fs;
 use std::path::Path;
 
-use super::data::{natural, parse_assignments, Value};
+use super::data::{natural, parse_assignments, Value, EPISODE_KINDS};
 use super::{plot_dir, plot_dir_sized, PlotError};
 
 /// Small images: the layout code runs the same, the rasteriser has less to do.
@@ -268,4 +268,52 @@ fn seeds_sort_by_number() {
     let mut v = vec!["seed-10", "seed-2", "seed-1"];
     v.sort_by(|a, b| natural(a, b));
     assert_eq!(v, ["seed-1", "seed-2", "seed-10"]);
+}
+
+#[test]
+fn every_episode_kind_discsim_writes_is_known_to_plot() {
+    use crate::observe::metrics::EpisodeKind;
+    // The match fails to compile when a kind is added, so that this list gets it too.
+    let all = [
+        EpisodeKind::Join,
+        EpisodeKind::Return,
+        EpisodeKind::Restart,
+        EpisodeKind::Fresh,
+        EpisodeKind::Upgrade,
+    ];
+    for kind in all {
+        match kind {
+            EpisodeKind::Join
+            | EpisodeKind::Return
+            | EpisodeKind::Restart
+            | EpisodeKind::Fresh
+            | EpisodeKind::Upgrade => {}
+        }
+        assert!(EPISODE_KINDS.contains(&kind.name()), "{}", kind.name());
+    }
+}
+
+#[test]
+fn thresholds_and_convergence_times_come_from_the_run_folders() {
+    let tmp = tempfile::tempdir().unwrap();
+    for (seed, conv) in [(1, "600.0"), (2, "900.0"), (3, "null")] {
+        let run = tmp.path().join(format!("seed-{seed}"));
+        write_run(&run, seed, 0.0);
+        let toml = "name = \"demo\"\n[convergence]\nrecall = 0.8\nshare = 0.9\n";
+        fs::write(run.join("scenario.toml"), toml).unwrap();
+        let json = format!("{{\"convergence_seconds\": {conv}}}");
+        fs::write(run.join("summary.json"), json).unwrap();
+    }
+    let results = super::data::load(tmp.path()).unwrap();
+    let c = results.criteria().unwrap();
+    assert_eq!((c.recall, c.share, c.fill), (0.8, 0.9, 0.75));
+    assert_eq!(results.groups[0].convergence(), Some((Some(750.0), 1, 3)));
+    // A threshold no run can have is bad input, named by file.
+    let bad = tmp.path().join("seed-1/scenario.toml");
+    fs::write(&bad, "[convergence]\nrecall = 2.0\n").unwrap();
+    let err = plot_dir_sized(tmp.path(), SMALL).unwrap_err();
+    assert!(
+        err.is_bad_input() && err.to_string().contains("scenario.toml"),
+        "{err}"
+    );
 }
