@@ -232,6 +232,9 @@ fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    if let Err(e) = discsim::experiment::results_dir::install_signal_cleanup() {
+        tracing::warn!("cannot catch SIGINT and SIGTERM ({e}): an interrupted run may leave temporary files, which the next run into the folder removes");
+    }
     let result = match cli.command {
         Command::Run { scenario, out } => run_scenario(&scenario, out),
         Command::Check { scenario, baseline } => check(&scenario, &baseline),
@@ -242,9 +245,7 @@ fn main() -> std::process::ExitCode {
             shard,
         } => sweep(&scenario, out, jobs, shard.as_deref()),
         Command::Plot { dir } => plot(&dir),
-        Command::Merge { dir } => discsim::experiment::report::merge_sweep(&dir)
-            .map(|n| println!("merged {n} runs into {}", dir.join("sweep.csv").display()))
-            .map_err(Into::into),
+        Command::Merge { dir } => merge(&dir),
         Command::Validate {
             profile,
             seeds,
@@ -281,6 +282,16 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::from(e.exit_code())
         }
     }
+}
+
+fn merge(dir: &std::path::Path) -> Result<()> {
+    let _lock = dir
+        .is_dir()
+        .then(|| discsim::experiment::results_dir::OutLock::acquire(dir))
+        .transpose()?;
+    let n = discsim::experiment::report::merge_sweep(dir)?;
+    println!("merged {n} runs into {}", dir.join("sweep.csv").display());
+    Ok(())
 }
 
 fn demo(count: u32, seed: u64, dir: Option<PathBuf>) -> Result<()> {
@@ -450,7 +461,10 @@ fn bench(args: &BenchArgs) -> Result<()> {
 }
 
 fn run_scenario(args: &ScenarioArgs, out: Option<PathBuf>) -> Result<()> {
-    use discsim::experiment::report::{check_writable, write_run, Summary, Timing};
+    use discsim::experiment::report::{
+        check_same_configuration, check_writable, write_run, Summary, Timing,
+    };
+    use discsim::experiment::results_dir::OutLock;
 
     let base = args.load()?;
     // Every replicate is read and checked before anything runs.
@@ -459,6 +473,8 @@ fn run_scenario(args: &ScenarioArgs, out: Option<PathBuf>) -> Result<()> {
         runs.push(args.load_run(&[], base.seed + r)?);
     }
     let out = out.unwrap_or_else(|| PathBuf::from("results").join(&base.name));
+    let _lock = OutLock::acquire(&out)?;
+    check_same_configuration(&out, &runs[0])?;
     check_writable(&out)?;
     for scenario in &runs {
         let cfg = scenario.to_config().expect("checked by load");
@@ -491,7 +507,7 @@ fn run_scenario(args: &ScenarioArgs, out: Option<PathBuf>) -> Result<()> {
             timing.wall_seconds, timing.events_per_second, timing.packets_per_second
         );
     }
-    plot(&out)
+    plot_locked(&out)
 }
 
 /// A bar over virtual seconds on stderr; hidden when stderr is not a terminal.
@@ -506,8 +522,24 @@ fn progress_bar(duration: Duration) -> indicatif::ProgressBar {
     bar
 }
 
+/// `discsim plot`: one writer at a time in a folder, as for a run.
 fn plot(dir: &std::path::Path) -> Result<()> {
-    let files = discsim::experiment::plot::plot_dir(dir)?;
+    let _lock = dir
+        .is_dir()
+        .then(|| discsim::experiment::results_dir::OutLock::acquire(dir))
+        .transpose()?;
+    plot_locked(dir)
+}
+
+/// Redraws the charts of a folder this process holds the lock of.
+fn plot_locked(dir: &std::path::Path) -> Result<()> {
+    let files = {
+        // A signal waits for the charts, and the temporary folder goes on every error.
+        let _writing = discsim::experiment::results_dir::write_guard();
+        let _temp =
+            discsim::experiment::results_dir::TempPath::new(dir.join(".tmp-charts"));
+        discsim::experiment::plot::plot_dir(dir)?
+    };
     let charts: std::collections::BTreeSet<_> = files
         .iter()
         .filter_map(|f| f.file_stem().map(|s| s.to_string_lossy().into_owned()))
@@ -613,9 +645,14 @@ fn validate(
         threads,
     };
     opts.check()?;
-    if let Some(out) = &out {
-        discsim::experiment::report::check_writable(out)?;
-    }
+    let _lock = match &out {
+        Some(out) => {
+            let lock = discsim::experiment::results_dir::OutLock::acquire(out)?;
+            discsim::experiment::report::check_writable(out)?;
+            Some(lock)
+        }
+        None => None,
+    };
     let started = discsim::experiment::benchmark::Stopwatch::start();
     let reports = run_with_progress(&opts, &mut |p, seed| {
         eprintln!("running {} seed {seed} of {seeds}", p.name())
@@ -675,7 +712,8 @@ fn sweep(
     jobs: Option<usize>,
     shard: Option<&str>,
 ) -> Result<()> {
-    use discsim::experiment::report::check_writable;
+    use discsim::experiment::report::{check_same_configuration, check_writable, stale_variants};
+    use discsim::experiment::results_dir::OutLock;
     use discsim::experiment::sweep::{by_variant, render_table, run_sweep, PlannedRun, SweepSlice};
 
     let slice: SweepSlice = shard.map_or(Ok(SweepSlice::WHOLE), str::parse)?;
@@ -692,8 +730,33 @@ fn sweep(
         scenario.replicates = 1;
         runs.push(PlannedRun { run, scenario });
     }
+    if runs.is_empty() {
+        eprintln!(
+            "warning: slice {slice} of a plan of {} runs has no run; it writes a {} without rows (merge still needs it)",
+            base.sweep_plan().len(),
+            slice.file_name()
+        );
+    }
     let out = out.unwrap_or_else(|| PathBuf::from("results").join(&base.name));
+    let _lock = OutLock::acquire(&out)?;
+    let mut checked: Vec<&str> = Vec::new();
+    for r in &runs {
+        if !checked.contains(&r.run.variant.as_str()) {
+            checked.push(&r.run.variant);
+            check_same_configuration(&out.join(&r.run.variant), &r.scenario)?;
+        }
+    }
     check_writable(&out)?;
+    let plan = base.sweep_plan();
+    let variants: Vec<&str> = plan.iter().map(|r| r.variant.as_str()).collect();
+    let stale = stale_variants(&out, &variants);
+    if !stale.is_empty() {
+        eprintln!(
+            "warning: {} holds variant folders this sweep's grid does not have: {}. sweep.csv lists only this grid; delete them, or sweep into another --out",
+            out.display(),
+            stale.join(", ")
+        );
+    }
     let jobs = jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
@@ -704,7 +767,7 @@ fn sweep(
     print!("{}", render_table(&by_variant(&runs, &summaries)));
     println!("results in {}", out.join(slice.file_name()).display());
     if slice == SweepSlice::WHOLE {
-        plot(&out)?;
+        plot_locked(&out)?;
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 //!
 //! - [`scenario`]: scenario files (TOML), overrides and sweeps.
 //! - [`report`]: results folders (CSV, JSON), replaced atomically.
+//! - [`results_dir`]: one writer per results folder, atomic replacement, cleanup on signals.
 //! - [`sweep`]: a scenario's grid of variants run on a pool of threads, sliced over machines.
 //! - [`plot`]: charts drawn from those folders.
 //! - [`benchmark`]: wall-clock and memory measurement for `bench`.
@@ -11,6 +12,7 @@
 pub mod benchmark;
 pub mod plot;
 pub mod report;
+pub mod results_dir;
 pub mod scenario;
 pub mod sweep;
 pub mod validate;

@@ -5,6 +5,7 @@
 //! folder, replaced by the next run). Every file is a function of the scenario and its seed:
 //! nothing here records the wall clock, so two runs of one scenario give byte-identical folders.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -14,6 +15,7 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 
 use crate::discv4::packet::PacketKind;
+use crate::experiment::results_dir::{self, TempPath};
 use crate::experiment::scenario::Scenario;
 use crate::observe::metrics::{Episode, EpisodeKind};
 use crate::sim::engine::SimOutput;
@@ -291,16 +293,25 @@ pub fn write_run(
         let path = path.display().to_string();
         move |source| ReportError { path, source }
     };
+    // A signal waits for this write to end; every error on the way deletes the temporary folder.
+    let _writing = results_dir::write_guard();
     fs::create_dir_all(out).map_err(err(out))?;
-    let tmp = out.join(format!(".tmp-{run_id}"));
     let done = out.join(run_id);
-    if tmp.exists() {
-        fs::remove_dir_all(&tmp).map_err(err(&tmp))?;
-    }
-    fs::create_dir_all(&tmp).map_err(err(&tmp))?;
+    let temp = TempPath::new(results_dir::temp_sibling(&done, "tmp"));
+    let tmp = temp.path().to_path_buf();
+    fs::create_dir(&tmp).map_err(err(&tmp))?;
 
+    // A traced scenario saves its trace beside it, so that the folder reruns as it is.
     let file = tmp.join("scenario.toml");
-    fs::write(&file, scenario.to_toml()).map_err(err(&file))?;
+    if scenario.churn.trace.is_some() {
+        let mut saved = scenario.clone();
+        saved.churn.trace = Some(PathBuf::from(SAVED_TRACE));
+        fs::write(&file, saved.to_toml()).map_err(err(&file))?;
+        let file = tmp.join(SAVED_TRACE);
+        fs::write(&file, trace_csv(&scenario.churn.sessions)).map_err(err(&file))?;
+    } else {
+        fs::write(&file, scenario.to_toml()).map_err(err(&file))?;
+    }
 
     let file = tmp.join("metrics.csv");
     write_csv(&file, |w| {
@@ -433,11 +444,30 @@ pub fn write_run(
         fs::write(&file, json + "\n").map_err(err(&file))?;
     }
 
-    if done.exists() {
-        fs::remove_dir_all(&done).map_err(err(&done))?;
-    }
-    fs::rename(&tmp, &done).map_err(err(&done))?;
+    // The old folder stays whole until the new one is in place; `temp` then names nothing, or
+    // the old folder if deleting it failed, and goes.
+    results_dir::replace_dir(&tmp, &done).map_err(err(&done))?;
+    drop(temp);
     Ok(done)
+}
+
+/// The name of the copy of a scenario's churn trace in its run folder.
+pub const SAVED_TRACE: &str = "trace.csv";
+
+/// A trace that [`crate::sim::churn::read_trace`] reads back as exactly these sessions.
+pub fn trace_csv(sessions: &[crate::sim::churn::TraceSession]) -> String {
+    let t = |d: std::time::Duration| humantime::format_duration(d).to_string();
+    let mut s = String::from("peer,join,leave,fresh\n");
+    for x in sessions {
+        s.push_str(&format!(
+            "{},{},{},{}\n",
+            x.peer,
+            t(x.join),
+            x.leave.map(t).unwrap_or_default(),
+            x.fresh
+        ));
+    }
+    s
 }
 
 fn write_csv(
@@ -517,16 +547,16 @@ pub fn write_csv_atomic(
     path: &Path,
     body: impl FnOnce(&mut csv::Writer<fs::File>) -> csv::Result<()>,
 ) -> Result<(), ReportError> {
-    let name = path
-        .file_name()
-        .map_or_else(|| "out".to_string(), |n| n.to_string_lossy().into_owned());
-    let tmp = path.with_file_name(format!(".tmp-{name}"));
-    write_csv(&tmp, body)
-        .and_then(|()| fs::rename(&tmp, path))
+    let _writing = results_dir::write_guard();
+    let tmp = TempPath::new(results_dir::temp_sibling(path, "tmp"));
+    write_csv(tmp.path(), body)
+        .and_then(|()| fs::rename(tmp.path(), path))
         .map_err(|source| ReportError {
             path: path.display().to_string(),
             source,
-        })
+        })?;
+    tmp.keep();
+    Ok(())
 }
 
 /// Slices of a sharded sweep that cannot be merged.
@@ -646,6 +676,196 @@ pub fn merge_sweep(dir: &Path) -> Result<usize, MergeError> {
         Ok(())
     })?;
     Ok(rows.len())
+}
+
+/// Refuses to write a run of `scenario` into `dir` when `dir` already holds runs (`seed-N`) of
+/// another configuration: a folder's replicates differ only in their seed and thread count
+/// (and, for a run, its `replicates` and `[sweep]`, which are not part of one run), or the
+/// charts would average different experiments. The error is bad input (exit code 2) and says
+/// how to choose another folder.
+pub fn check_same_configuration(dir: &Path, scenario: &Scenario) -> Result<(), crate::Error> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Ok(());
+    };
+    let mut runs: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|e| {
+            e.file_name().to_string_lossy().starts_with("seed-")
+                && e.file_type().is_ok_and(|t| t.is_dir())
+        })
+        .map(|e| e.path())
+        .collect();
+    runs.sort();
+    let refuse = |run: &Path, why: String| {
+        crate::Error::BadInput(format!(
+            "{} holds a run of another configuration ({why}): the runs in one folder must differ only in their seed and threads. Choose another folder with --out (for example --out {}-2), or delete {} first",
+            run.display(),
+            dir.display(),
+            run.display()
+        ))
+    };
+    for run in runs {
+        let file = run.join("scenario.toml");
+        let Ok(text) = fs::read_to_string(&file) else {
+            continue;
+        };
+        let mut theirs = match Scenario::load(&file, &[]) {
+            Ok(s) => s,
+            Err(_) => match Scenario::from_toml_str(&text, &file.display().to_string()) {
+                Ok(s) => s,
+                Err(_) => return Err(refuse(&run, "its scenario.toml cannot be read".into())),
+            },
+        };
+        let mut mine = scenario.clone();
+        if theirs.churn.sessions.is_empty() || mine.churn.sessions.is_empty() {
+            theirs.churn.sessions.clear();
+            mine.churn.sessions.clear();
+        }
+        let (a, b) = (comparable(&theirs), comparable(&mine));
+        if a != b {
+            let diffs = differences(&a, &b);
+            let shown: Vec<String> = diffs
+                .iter()
+                .take(3)
+                .map(|(k, x, y)| format!("`{k}` is {x} there, {y} here"))
+                .collect();
+            let more = if diffs.len() > 3 {
+                format!(", and {} more", diffs.len() - 3)
+            } else {
+                String::new()
+            };
+            let why = if shown.is_empty() {
+                "the churn traces differ".to_string()
+            } else {
+                shown.join("; ") + &more
+            };
+            return Err(refuse(&run, why));
+        }
+    }
+    Ok(())
+}
+
+/// A scenario as a flat map from dotted key to value, without what may differ between runs of
+/// one folder.
+fn comparable(s: &Scenario) -> BTreeMap<String, String> {
+    let mut s = s.clone();
+    s.seed = 0;
+    s.threads = 0;
+    s.replicates = 0;
+    s.sweep.clear();
+    if s.churn.trace.is_some() {
+        s.churn.trace = Some(PathBuf::from(SAVED_TRACE));
+    }
+    let mut out = BTreeMap::new();
+    if let Ok(toml::Value::Table(t)) = toml::Value::try_from(&s) {
+        flatten("", &toml::Value::Table(t), &mut out);
+    }
+    // The trace's sessions are not in the TOML.
+    out.insert(
+        "churn.trace (sessions)".into(),
+        format!("{:?}", s.churn.sessions),
+    );
+    out
+}
+
+fn flatten(prefix: &str, v: &toml::Value, out: &mut BTreeMap<String, String>) {
+    match v {
+        toml::Value::Table(t) => {
+            for (k, v) in t {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&key, v, out);
+            }
+        }
+        other => {
+            out.insert(prefix.to_string(), other.to_string());
+        }
+    }
+}
+
+fn differences(
+    a: &BTreeMap<String, String>,
+    b: &BTreeMap<String, String>,
+) -> Vec<(String, String, String)> {
+    let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    keys.into_iter()
+        .filter(|k| a.get(*k) != b.get(*k))
+        .filter(|k| k.as_str() != "churn.trace (sessions)")
+        .map(|k| {
+            let show = |m: &BTreeMap<String, String>| {
+                m.get(k).cloned().unwrap_or_else(|| "unset".to_string())
+            };
+            (k.clone(), show(a), show(b))
+        })
+        .collect()
+}
+
+/// The variant folders under a sweep's folder `dir` (non-hidden folders holding `seed-N`
+/// runs) that `current` does not list: left by an earlier sweep of another grid.
+pub fn stale_variants(dir: &Path, current: &[&str]) -> Vec<String> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut stale: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+        .filter(|(name, _)| !name.starts_with('.') && !current.contains(&name.as_str()))
+        .filter(|(_, path)| {
+            fs::read_dir(path).is_ok_and(|mut es| {
+                es.any(|e| {
+                    e.is_ok_and(|e| {
+                        e.file_name().to_string_lossy().starts_with("seed-")
+                            && e.file_type().is_ok_and(|t| t.is_dir())
+                    })
+                })
+            })
+        })
+        .map(|(name, _)| name)
+        .collect();
+    stale.sort();
+    stale
+}
+
+/// The variants `dir/sweep.csv` lists, in its order, each once: the sweep's current grid (an
+/// earlier grid's variant folders may still be beside them; see [`stale_variants`]). `None`
+/// when there is no `sweep.csv`.
+pub fn listed_variants(dir: &Path) -> Result<Option<Vec<String>>, MergeError> {
+    let file = dir.join("sweep.csv");
+    if !file.exists() {
+        return Ok(None);
+    }
+    let bad = |message: String| MergeError::Bad {
+        file: file.display().to_string(),
+        message,
+    };
+    let mut r = csv::Reader::from_path(&file).map_err(|e| bad(csv_message(&e)))?;
+    let col = r
+        .headers()
+        .map_err(|e| bad(csv_message(&e)))?
+        .iter()
+        .position(|c| c == "variant")
+        .ok_or_else(|| bad("no `variant` column: not a sweep.csv of this discsim".into()))?;
+    let mut out: Vec<String> = Vec::new();
+    for rec in r.records() {
+        let rec = rec.map_err(|e| bad(csv_message(&e)))?;
+        let v = rec.get(col).unwrap_or("").to_string();
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    Ok(Some(out))
+}
+
+/// A CSV error in words, once (the csv crate's I/O errors repeat their cause otherwise).
+fn csv_message(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::Io(io) => io.to_string(),
+        _ => e.to_string(),
+    }
 }
 
 /// A quiet `Write` check that the folder is writable before a long run starts.
