@@ -536,8 +536,7 @@ fn plot_locked(dir: &std::path::Path) -> Result<()> {
     let files = {
         // A signal waits for the charts, and the temporary folder goes on every error.
         let _writing = discsim::experiment::results_dir::write_guard();
-        let _temp =
-            discsim::experiment::results_dir::TempPath::new(dir.join(".tmp-charts"));
+        let _temp = discsim::experiment::results_dir::TempPath::new(dir.join(".tmp-charts"));
         discsim::experiment::plot::plot_dir(dir)?
     };
     let charts: std::collections::BTreeSet<_> = files

@@ -430,10 +430,63 @@ impl Scenario {
                 Err(format!("invalid `{key}`: {allowed}"))
             }
         };
-        for key in self.sweep.keys() {
+        for (key, values) in &self.sweep {
             if key == "seed" || key == "replicates" || key.starts_with("sweep") {
                 return Err(format!(
                     "invalid `sweep.{key}`: sweep any knob but `seed`, `replicates` and `sweep` (use `replicates` for seeds)"
+                ));
+            }
+            if values.is_empty() {
+                return Err(format!(
+                    "invalid `sweep.{key}`: an empty list; give at least one value (or remove the key)"
+                ));
+            }
+            if let Some((i, v)) = values
+                .iter()
+                .enumerate()
+                .find(|(i, v)| values[..*i].contains(v))
+            {
+                return Err(format!(
+                    "invalid `sweep.{key}`: the value {v} is listed twice (values {} and {})",
+                    values.iter().position(|x| x == v).unwrap_or(0) + 1,
+                    i + 1
+                ));
+            }
+        }
+        let planned = self
+            .sweep
+            .values()
+            .try_fold(self.replicates.max(1) as u64, |n, v| {
+                n.checked_mul(v.len() as u64)
+            });
+        if planned.is_none_or(|n| n > MAX_SWEEP_RUNS) {
+            return Err(format!(
+                "invalid `sweep`: the grid times `replicates` makes more than {MAX_SWEEP_RUNS} runs; split it into several scenarios"
+            ));
+        }
+        if self.replicates > 1
+            && self
+                .seed
+                .checked_add(self.replicates as u64 - 1)
+                .is_none_or(|s| s > MAX_SEED)
+        {
+            return Err(format!(
+                "invalid `replicates`: the seeds `seed` to `seed + replicates - 1` must be at most {MAX_SEED}"
+            ));
+        }
+        // Variants whose values differ only in characters a folder name cannot hold would
+        // share a folder.
+        let mut folders: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for run in self.sweep_plan() {
+            let sets = folders
+                .entry(run.variant.clone())
+                .or_insert_with(|| run.sets.clone());
+            if *sets != run.sets {
+                return Err(format!(
+                    "invalid `sweep`: the variants {} and {} would share the same folder {:?}; choose values that differ in letters, digits or `.,_-`",
+                    sets.join(" "),
+                    run.sets.join(" "),
+                    run.variant
                 ));
             }
         }
@@ -463,6 +516,12 @@ impl Scenario {
         Ok(())
     }
 }
+
+/// The most runs one sweep may plan (variants times replicates).
+pub const MAX_SWEEP_RUNS: u64 = 100_000;
+
+/// The largest seed: a scenario file is TOML, whose integers are signed 64-bit.
+pub const MAX_SEED: u64 = i64::MAX as u64;
 
 /// One run of a sweep.
 #[derive(Clone, Debug, PartialEq, Eq)]
