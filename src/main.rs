@@ -713,7 +713,9 @@ fn sweep(
 ) -> Result<()> {
     use discsim::experiment::report::{check_same_configuration, check_writable, stale_variants};
     use discsim::experiment::results_dir::OutLock;
-    use discsim::experiment::sweep::{by_variant, render_table, run_sweep, PlannedRun, SweepSlice};
+    use discsim::experiment::sweep::{
+        by_variant, render_table, run_sweep, PlanStamp, PlannedRun, SweepSlice,
+    };
 
     let slice: SweepSlice = shard.map_or(Ok(SweepSlice::WHOLE), str::parse)?;
     let base = args.load()?;
@@ -760,7 +762,8 @@ fn sweep(
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
     eprintln!("sweep {}: {} runs, {jobs} at once", base.name, runs.len());
-    let summaries = run_sweep(&runs, &out, jobs, slice, &|r| {
+    let stamp = PlanStamp::of(&base, &plan);
+    let summaries = run_sweep(&runs, &out, jobs, slice, &stamp, &|r| {
         eprintln!("  done {} seed {}", r.variant, r.seed)
     })?;
     print!("{}", render_table(&by_variant(&runs, &summaries)));

@@ -511,14 +511,26 @@ const SWEEP_COLUMNS: [&str; 17] = [
     "packets_sent",
 ];
 
-/// Writes a sweep's table to `path` atomically.
-pub fn write_sweep_csv(path: &Path, rows: &[SweepRow]) -> Result<(), ReportError> {
+/// The columns a slice of a sharded sweep adds: the runs of the whole plan and its fingerprint
+/// (see [`crate::experiment::sweep::PlanStamp`]); `merge` checks and drops them.
+const SLICE_COLUMNS: [&str; 2] = ["plan_runs", "plan"];
+
+/// Writes a sweep's table to `path` atomically; a slice (`plan` given) adds the plan's columns.
+pub fn write_sweep_csv(
+    path: &Path,
+    rows: &[SweepRow],
+    plan: Option<&crate::experiment::sweep::PlanStamp>,
+) -> Result<(), ReportError> {
     let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
     write_csv_atomic(path, |w| {
-        w.write_record(SWEEP_COLUMNS)?;
+        let mut header: Vec<&str> = SWEEP_COLUMNS.to_vec();
+        if plan.is_some() {
+            header.extend(SLICE_COLUMNS);
+        }
+        w.write_record(&header)?;
         for r in rows {
             let s = r.summary;
-            w.write_record([
+            let mut row = vec![
                 r.run.to_string(),
                 r.variant.to_string(),
                 r.assignments.clone(),
@@ -536,7 +548,11 @@ pub fn write_sweep_csv(path: &Path, rows: &[SweepRow]) -> Result<(), ReportError
                 opt(s.mean_seed_alive_share),
                 s.records_expired.to_string(),
                 s.packets_sent.to_string(),
-            ])?;
+            ];
+            if let Some(p) = plan {
+                row.extend([p.runs.to_string(), p.id.clone()]);
+            }
+            w.write_record(&row)?;
         }
         Ok(())
     })
@@ -579,17 +595,16 @@ impl MergeError {
 
 /// Combines the slices `sweep-I-of-N.csv` that `discsim sweep --shard I/N` wrote into `dir`
 /// (copied there from every machine) into `dir/sweep.csv`, in plan order: the file one
-/// unsharded sweep would have written. Every slice of one `N` must be present, with the same
-/// columns, and no run twice. Returns the rows merged.
+/// unsharded sweep would have written. Every slice of one `N` must be present, with the columns
+/// of this discsim, of one plan (same `plan` and `plan_runs`), each whole: every run of the
+/// plan exactly once, every value a number where a number belongs. Returns the rows merged.
 pub fn merge_sweep(dir: &Path) -> Result<usize, MergeError> {
     let bad = |file: &Path, message: String| MergeError::Bad {
         file: file.display().to_string(),
         message,
     };
-    let entries = fs::read_dir(dir).map_err(|e| MergeError::Bad {
-        file: dir.display().to_string(),
-        message: format!("cannot list: {e}"),
-    })?;
+    let entries =
+        fs::read_dir(dir).map_err(|e| bad(dir, format!("cannot list the folder: {e}")))?;
     let mut slices: Vec<(usize, usize, PathBuf)> = Vec::new();
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
@@ -603,7 +618,16 @@ pub fn merge_sweep(dir: &Path) -> Result<usize, MergeError> {
             .split_once("-of-")
             .and_then(|(i, n)| Some((i.parse().ok()?, n.parse().ok()?)));
         match parsed {
-            Some((i, n)) => slices.push((i, n, e.path())),
+            Some((i, n)) if i < n => slices.push((i, n, e.path())),
+            Some((i, n)) => {
+                return Err(bad(
+                    &e.path(),
+                    format!(
+                        "slice {i} of {n} cannot be: slices are numbered 0 to {}",
+                        n.max(1) - 1
+                    ),
+                ))
+            }
             None => return Err(bad(&e.path(), "expected a name sweep-I-of-N.csv".into())),
         }
     }
@@ -625,57 +649,154 @@ pub fn merge_sweep(dir: &Path) -> Result<usize, MergeError> {
         .map(|i| format!("sweep-{i}-of-{n}.csv"))
         .collect();
     if !missing.is_empty() {
-        return Err(MergeError::Bad {
-            file: dir.display().to_string(),
-            message: format!("missing slices: {}", missing.join(", ")),
-        });
+        return Err(bad(dir, format!("missing slices: {}", missing.join(", "))));
     }
-    let mut header: Option<csv::StringRecord> = None;
+    let mut expected: Vec<&str> = SWEEP_COLUMNS.to_vec();
+    expected.extend(SLICE_COLUMNS);
+    // (plan runs, plan id, the slice that said so)
+    let mut plan: Option<(usize, String, PathBuf)> = None;
     let mut rows: Vec<(usize, csv::StringRecord)> = Vec::new();
-    for (_, _, file) in &slices {
-        let mut r = csv::Reader::from_path(file).map_err(|e| bad(file, e.to_string()))?;
-        let h = r.headers().map_err(|e| bad(file, e.to_string()))?.clone();
-        match &header {
-            None => header = Some(h.clone()),
-            Some(first) if *first != h => {
+    for (i, _, file) in &slices {
+        if fs::metadata(file).is_ok_and(|m| m.len() == 0) {
+            return Err(bad(
+                file,
+                format!("the file is empty: a slice that was never written whole; run `discsim sweep --shard {i}/{n}` again"),
+            ));
+        }
+        let mut r = csv::Reader::from_path(file).map_err(|e| bad(file, csv_message(&e)))?;
+        let h = r.headers().map_err(|e| bad(file, csv_message(&e)))?.clone();
+        if h.iter().ne(expected.iter().copied()) {
+            return Err(bad(
+                file,
+                format!(
+                    "not a sweep slice of this discsim: its columns are {}, expected {}",
+                    h.iter().collect::<Vec<_>>().join(","),
+                    expected.join(",")
+                ),
+            ));
+        }
+        let mut runs_here = Vec::new();
+        for rec in r.records() {
+            let rec = rec.map_err(|e| bad(file, csv_message(&e)))?;
+            let line = rec.position().map_or(0, |p| p.line());
+            check_slice_row(&rec).map_err(|m| bad(file, format!("line {line}: {m}")))?;
+            let run: usize = rec[0].parse().expect("checked");
+            let runs: usize = rec[SWEEP_COLUMNS.len()].parse().expect("checked");
+            let id = &rec[SWEEP_COLUMNS.len() + 1];
+            match &plan {
+                None => plan = Some((runs, id.to_string(), file.clone())),
+                Some((r0, id0, first)) if (*r0, id0.as_str()) != (runs, id) => {
+                    return Err(bad(
+                        file,
+                        format!(
+                            "line {line}: a slice of another plan than {} (another grid, scenario or seeds): merge the slices of one sweep",
+                            first.display()
+                        ),
+                    ))
+                }
+                Some(_) => {}
+            }
+            if run % n != *i || run >= runs {
                 return Err(bad(
                     file,
-                    "its columns differ from the other slices' (made by another discsim?)".into(),
-                ))
+                    format!("line {line}: run {run} does not belong in slice {i} of {n} of a plan of {runs} runs"),
+                ));
             }
-            Some(_) => {}
+            runs_here.push(run);
+            let mut kept = csv::StringRecord::new();
+            for f in rec.iter().take(SWEEP_COLUMNS.len()) {
+                kept.push_field(f);
+            }
+            rows.push((run, kept));
         }
-        let col = h.iter().position(|c| c == "run").ok_or_else(|| {
-            bad(
-                file,
-                "no `run` column: not a sweep slice of this discsim".into(),
-            )
-        })?;
-        for rec in r.records() {
-            let rec = rec.map_err(|e| bad(file, e.to_string()))?;
-            let line = rec.position().map_or(0, |p| p.line());
-            let run = rec
-                .get(col)
-                .and_then(|v| v.parse::<usize>().ok())
-                .ok_or_else(|| bad(file, format!("line {line}: `run` is not a number")))?;
-            rows.push((run, rec));
+        if let Some((total, _, _)) = &plan {
+            let lacking: Vec<String> = (*i..*total)
+                .step_by(n)
+                .filter(|r| !runs_here.contains(r))
+                .map(|r| r.to_string())
+                .collect();
+            if !lacking.is_empty() && !runs_here.is_empty() {
+                return Err(bad(
+                    file,
+                    format!(
+                        "runs {} are missing: the slice is cut short; run `discsim sweep --shard {i}/{n}` again",
+                        lacking.join(", ")
+                    ),
+                ));
+            }
         }
     }
+    let Some((total, _, _)) = plan else {
+        return Err(bad(dir, "the slices hold no runs".into()));
+    };
     rows.sort_by_key(|(run, _)| *run);
     if let Some(w) = rows.windows(2).find(|w| w[0].0 == w[1].0) {
-        return Err(MergeError::Bad {
-            file: dir.display().to_string(),
-            message: format!("run {} appears in two slices", w[0].0),
-        });
+        return Err(bad(dir, format!("run {} appears twice", w[0].0)));
+    }
+    // Slices read before the plan was known (header only) are checked here.
+    if rows.len() != total {
+        let have: Vec<usize> = rows.iter().map(|(r, _)| *r).collect();
+        let lacking: Vec<String> = (0..total)
+            .filter(|r| !have.contains(r))
+            .map(|r| format!("{} (slice {})", r, r % n))
+            .collect();
+        return Err(bad(
+            dir,
+            format!(
+                "the plan has {total} runs, but runs {} are in no slice: a slice is cut short or empty",
+                lacking.join(", ")
+            ),
+        ));
     }
     write_csv_atomic(&dir.join("sweep.csv"), |w| {
-        w.write_record(header.as_ref().expect("at least one slice"))?;
+        w.write_record(SWEEP_COLUMNS)?;
         for (_, rec) in &rows {
             w.write_record(rec)?;
         }
         Ok(())
     })?;
     Ok(rows.len())
+}
+
+/// Checks one row of a slice: every column holds what `write_sweep_csv` writes there.
+fn check_slice_row(rec: &csv::StringRecord) -> Result<(), String> {
+    let optional = [
+        "convergence_seconds",
+        "mean_init_seconds",
+        "median_recall_seconds",
+        "median_rebootstrap_seconds",
+        "mean_seed_alive_share",
+    ];
+    let integers = [
+        "run",
+        "seed",
+        "records_expired",
+        "packets_sent",
+        "plan_runs",
+    ];
+    for (k, name) in SWEEP_COLUMNS.iter().chain(&SLICE_COLUMNS).enumerate() {
+        let v = rec.get(k).unwrap_or("");
+        let ok = match *name {
+            "variant" | "assignments" => true,
+            "plan" => v.len() == 16 && v.bytes().all(|b| b.is_ascii_hexdigit()),
+            _ if v.is_empty() => optional.contains(name),
+            _ if integers.contains(name) => v.parse::<u64>().is_ok(),
+            _ => v.parse::<f64>().is_ok_and(|x| x.is_finite() && x >= 0.0),
+        };
+        if !ok {
+            let what = if integers.contains(name) {
+                "a whole number"
+            } else if *name == "plan" {
+                "16 hex digits"
+            } else if optional.contains(name) {
+                "a number at least 0, or empty for never"
+            } else {
+                "a number at least 0"
+            };
+            return Err(format!("`{name}` = {v:?}: expected {what}"));
+        }
+    }
+    Ok(())
 }
 
 /// Refuses to write a run of `scenario` into `dir` when `dir` already holds runs (`seed-N`) of
