@@ -371,3 +371,336 @@ fn f17_a_traced_run_folder_reruns_as_it_is_from_anywhere() {
     ]);
     assert_eq!(code, 0, "{err}");
 }
+
+/// Runs a sharded sweep of 4 runs in 2 slices into `dir`; returns the scenario file.
+fn sharded(dir: &Path, out: &Path) -> String {
+    let file = scenario_file(
+        dir,
+        "name = \"sh\"\npeers = 20\nduration = \"2m\"\nreplicates = 2\n[sweep]\n\"network.loss\" = [0.0, 0.1]\n",
+    );
+    for i in 0..2 {
+        let (code, _, err) = discsim(&[
+            "sweep",
+            &file,
+            "--shard",
+            &format!("{i}/2"),
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{err}");
+    }
+    file
+}
+
+#[test]
+fn f14_f15_f26_merge_refuses_garbled_cut_short_foreign_and_misnamed_slices() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let file = sharded(dir.path(), &out);
+    let (code, stdout, err) = discsim(&["merge", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    assert!(stdout.contains("merged 4 runs"), "{stdout}");
+    let merged = std::fs::read(out.join("sweep.csv")).unwrap();
+    let slice1 = std::fs::read_to_string(out.join("sweep-1-of-2.csv")).unwrap();
+    let lines: Vec<&str> = slice1.lines().collect();
+    // Another plan: the same grid with another peer count.
+    let other = dir.path().join("other");
+    std::fs::create_dir(&other).unwrap();
+    let (code, _, err) = discsim(&[
+        "sweep",
+        &file,
+        "--shard",
+        "1/2",
+        "--out",
+        other.to_str().unwrap(),
+        "--set",
+        "peers=21",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let foreign = std::fs::read_to_string(other.join("sweep-1-of-2.csv")).unwrap();
+    let garbled = {
+        let mut cells: Vec<String> = lines[1].split(',').map(String::from).collect();
+        cells[4] = "abc".into();
+        format!("{}\n{}\n{}\n", lines[0], cells.join(","), lines[2])
+    };
+    let cases: Vec<(&str, String, &[&str])> = vec![
+        (
+            "sweep-1-of-2.csv",
+            garbled,
+            &["sweep-1-of-2.csv: line 2", "convergence_seconds", "abc"],
+        ),
+        (
+            "sweep-1-of-2.csv",
+            format!("{}\n{}\n", lines[0], lines[1]),
+            &["sweep-1-of-2.csv", "missing", "cut short"],
+        ),
+        (
+            "sweep-1-of-2.csv",
+            format!("{}\n", lines[0]),
+            &["runs 1 (slice 1), 3 (slice 1)", "cut short or empty"],
+        ),
+        (
+            "sweep-1-of-2.csv",
+            String::new(),
+            &["sweep-1-of-2.csv", "empty"],
+        ),
+        (
+            "sweep-1-of-2.csv",
+            foreign,
+            &["sweep-1-of-2.csv", "another plan"],
+        ),
+        (
+            "sweep-2-of-2.csv",
+            slice1.clone(),
+            &["sweep-2-of-2.csv", "numbered 0 to 1"],
+        ),
+    ];
+    for (name, text, needles) in cases {
+        std::fs::write(out.join("sweep-1-of-2.csv"), &slice1).unwrap();
+        std::fs::write(out.join(name), &text).unwrap();
+        let (code, stdout, err) = discsim(&["merge", out.to_str().unwrap()]);
+        assert_eq!(code, 2, "{name} {text:?}: {err}");
+        assert!(stdout.is_empty());
+        assert!(!err.contains("panicked"));
+        for n in needles {
+            assert!(err.contains(n), "{n:?} not in {err}");
+        }
+        assert_eq!(
+            std::fs::read(out.join("sweep.csv")).unwrap(),
+            merged,
+            "sweep.csv kept"
+        );
+        let _ = std::fs::remove_file(out.join("sweep-2-of-2.csv"));
+    }
+}
+
+#[test]
+fn f21_an_empty_shard_is_warned_about_and_still_merges() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let file = scenario_file(dir.path(), "name = \"e\"\npeers = 20\nduration = \"2m\"\n");
+    let o = out.to_str().unwrap();
+    let (code, _, err) = discsim(&["sweep", &file, "--shard", "1/2", "--out", o]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains("slice 1/2 of a plan of 1 runs has no run"),
+        "{err}"
+    );
+    let (code, _, err) = discsim(&["sweep", &file, "--shard", "0/2", "--out", o]);
+    assert_eq!(code, 0, "{err}");
+    let (code, stdout, err) = discsim(&["merge", o]);
+    assert_eq!(code, 0, "{err}");
+    assert!(stdout.contains("merged 1 runs"), "{stdout}");
+}
+
+#[test]
+fn f27_an_io_error_is_said_once_and_names_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario_file(dir.path(), SMALL);
+    let missing = dir.path().join("missing.json");
+    for args in [
+        vec!["run", "/nonexistent/s.toml"],
+        vec!["check", &file, "--baseline", missing.to_str().unwrap()],
+        vec!["merge", "/nonexistent/sweep"],
+    ] {
+        let (code, _, err) = discsim(&args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert_eq!(err.matches("os error 2").count(), 1, "{args:?}: {err}");
+        assert!(
+            err.contains("/nonexistent") || err.contains("missing.json"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn f18_f19_check_refuses_a_baseline_of_another_run_or_out_of_range() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario_file(dir.path(), SMALL);
+    let out = dir.path().join("base");
+    let (code, _, err) = discsim(&["run", &file, "--out", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{err}");
+    let baseline = out.join("seed-1/summary.json");
+    let b = baseline.to_str().unwrap();
+    let (code, stdout, err) = discsim(&[
+        "check",
+        &file,
+        "--baseline",
+        b,
+        "--set",
+        "peers=30",
+        "--seed",
+        "3",
+    ]);
+    assert_eq!(code, 2, "{stdout}{err}");
+    assert!(
+        err.contains("40 peers vs 30")
+            && err.contains("seed 1 vs 3")
+            && err.contains("--allow-mismatch"),
+        "{err}"
+    );
+    assert!(stdout.is_empty(), "nothing ran: {stdout}");
+    let (code, stdout, err) = discsim(&[
+        "check",
+        &file,
+        "--baseline",
+        b,
+        "--set",
+        "peers=30",
+        "--allow-mismatch",
+    ]);
+    assert!(code == 0 || code == 1, "{err}");
+    assert!(err.contains("compared anyway"), "{err}");
+    assert!(stdout.contains("peers"), "{stdout}");
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&baseline).unwrap()).unwrap();
+    for (key, value) in [
+        ("final_mean_recall", serde_json::json!(-5)),
+        ("probe_success_share", serde_json::json!(1.5)),
+        ("convergence_seconds", serde_json::json!(-1)),
+    ] {
+        let mut bad = summary.clone();
+        bad[key] = value;
+        let f = dir.path().join("bad.json");
+        std::fs::write(&f, bad.to_string()).unwrap();
+        let (code, stdout, err) = discsim(&["check", &file, "--baseline", f.to_str().unwrap()]);
+        assert_eq!(code, 2, "{key}: {stdout}{err}");
+        assert!(err.contains("bad.json") && err.contains(key), "{err}");
+    }
+}
+
+#[test]
+fn f3_a_run_too_large_for_the_machine_is_refused_before_anything_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario_file(dir.path(), SMALL);
+    let out = dir.path().join("big");
+    let (code, stdout, err) = discsim(&[
+        "run",
+        &file,
+        "--set",
+        "peers=10000000",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(stdout.is_empty());
+    assert!(
+        err.contains("needs about")
+            && err.contains("GiB, this machine has")
+            && err.contains("--force"),
+        "{err}"
+    );
+    assert!(!out.exists());
+    let (code, _, err) = discsim(&["bench", "--peers", "10000000", "--hours", "1"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("needs about"), "{err}");
+}
+
+#[test]
+fn f4_f23_f24_f25_f28_bad_input_is_one_message_at_the_users_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("never");
+    let o = out.to_str().unwrap();
+    let cases: Vec<(&str, Vec<&str>, Vec<&str>)> = vec![
+        // F4: an unbounded line.
+        ("peers = 10\n[churn]\ntrace = \"/dev/zero\"\n", vec![], vec!["/dev/zero", "line 1", "longer than"]),
+        // F23: the user's line 13, not the merged text's, with an override given.
+        (
+            "name = \"x\"\npeers = 60\nduration = \"6m\"\n[protocol]\nalpha = 3\n\n\n\n\n\n\n\nseed_strategy = \"bogus\"\n",
+            vec!["--set", "peers=70"],
+            vec!["line 13", "bogus"],
+        ),
+        ("peers = 60\nduration = \"6m\"\n", vec!["--set", "peers=-5"], vec!["--set peers=-5", "-5"]),
+        // F24
+        ("peers = 10\n", vec!["--seed", "9223372036854775808"], vec!["--seed", "at most 9223372036854775807"]),
+        ("peers = 10\nseed = 9223372036854775807\nreplicates = 2\n", vec![], vec!["replicates", "at most 9223372036854775807"]),
+        // F25
+        ("peers = 10\nduration = \"0s\"\n", vec![], vec!["`duration`", "more than 0"]),
+        // F28
+        ("peers = 10\nduration = \"99999years\"\n", vec![], vec!["`duration`", "366days"]),
+        ("peers = 10\nprobe_interval = \"1ns\"\n", vec![], vec!["`probe_interval`", "at most"]),
+        ("peers = 10\nsample_interval = \"1ns\"\n", vec![], vec!["`sample_interval`", "at most"]),
+    ];
+    for (text, extra, needles) in cases {
+        let file = scenario_file(dir.path(), text);
+        let mut args = vec!["run", &file, "--out", o];
+        args.extend(extra.iter().copied());
+        let (code, stdout, err) = discsim(&args);
+        assert_eq!(code, 2, "{text}: {err}");
+        assert!(stdout.is_empty(), "{stdout}");
+        assert!(!err.contains("panicked"), "{err}");
+        assert_eq!(err.matches("error:").count(), 1, "{err}");
+        assert!(!err.contains("line 4") || text.contains("bogus"), "{err}");
+        for n in needles {
+            assert!(err.contains(n), "{text}: {n:?} not in {err}");
+        }
+        assert!(!out.exists());
+    }
+    // F25: one knob of the default latency, without its table.
+    let file = scenario_file(dir.path(), "peers = 10\nduration = \"2m\"\n");
+    let (code, _, err) = discsim(&[
+        "run",
+        &file,
+        "--out",
+        dir.path().join("lat").to_str().unwrap(),
+        "--set",
+        "network.latency.value=\"20ms\"",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    // F28: knobs that do nothing are warned about.
+    let file = scenario_file(
+        dir.path(),
+        "peers = 10\nduration = \"2m\"\n[[actions]]\nat = \"5m\"\naction = \"leave\"\nfresh = true\ndb_version = 3\n",
+    );
+    let (code, _, err) = discsim(&[
+        "run",
+        &file,
+        "--out",
+        dir.path().join("w").to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    for n in [
+        "after the end",
+        "names no peers",
+        "`fresh` applies to a restart",
+        "`db_version` applies",
+    ] {
+        assert!(err.contains(n), "{n:?} not in {err}");
+    }
+    // A sweep variant's bad value names the variant.
+    let file = scenario_file(
+        dir.path(),
+        "peers = 10\n[sweep]\n\"network.loss\" = [0.1, 7.0]\n",
+    );
+    let (code, _, err) = discsim(&["sweep", &file, "--out", o]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("sweep variant network.loss=7.0") && err.contains("loss"),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn table_keys_are_named_under_protocol() {
+    let dir = tempfile::tempdir().unwrap();
+    for (text, key) in [
+        ("bucket_size = 0", "protocol.table.bucket_size"),
+        ("n_buckets = 0", "protocol.table.n_buckets"),
+        ("bucket_subnet = 33", "protocol.table.bucket_subnet"),
+        ("table_subnet = 33", "protocol.table.table_subnet"),
+    ] {
+        let file = scenario_file(
+            dir.path(),
+            &format!("peers = 10\n[protocol.table]\n{text}\n"),
+        );
+        let (code, _, err) = discsim(&[
+            "run",
+            &file,
+            "--out",
+            dir.path().join("o").to_str().unwrap(),
+        ]);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains(&format!("`{key}`")), "{err}");
+    }
+}
