@@ -305,6 +305,13 @@ impl Scenario {
 
     /// The engine configuration, checked; the error names the key and what is allowed.
     pub fn to_config(&self) -> Result<SimConfig, String> {
+        // Before `share` draws a number per slot.
+        if self.peers > MAX_PEERS {
+            return Err(format!(
+                "invalid `peers`: 1 to {MAX_PEERS} (got {})",
+                self.peers
+            ));
+        }
         let cfg = SimConfig {
             seed: self.seed,
             peers: self.peers,
@@ -612,6 +619,9 @@ impl Scenario {
         Ok(())
     }
 }
+
+/// The most peers a scenario may have (memory refuses far fewer on most machines).
+pub const MAX_PEERS: u32 = 1 << 24;
 
 /// The longest run.
 pub const MAX_DURATION: Duration = Duration::from_secs(366 * 86400);
