@@ -688,9 +688,8 @@ fn without_lines(message: &str) -> String {
             !l.is_empty()
                 && !l.starts_with("TOML parse error")
                 && !l.starts_with('|')
-                && !l
-                    .split_once('|')
-                    .is_some_and(|(n, _)| n.trim().parse::<u64>().is_ok())
+                && l.split_once('|')
+                    .is_none_or(|(n, _)| n.trim().parse::<u64>().is_err())
         })
         .collect();
     kept.join(" ")
