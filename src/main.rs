@@ -71,6 +71,9 @@ enum Command {
         /// A summary.json from an earlier run.
         #[arg(long)]
         baseline: PathBuf,
+        /// Compare even when the baseline is of another scenario, peer count, seed or length.
+        #[arg(long)]
+        allow_mismatch: bool,
     },
     /// Compare discsim with figures measured by running real geth (2018 and 2019): run
     /// scenarios/validate-ramp-400.toml per profile for several seeds and compare the per-minute
@@ -139,11 +142,21 @@ struct ScenarioArgs {
     /// Override any key of the scenario, e.g. --set network.loss=0.01 --set duration=2h.
     #[arg(long = "set", value_name = "PATH=VALUE")]
     set: Vec<String>,
+    /// Run even when the run needs more memory than the machine has available, or more events
+    /// than a few days of wall time.
+    #[arg(long)]
+    force: bool,
 }
 
 impl ScenarioArgs {
     /// The scenario with every override applied, checked.
     fn load(&self) -> Result<discsim::experiment::scenario::Scenario> {
+        use discsim::experiment::scenario::MAX_SEED;
+        if let Some(seed) = self.seed.filter(|s| *s > MAX_SEED) {
+            return Err(Error::BadInput(format!(
+                "invalid --seed {seed}: at most {MAX_SEED} (scenario files are TOML, whose integers are 64-bit signed)"
+            )));
+        }
         let mut set = self.set.clone();
         if let Some(s) = self.seed {
             set.push(format!("seed={s}"));
@@ -151,10 +164,26 @@ impl ScenarioArgs {
         if let Some(t) = self.threads {
             set.push(format!("threads={t}"));
         }
-        Ok(discsim::experiment::scenario::Scenario::load(
-            &self.scenario,
-            &set,
-        )?)
+        let s = discsim::experiment::scenario::Scenario::load(&self.scenario, &set)?;
+        for w in s.warnings() {
+            eprintln!("warning: {}: {w}", self.scenario.display());
+        }
+        Ok(s)
+    }
+
+    /// Refuses runs too large for this machine (unless --force).
+    fn budget(
+        &self,
+        s: &discsim::experiment::scenario::Scenario,
+        runs_at_once: usize,
+    ) -> Result<()> {
+        discsim::experiment::budget::check(
+            &self.scenario.display().to_string(),
+            s.peers,
+            s.duration,
+            runs_at_once,
+            self.force,
+        )
     }
 
     /// One run of the scenario: the command line's overrides and thread count, then `extra`
@@ -194,6 +223,9 @@ struct BenchArgs {
     /// Observer sampling interval in virtual seconds.
     #[arg(long, default_value_t = 300)]
     sample_secs: u64,
+    /// Run even when the run needs more memory than the machine has available.
+    #[arg(long)]
+    force: bool,
     #[command(flatten)]
     tuning: TuningArgs,
 }
@@ -232,9 +264,16 @@ fn main() -> std::process::ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
+    if let Err(e) = discsim::experiment::results_dir::install_signal_cleanup() {
+        tracing::warn!("cannot catch SIGINT and SIGTERM ({e}): an interrupted run may leave temporary files, which the next run into the folder removes");
+    }
     let result = match cli.command {
         Command::Run { scenario, out } => run_scenario(&scenario, out),
-        Command::Check { scenario, baseline } => check(&scenario, &baseline),
+        Command::Check {
+            scenario,
+            baseline,
+            allow_mismatch,
+        } => check(&scenario, &baseline, allow_mismatch),
         Command::Sweep {
             scenario,
             out,
@@ -242,9 +281,7 @@ fn main() -> std::process::ExitCode {
             shard,
         } => sweep(&scenario, out, jobs, shard.as_deref()),
         Command::Plot { dir } => plot(&dir),
-        Command::Merge { dir } => discsim::experiment::report::merge_sweep(&dir)
-            .map(|n| println!("merged {n} runs into {}", dir.join("sweep.csv").display()))
-            .map_err(Into::into),
+        Command::Merge { dir } => merge(&dir),
         Command::Validate {
             profile,
             seeds,
@@ -281,6 +318,16 @@ fn main() -> std::process::ExitCode {
             std::process::ExitCode::from(e.exit_code())
         }
     }
+}
+
+fn merge(dir: &std::path::Path) -> Result<()> {
+    let _lock = dir
+        .is_dir()
+        .then(|| discsim::experiment::results_dir::OutLock::acquire(dir))
+        .transpose()?;
+    let n = discsim::experiment::report::merge_sweep(dir)?;
+    println!("merged {n} runs into {}", dir.join("sweep.csv").display());
+    Ok(())
 }
 
 fn demo(count: u32, seed: u64, dir: Option<PathBuf>) -> Result<()> {
@@ -364,6 +411,7 @@ fn bench(args: &BenchArgs) -> Result<()> {
         threads,
         seed,
         sample_secs,
+        force,
         ref tuning,
     } = *args;
     if !(hours > 0.0 && hours <= 10_000.0) {
@@ -383,6 +431,7 @@ fn bench(args: &BenchArgs) -> Result<()> {
         probe_interval: Some(Duration::from_secs(60)),
         ..SimConfig::default()
     };
+    discsim::experiment::budget::check("bench", peers, cfg.duration, 1, force)?;
     let started = discsim::experiment::benchmark::Stopwatch::start();
     let cpu_before = cpu_time();
     let out = run(&cfg)?;
@@ -450,7 +499,10 @@ fn bench(args: &BenchArgs) -> Result<()> {
 }
 
 fn run_scenario(args: &ScenarioArgs, out: Option<PathBuf>) -> Result<()> {
-    use discsim::experiment::report::{check_writable, write_run, Summary, Timing};
+    use discsim::experiment::report::{
+        check_same_configuration, check_writable, write_run, Summary, Timing,
+    };
+    use discsim::experiment::results_dir::OutLock;
 
     let base = args.load()?;
     // Every replicate is read and checked before anything runs.
@@ -458,7 +510,10 @@ fn run_scenario(args: &ScenarioArgs, out: Option<PathBuf>) -> Result<()> {
     for r in 0..base.replicates.max(1) as u64 {
         runs.push(args.load_run(&[], base.seed + r)?);
     }
+    args.budget(&base, 1)?;
     let out = out.unwrap_or_else(|| PathBuf::from("results").join(&base.name));
+    let _lock = OutLock::acquire(&out)?;
+    check_same_configuration(&out, &runs[0])?;
     check_writable(&out)?;
     for scenario in &runs {
         let cfg = scenario.to_config().expect("checked by load");
@@ -491,7 +546,7 @@ fn run_scenario(args: &ScenarioArgs, out: Option<PathBuf>) -> Result<()> {
             timing.wall_seconds, timing.events_per_second, timing.packets_per_second
         );
     }
-    plot(&out)
+    plot_locked(&out)
 }
 
 /// A bar over virtual seconds on stderr; hidden when stderr is not a terminal.
@@ -506,8 +561,23 @@ fn progress_bar(duration: Duration) -> indicatif::ProgressBar {
     bar
 }
 
+/// `discsim plot`: one writer at a time in a folder, as for a run.
 fn plot(dir: &std::path::Path) -> Result<()> {
-    let files = discsim::experiment::plot::plot_dir(dir)?;
+    let _lock = dir
+        .is_dir()
+        .then(|| discsim::experiment::results_dir::OutLock::acquire(dir))
+        .transpose()?;
+    plot_locked(dir)
+}
+
+/// Redraws the charts of a folder this process holds the lock of.
+fn plot_locked(dir: &std::path::Path) -> Result<()> {
+    let files = {
+        // A signal waits for the charts, and the temporary folder goes on every error.
+        let _writing = discsim::experiment::results_dir::write_guard();
+        let _temp = discsim::experiment::results_dir::TempPath::new(dir.join(".tmp-charts"));
+        discsim::experiment::plot::plot_dir(dir)?
+    };
     let charts: std::collections::BTreeSet<_> = files
         .iter()
         .filter_map(|f| f.file_stem().map(|s| s.to_string_lossy().into_owned()))
@@ -551,21 +621,35 @@ fn print_summary(s: &discsim::experiment::report::Summary) {
     println!("{:<28} {}", "packets sent", s.packets_sent);
 }
 
-fn check(args: &ScenarioArgs, baseline: &std::path::Path) -> Result<()> {
-    use discsim::experiment::report::{compare, Summary, Tolerances};
-    use discsim::experiment::scenario::ScenarioError;
+fn check(args: &ScenarioArgs, baseline: &std::path::Path, allow_mismatch: bool) -> Result<()> {
+    use discsim::experiment::report::{compare, read_baseline, Summary, Tolerances};
 
     let file = baseline.display().to_string();
-    let text = std::fs::read_to_string(baseline).map_err(|source| ScenarioError::Read {
-        file: file.clone(),
-        source,
-    })?;
-    let base: Summary = serde_json::from_str(&text).map_err(|e| ScenarioError::Parse {
-        file: file.clone(),
-        message: format!("not a discsim summary.json: {e}"),
-    })?;
+    let base = read_baseline(baseline)?;
     let scenario = args.load()?;
+    args.budget(&scenario, 1)?;
     let cfg = scenario.to_config().expect("checked by load");
+    // What the run will be, before it runs: its summary's identity.
+    let planned = Summary {
+        scenario: scenario.name.clone(),
+        seed: scenario.seed,
+        peers: scenario.peers,
+        virtual_seconds: scenario.duration.as_secs_f64(),
+        ..base.clone()
+    };
+    let differs = base.mismatch(&planned);
+    if !differs.is_empty() {
+        let what = format!(
+            "{file} is a run of another configuration than this check ({}, baseline first)",
+            differs.join(", ")
+        );
+        if !allow_mismatch {
+            return Err(Error::BadInput(format!(
+                "{what}: its figures are not comparable; pass --allow-mismatch to compare anyway"
+            )));
+        }
+        eprintln!("warning: {what}; compared anyway (--allow-mismatch)");
+    }
     let result = discsim::sim::engine::run(&cfg)?;
     let now = Summary::new(&scenario, &result);
     print_summary(&now);
@@ -613,9 +697,14 @@ fn validate(
         threads,
     };
     opts.check()?;
-    if let Some(out) = &out {
-        discsim::experiment::report::check_writable(out)?;
-    }
+    let _lock = match &out {
+        Some(out) => {
+            let lock = discsim::experiment::results_dir::OutLock::acquire(out)?;
+            discsim::experiment::report::check_writable(out)?;
+            Some(lock)
+        }
+        None => None,
+    };
     let started = discsim::experiment::benchmark::Stopwatch::start();
     let reports = run_with_progress(&opts, &mut |p, seed| {
         eprintln!("running {} seed {seed} of {seeds}", p.name())
@@ -675,8 +764,11 @@ fn sweep(
     jobs: Option<usize>,
     shard: Option<&str>,
 ) -> Result<()> {
-    use discsim::experiment::report::check_writable;
-    use discsim::experiment::sweep::{by_variant, render_table, run_sweep, PlannedRun, SweepSlice};
+    use discsim::experiment::report::{check_same_configuration, check_writable, stale_variants};
+    use discsim::experiment::results_dir::OutLock;
+    use discsim::experiment::sweep::{
+        by_variant, render_table, run_sweep, PlanStamp, PlannedRun, SweepSlice,
+    };
 
     let slice: SweepSlice = shard.map_or(Ok(SweepSlice::WHOLE), str::parse)?;
     let base = args.load()?;
@@ -687,24 +779,60 @@ fn sweep(
         .into_iter()
         .filter(|r| slice.includes(r.run))
     {
-        let mut scenario = args.load_run(&run.sets, run.seed)?;
+        let mut scenario = args.load_run(&run.sets, run.seed).map_err(|e| {
+            // Name the variant: its overrides are not the user's --set.
+            Error::BadInput(format!("sweep variant {}: {e}", run.sets.join(" ")))
+        })?;
         scenario.sweep.clear();
         scenario.replicates = 1;
         runs.push(PlannedRun { run, scenario });
     }
-    let out = out.unwrap_or_else(|| PathBuf::from("results").join(&base.name));
-    check_writable(&out)?;
+    if runs.is_empty() {
+        eprintln!(
+            "warning: slice {slice} of a plan of {} runs has no run; it writes a {} without rows (merge still needs it)",
+            base.sweep_plan().len(),
+            slice.file_name()
+        );
+    }
     let jobs = jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
         .max(1);
+    if let Some(biggest) = runs
+        .iter()
+        .map(|r| &r.scenario)
+        .max_by_key(|s| discsim::experiment::budget::run_bytes(s.peers, s.duration))
+    {
+        args.budget(biggest, jobs.min(runs.len()))?;
+    }
+    let out = out.unwrap_or_else(|| PathBuf::from("results").join(&base.name));
+    let _lock = OutLock::acquire(&out)?;
+    let mut checked: Vec<&str> = Vec::new();
+    for r in &runs {
+        if !checked.contains(&r.run.variant.as_str()) {
+            checked.push(&r.run.variant);
+            check_same_configuration(&out.join(&r.run.variant), &r.scenario)?;
+        }
+    }
+    check_writable(&out)?;
+    let plan = base.sweep_plan();
+    let variants: Vec<&str> = plan.iter().map(|r| r.variant.as_str()).collect();
+    let stale = stale_variants(&out, &variants);
+    if !stale.is_empty() {
+        eprintln!(
+            "warning: {} holds variant folders this sweep's grid does not have: {}. sweep.csv lists only this grid; delete them, or sweep into another --out",
+            out.display(),
+            stale.join(", ")
+        );
+    }
     eprintln!("sweep {}: {} runs, {jobs} at once", base.name, runs.len());
-    let summaries = run_sweep(&runs, &out, jobs, slice, &|r| {
+    let stamp = PlanStamp::of(&base, &plan);
+    let summaries = run_sweep(&runs, &out, jobs, slice, &stamp, &|r| {
         eprintln!("  done {} seed {}", r.variant, r.seed)
     })?;
     print!("{}", render_table(&by_variant(&runs, &summaries)));
     println!("results in {}", out.join(slice.file_name()).display());
     if slice == SweepSlice::WHOLE {
-        plot(&out)?;
+        plot_locked(&out)?;
     }
     Ok(())
 }

@@ -485,7 +485,7 @@ fn sweep_runs_the_grid_times_replicates_identically_whatever_the_jobs() {
     let (code, _, err) = discsim(&["merge", c_dir]);
     assert_eq!(code, 2, "{err}");
     assert!(
-        err.contains("sweep-1-of-2.csv: line 2: `run` is not a number"),
+        err.contains("sweep-1-of-2.csv: line 2: `run` = \"x\": expected a whole number"),
         "{err}"
     );
     let (code, _, err) = discsim(&["merge", dir.path().to_str().unwrap()]);

@@ -5,6 +5,7 @@
 //! folder, replaced by the next run). Every file is a function of the scenario and its seed:
 //! nothing here records the wall clock, so two runs of one scenario give byte-identical folders.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::discv4::packet::PacketKind;
 use crate::experiment::columns::{metric_columns, peer_columns, probe_columns, write_rows};
+use crate::experiment::results_dir::{self, TempPath};
 use crate::experiment::scenario::Scenario;
 use crate::observe::metrics::{Episode, EpisodeKind};
 use crate::sim::engine::SimOutput;
@@ -303,16 +305,25 @@ pub fn write_run(
         let path = path.display().to_string();
         move |source| ReportError { path, source }
     };
+    // A signal waits for this write to end; every error on the way deletes the temporary folder.
+    let _writing = results_dir::write_guard();
     fs::create_dir_all(out).map_err(err(out))?;
-    let tmp = out.join(format!(".tmp-{run_id}"));
     let done = out.join(run_id);
-    if tmp.exists() {
-        fs::remove_dir_all(&tmp).map_err(err(&tmp))?;
-    }
-    fs::create_dir_all(&tmp).map_err(err(&tmp))?;
+    let temp = TempPath::new(results_dir::temp_sibling(&done, "tmp"));
+    let tmp = temp.path().to_path_buf();
+    fs::create_dir(&tmp).map_err(err(&tmp))?;
 
+    // A traced scenario saves its trace beside it, so that the folder reruns as it is.
     let file = tmp.join("scenario.toml");
-    fs::write(&file, scenario.to_toml()).map_err(err(&file))?;
+    if scenario.churn.trace.is_some() {
+        let mut saved = scenario.clone();
+        saved.churn.trace = Some(PathBuf::from(SAVED_TRACE));
+        fs::write(&file, saved.to_toml()).map_err(err(&file))?;
+        let file = tmp.join(SAVED_TRACE);
+        fs::write(&file, trace_csv(&scenario.churn.sessions)).map_err(err(&file))?;
+    } else {
+        fs::write(&file, scenario.to_toml()).map_err(err(&file))?;
+    }
 
     let file = tmp.join("metrics.csv");
     write_csv(&file, |w| {
@@ -340,11 +351,30 @@ pub fn write_run(
         fs::write(&file, json + "\n").map_err(err(&file))?;
     }
 
-    if done.exists() {
-        fs::remove_dir_all(&done).map_err(err(&done))?;
-    }
-    fs::rename(&tmp, &done).map_err(err(&done))?;
+    // The old folder stays whole until the new one is in place; `temp` then names nothing, or
+    // the old folder if deleting it failed, and goes.
+    results_dir::replace_dir(&tmp, &done).map_err(err(&done))?;
+    drop(temp);
     Ok(done)
+}
+
+/// The name of the copy of a scenario's churn trace in its run folder.
+pub const SAVED_TRACE: &str = "trace.csv";
+
+/// A trace that [`crate::sim::churn::read_trace`] reads back as exactly these sessions.
+pub fn trace_csv(sessions: &[crate::sim::churn::TraceSession]) -> String {
+    let t = |d: std::time::Duration| humantime::format_duration(d).to_string();
+    let mut s = String::from("peer,join,leave,fresh\n");
+    for x in sessions {
+        s.push_str(&format!(
+            "{},{},{},{}\n",
+            x.peer,
+            t(x.join),
+            x.leave.map(t).unwrap_or_default(),
+            x.fresh
+        ));
+    }
+    s
 }
 
 fn write_csv(
@@ -389,14 +419,26 @@ const SWEEP_COLUMNS: [&str; 18] = [
     "packets_sent",
 ];
 
-/// Writes a sweep's table to `path` atomically.
-pub fn write_sweep_csv(path: &Path, rows: &[SweepRow]) -> Result<(), ReportError> {
+/// The columns a slice of a sharded sweep adds: the runs of the whole plan and its fingerprint
+/// (see [`crate::experiment::sweep::PlanStamp`]); `merge` checks and drops them.
+const SLICE_COLUMNS: [&str; 2] = ["plan_runs", "plan"];
+
+/// Writes a sweep's table to `path` atomically; a slice (`plan` given) adds the plan's columns.
+pub fn write_sweep_csv(
+    path: &Path,
+    rows: &[SweepRow],
+    plan: Option<&crate::experiment::sweep::PlanStamp>,
+) -> Result<(), ReportError> {
     let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
     write_csv_atomic(path, |w| {
-        w.write_record(SWEEP_COLUMNS)?;
+        let mut header: Vec<&str> = SWEEP_COLUMNS.to_vec();
+        if plan.is_some() {
+            header.extend(SLICE_COLUMNS);
+        }
+        w.write_record(&header)?;
         for r in rows {
             let s = r.summary;
-            w.write_record([
+            let mut row = vec![
                 r.run.to_string(),
                 r.variant.to_string(),
                 r.assignments.clone(),
@@ -415,7 +457,11 @@ pub fn write_sweep_csv(path: &Path, rows: &[SweepRow]) -> Result<(), ReportError
                 opt(s.mean_seeds_kept),
                 s.records_expired.to_string(),
                 s.packets_sent.to_string(),
-            ])?;
+            ];
+            if let Some(p) = plan {
+                row.extend([p.runs.to_string(), p.id.clone()]);
+            }
+            w.write_record(&row)?;
         }
         Ok(())
     })
@@ -426,16 +472,16 @@ pub fn write_csv_atomic(
     path: &Path,
     body: impl FnOnce(&mut csv::Writer<fs::File>) -> csv::Result<()>,
 ) -> Result<(), ReportError> {
-    let name = path
-        .file_name()
-        .map_or_else(|| "out".to_string(), |n| n.to_string_lossy().into_owned());
-    let tmp = path.with_file_name(format!(".tmp-{name}"));
-    write_csv(&tmp, body)
-        .and_then(|()| fs::rename(&tmp, path))
+    let _writing = results_dir::write_guard();
+    let tmp = TempPath::new(results_dir::temp_sibling(path, "tmp"));
+    write_csv(tmp.path(), body)
+        .and_then(|()| fs::rename(tmp.path(), path))
         .map_err(|source| ReportError {
             path: path.display().to_string(),
             source,
-        })
+        })?;
+    tmp.keep();
+    Ok(())
 }
 
 /// Slices of a sharded sweep that cannot be merged.
@@ -458,17 +504,16 @@ impl MergeError {
 
 /// Combines the slices `sweep-I-of-N.csv` that `discsim sweep --shard I/N` wrote into `dir`
 /// (copied there from every machine) into `dir/sweep.csv`, in plan order: the file one
-/// unsharded sweep would have written. Every slice of one `N` must be present, with the same
-/// columns, and no run twice. Returns the rows merged.
+/// unsharded sweep would have written. Every slice of one `N` must be present, with the columns
+/// of this discsim, of one plan (same `plan` and `plan_runs`), each whole: every run of the
+/// plan exactly once, every value a number where a number belongs. Returns the rows merged.
 pub fn merge_sweep(dir: &Path) -> Result<usize, MergeError> {
     let bad = |file: &Path, message: String| MergeError::Bad {
         file: file.display().to_string(),
         message,
     };
-    let entries = fs::read_dir(dir).map_err(|e| MergeError::Bad {
-        file: dir.display().to_string(),
-        message: format!("cannot list: {e}"),
-    })?;
+    let entries =
+        fs::read_dir(dir).map_err(|e| bad(dir, format!("cannot list the folder: {e}")))?;
     let mut slices: Vec<(usize, usize, PathBuf)> = Vec::new();
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
@@ -482,7 +527,16 @@ pub fn merge_sweep(dir: &Path) -> Result<usize, MergeError> {
             .split_once("-of-")
             .and_then(|(i, n)| Some((i.parse().ok()?, n.parse().ok()?)));
         match parsed {
-            Some((i, n)) => slices.push((i, n, e.path())),
+            Some((i, n)) if i < n => slices.push((i, n, e.path())),
+            Some((i, n)) => {
+                return Err(bad(
+                    &e.path(),
+                    format!(
+                        "slice {i} of {n} cannot be: slices are numbered 0 to {}",
+                        n.max(1) - 1
+                    ),
+                ))
+            }
             None => return Err(bad(&e.path(), "expected a name sweep-I-of-N.csv".into())),
         }
     }
@@ -504,57 +558,344 @@ pub fn merge_sweep(dir: &Path) -> Result<usize, MergeError> {
         .map(|i| format!("sweep-{i}-of-{n}.csv"))
         .collect();
     if !missing.is_empty() {
-        return Err(MergeError::Bad {
-            file: dir.display().to_string(),
-            message: format!("missing slices: {}", missing.join(", ")),
-        });
+        return Err(bad(dir, format!("missing slices: {}", missing.join(", "))));
     }
-    let mut header: Option<csv::StringRecord> = None;
+    let mut expected: Vec<&str> = SWEEP_COLUMNS.to_vec();
+    expected.extend(SLICE_COLUMNS);
+    // (plan runs, plan id, the slice that said so)
+    let mut plan: Option<(usize, String, PathBuf)> = None;
     let mut rows: Vec<(usize, csv::StringRecord)> = Vec::new();
-    for (_, _, file) in &slices {
-        let mut r = csv::Reader::from_path(file).map_err(|e| bad(file, e.to_string()))?;
-        let h = r.headers().map_err(|e| bad(file, e.to_string()))?.clone();
-        match &header {
-            None => header = Some(h.clone()),
-            Some(first) if *first != h => {
+    for (i, _, file) in &slices {
+        if fs::metadata(file).is_ok_and(|m| m.len() == 0) {
+            return Err(bad(
+                file,
+                format!("the file is empty: a slice that was never written whole; run `discsim sweep --shard {i}/{n}` again"),
+            ));
+        }
+        let mut r = csv::Reader::from_path(file).map_err(|e| bad(file, csv_message(&e)))?;
+        let h = r.headers().map_err(|e| bad(file, csv_message(&e)))?.clone();
+        if h.iter().ne(expected.iter().copied()) {
+            return Err(bad(
+                file,
+                format!(
+                    "not a sweep slice of this discsim: its columns are {}, expected {}",
+                    h.iter().collect::<Vec<_>>().join(","),
+                    expected.join(",")
+                ),
+            ));
+        }
+        let mut runs_here = Vec::new();
+        for rec in r.records() {
+            let rec = rec.map_err(|e| bad(file, csv_message(&e)))?;
+            let line = rec.position().map_or(0, |p| p.line());
+            check_slice_row(&rec).map_err(|m| bad(file, format!("line {line}: {m}")))?;
+            let run: usize = rec[0].parse().expect("checked");
+            let runs: usize = rec[SWEEP_COLUMNS.len()].parse().expect("checked");
+            let id = &rec[SWEEP_COLUMNS.len() + 1];
+            match &plan {
+                None => plan = Some((runs, id.to_string(), file.clone())),
+                Some((r0, id0, first)) if (*r0, id0.as_str()) != (runs, id) => {
+                    return Err(bad(
+                        file,
+                        format!(
+                            "line {line}: a slice of another plan than {} (another grid, scenario or seeds): merge the slices of one sweep",
+                            first.display()
+                        ),
+                    ))
+                }
+                Some(_) => {}
+            }
+            if run % n != *i || run >= runs {
                 return Err(bad(
                     file,
-                    "its columns differ from the other slices' (made by another discsim?)".into(),
-                ))
+                    format!("line {line}: run {run} does not belong in slice {i} of {n} of a plan of {runs} runs"),
+                ));
             }
-            Some(_) => {}
+            runs_here.push(run);
+            let mut kept = csv::StringRecord::new();
+            for f in rec.iter().take(SWEEP_COLUMNS.len()) {
+                kept.push_field(f);
+            }
+            rows.push((run, kept));
         }
-        let col = h.iter().position(|c| c == "run").ok_or_else(|| {
-            bad(
-                file,
-                "no `run` column: not a sweep slice of this discsim".into(),
-            )
-        })?;
-        for rec in r.records() {
-            let rec = rec.map_err(|e| bad(file, e.to_string()))?;
-            let line = rec.position().map_or(0, |p| p.line());
-            let run = rec
-                .get(col)
-                .and_then(|v| v.parse::<usize>().ok())
-                .ok_or_else(|| bad(file, format!("line {line}: `run` is not a number")))?;
-            rows.push((run, rec));
+        if let Some((total, _, _)) = &plan {
+            let lacking: Vec<String> = (*i..*total)
+                .step_by(n)
+                .filter(|r| !runs_here.contains(r))
+                .map(|r| r.to_string())
+                .collect();
+            if !lacking.is_empty() && !runs_here.is_empty() {
+                return Err(bad(
+                    file,
+                    format!(
+                        "runs {} are missing: the slice is cut short; run `discsim sweep --shard {i}/{n}` again",
+                        lacking.join(", ")
+                    ),
+                ));
+            }
         }
     }
+    let Some((total, _, _)) = plan else {
+        return Err(bad(dir, "the slices hold no runs".into()));
+    };
     rows.sort_by_key(|(run, _)| *run);
     if let Some(w) = rows.windows(2).find(|w| w[0].0 == w[1].0) {
-        return Err(MergeError::Bad {
-            file: dir.display().to_string(),
-            message: format!("run {} appears in two slices", w[0].0),
-        });
+        return Err(bad(dir, format!("run {} appears twice", w[0].0)));
+    }
+    // Slices read before the plan was known (header only) are checked here.
+    if rows.len() != total {
+        let have: Vec<usize> = rows.iter().map(|(r, _)| *r).collect();
+        let lacking: Vec<String> = (0..total)
+            .filter(|r| !have.contains(r))
+            .map(|r| format!("{} (slice {})", r, r % n))
+            .collect();
+        return Err(bad(
+            dir,
+            format!(
+                "the plan has {total} runs, but runs {} are in no slice: a slice is cut short or empty",
+                lacking.join(", ")
+            ),
+        ));
     }
     write_csv_atomic(&dir.join("sweep.csv"), |w| {
-        w.write_record(header.as_ref().expect("at least one slice"))?;
+        w.write_record(SWEEP_COLUMNS)?;
         for (_, rec) in &rows {
             w.write_record(rec)?;
         }
         Ok(())
     })?;
     Ok(rows.len())
+}
+
+/// Checks one row of a slice: every column holds what `write_sweep_csv` writes there.
+fn check_slice_row(rec: &csv::StringRecord) -> Result<(), String> {
+    let optional = [
+        "convergence_seconds",
+        "mean_init_seconds",
+        "median_recall_seconds",
+        "median_rebootstrap_seconds",
+        "mean_seed_alive_share",
+    ];
+    let integers = [
+        "run",
+        "seed",
+        "records_expired",
+        "packets_sent",
+        "plan_runs",
+    ];
+    for (k, name) in SWEEP_COLUMNS.iter().chain(&SLICE_COLUMNS).enumerate() {
+        let v = rec.get(k).unwrap_or("");
+        let ok = match *name {
+            "variant" | "assignments" => true,
+            "plan" => v.len() == 16 && v.bytes().all(|b| b.is_ascii_hexdigit()),
+            _ if v.is_empty() => optional.contains(name),
+            _ if integers.contains(name) => v.parse::<u64>().is_ok(),
+            _ => v.parse::<f64>().is_ok_and(|x| x.is_finite() && x >= 0.0),
+        };
+        if !ok {
+            let what = if integers.contains(name) {
+                "a whole number"
+            } else if *name == "plan" {
+                "16 hex digits"
+            } else if optional.contains(name) {
+                "a number at least 0, or empty for never"
+            } else {
+                "a number at least 0"
+            };
+            return Err(format!("`{name}` = {v:?}: expected {what}"));
+        }
+    }
+    Ok(())
+}
+
+/// Refuses to write a run of `scenario` into `dir` when `dir` already holds runs (`seed-N`) of
+/// another configuration: a folder's replicates differ only in their seed and thread count
+/// (and, for a run, its `replicates` and `[sweep]`, which are not part of one run), or the
+/// charts would average different experiments. The error is bad input (exit code 2) and says
+/// how to choose another folder.
+pub fn check_same_configuration(dir: &Path, scenario: &Scenario) -> Result<(), crate::Error> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Ok(());
+    };
+    let mut runs: Vec<PathBuf> = entries
+        .flatten()
+        .filter(|e| {
+            e.file_name().to_string_lossy().starts_with("seed-")
+                && e.file_type().is_ok_and(|t| t.is_dir())
+        })
+        .map(|e| e.path())
+        .collect();
+    runs.sort();
+    let refuse = |run: &Path, why: String| {
+        crate::Error::BadInput(format!(
+            "{} holds a run of another configuration ({why}): the runs in one folder must differ only in their seed and threads. Choose another folder with --out (for example --out {}-2), or delete {} first",
+            run.display(),
+            dir.display(),
+            run.display()
+        ))
+    };
+    for run in runs {
+        let file = run.join("scenario.toml");
+        let Ok(text) = fs::read_to_string(&file) else {
+            continue;
+        };
+        let mut theirs = match Scenario::load(&file, &[]) {
+            Ok(s) => s,
+            Err(_) => match Scenario::from_toml_str(&text, &file.display().to_string()) {
+                Ok(s) => s,
+                Err(_) => return Err(refuse(&run, "its scenario.toml cannot be read".into())),
+            },
+        };
+        let mut mine = scenario.clone();
+        if theirs.churn.sessions.is_empty() || mine.churn.sessions.is_empty() {
+            theirs.churn.sessions.clear();
+            mine.churn.sessions.clear();
+        }
+        let (a, b) = (comparable(&theirs), comparable(&mine));
+        if a != b {
+            let diffs = differences(&a, &b);
+            let shown: Vec<String> = diffs
+                .iter()
+                .take(3)
+                .map(|(k, x, y)| format!("`{k}` is {x} there, {y} here"))
+                .collect();
+            let more = if diffs.len() > 3 {
+                format!(", and {} more", diffs.len() - 3)
+            } else {
+                String::new()
+            };
+            let why = if shown.is_empty() {
+                "the churn traces differ".to_string()
+            } else {
+                shown.join("; ") + &more
+            };
+            return Err(refuse(&run, why));
+        }
+    }
+    Ok(())
+}
+
+/// A scenario as a flat map from dotted key to value, without what may differ between runs of
+/// one folder.
+fn comparable(s: &Scenario) -> BTreeMap<String, String> {
+    let mut s = s.clone();
+    s.seed = 0;
+    s.threads = 0;
+    s.replicates = 0;
+    s.sweep.clear();
+    if s.churn.trace.is_some() {
+        s.churn.trace = Some(PathBuf::from(SAVED_TRACE));
+    }
+    let mut out = BTreeMap::new();
+    if let Ok(toml::Value::Table(t)) = toml::Value::try_from(&s) {
+        flatten("", &toml::Value::Table(t), &mut out);
+    }
+    // The trace's sessions are not in the TOML.
+    out.insert(
+        "churn.trace (sessions)".into(),
+        format!("{:?}", s.churn.sessions),
+    );
+    out
+}
+
+fn flatten(prefix: &str, v: &toml::Value, out: &mut BTreeMap<String, String>) {
+    match v {
+        toml::Value::Table(t) => {
+            for (k, v) in t {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&key, v, out);
+            }
+        }
+        other => {
+            out.insert(prefix.to_string(), other.to_string());
+        }
+    }
+}
+
+fn differences(
+    a: &BTreeMap<String, String>,
+    b: &BTreeMap<String, String>,
+) -> Vec<(String, String, String)> {
+    let keys: std::collections::BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+    keys.into_iter()
+        .filter(|k| a.get(*k) != b.get(*k))
+        .filter(|k| k.as_str() != "churn.trace (sessions)")
+        .map(|k| {
+            let show = |m: &BTreeMap<String, String>| {
+                m.get(k).cloned().unwrap_or_else(|| "unset".to_string())
+            };
+            (k.clone(), show(a), show(b))
+        })
+        .collect()
+}
+
+/// The variant folders under a sweep's folder `dir` (non-hidden folders holding `seed-N`
+/// runs) that `current` does not list: left by an earlier sweep of another grid.
+pub fn stale_variants(dir: &Path, current: &[&str]) -> Vec<String> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut stale: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .map(|e| (e.file_name().to_string_lossy().into_owned(), e.path()))
+        .filter(|(name, _)| !name.starts_with('.') && !current.contains(&name.as_str()))
+        .filter(|(_, path)| {
+            fs::read_dir(path).is_ok_and(|mut es| {
+                es.any(|e| {
+                    e.is_ok_and(|e| {
+                        e.file_name().to_string_lossy().starts_with("seed-")
+                            && e.file_type().is_ok_and(|t| t.is_dir())
+                    })
+                })
+            })
+        })
+        .map(|(name, _)| name)
+        .collect();
+    stale.sort();
+    stale
+}
+
+/// The variants `dir/sweep.csv` lists, in its order, each once: the sweep's current grid (an
+/// earlier grid's variant folders may still be beside them; see [`stale_variants`]). `None`
+/// when there is no `sweep.csv`.
+pub fn listed_variants(dir: &Path) -> Result<Option<Vec<String>>, MergeError> {
+    let file = dir.join("sweep.csv");
+    if !file.exists() {
+        return Ok(None);
+    }
+    let bad = |message: String| MergeError::Bad {
+        file: file.display().to_string(),
+        message,
+    };
+    let mut r = csv::Reader::from_path(&file).map_err(|e| bad(csv_message(&e)))?;
+    let col = r
+        .headers()
+        .map_err(|e| bad(csv_message(&e)))?
+        .iter()
+        .position(|c| c == "variant")
+        .ok_or_else(|| bad("no `variant` column: not a sweep.csv of this discsim".into()))?;
+    let mut out: Vec<String> = Vec::new();
+    for rec in r.records() {
+        let rec = rec.map_err(|e| bad(csv_message(&e)))?;
+        let v = rec.get(col).unwrap_or("").to_string();
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    Ok(Some(out))
+}
+
+/// A CSV error in words, once (the csv crate's I/O errors repeat their cause otherwise).
+fn csv_message(e: &csv::Error) -> String {
+    match e.kind() {
+        csv::ErrorKind::Io(io) => io.to_string(),
+        _ => e.to_string(),
+    }
 }
 
 /// A quiet `Write` check that the folder is writable before a long run starts.
@@ -569,6 +910,96 @@ pub fn check_writable(out: &Path) -> Result<(), ReportError> {
         .and_then(|mut f| f.write_all(b"ok"))
         .map_err(err)?;
     fs::remove_file(&probe).map_err(err)
+}
+
+/// Reads a baseline `summary.json` for `discsim check`: a discsim summary whose figures are in
+/// range (shares in [0, 1], times and counts at least 0). Anything else is bad input, naming
+/// the file and the figure.
+pub fn read_baseline(path: &Path) -> Result<Summary, crate::experiment::scenario::ScenarioError> {
+    use crate::experiment::scenario::ScenarioError;
+    let file = path.display().to_string();
+    let text = fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+        file: file.clone(),
+        source,
+    })?;
+    let base: Summary = serde_json::from_str(&text).map_err(|e| ScenarioError::Parse {
+        file: file.clone(),
+        message: format!("not a discsim summary.json: {e}"),
+    })?;
+    base.check_ranges()
+        .map_err(|message| ScenarioError::Invalid {
+            file: file.clone(),
+            message,
+        })?;
+    Ok(base)
+}
+
+impl Summary {
+    /// Every figure in its range: what a run can have written.
+    pub fn check_ranges(&self) -> Result<(), String> {
+        let shares = [
+            ("final_mean_recall", Some(self.final_mean_recall)),
+            ("final_dead_entry_share", Some(self.final_dead_entry_share)),
+            ("probe_success_share", Some(self.probe_success_share)),
+            (
+                "never_bootstrapped_share",
+                Some(self.never_bootstrapped_share),
+            ),
+            ("mean_seed_alive_share", self.mean_seed_alive_share),
+        ];
+        for (key, v) in shares {
+            if let Some(v) = v.filter(|v| !(0.0..=1.0).contains(v)) {
+                return Err(format!("`{key}` = {v}: a share in [0, 1]"));
+            }
+        }
+        let amounts = [
+            ("virtual_seconds", Some(self.virtual_seconds)),
+            ("convergence_seconds", self.convergence_seconds),
+            ("final_mean_table_size", Some(self.final_mean_table_size)),
+            ("final_mean_db_records", Some(self.final_mean_db_records)),
+            ("mean_init_seconds", self.mean_init_seconds),
+            ("median_recall_seconds", self.median_recall_seconds),
+            (
+                "median_rebootstrap_seconds",
+                self.median_rebootstrap_seconds,
+            ),
+            ("median_packets_to_recall", self.median_packets_to_recall),
+        ];
+        for (key, v) in amounts {
+            if let Some(v) = v.filter(|v| !(v.is_finite() && *v >= 0.0)) {
+                return Err(format!("`{key}` = {v}: a number at least 0"));
+            }
+        }
+        if self.peers == 0 {
+            return Err("`peers` = 0: at least 1".into());
+        }
+        Ok(())
+    }
+
+    /// How this run differs from `other` in what makes two runs comparable: scenario, peers,
+    /// seed and length. Empty when they match.
+    pub fn mismatch(&self, other: &Summary) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.scenario != other.scenario {
+            out.push(format!(
+                "scenario {:?} vs {:?}",
+                self.scenario, other.scenario
+            ));
+        }
+        if self.peers != other.peers {
+            out.push(format!("{} peers vs {}", self.peers, other.peers));
+        }
+        if self.seed != other.seed {
+            out.push(format!("seed {} vs {}", self.seed, other.seed));
+        }
+        if self.virtual_seconds != other.virtual_seconds {
+            out.push(format!(
+                "{} virtual s vs {}",
+                self.virtual_seconds, other.virtual_seconds
+            ));
+        }
+        out
+    }
 }
 
 /// A key figure that moved beyond its tolerance.

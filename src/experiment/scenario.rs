@@ -221,11 +221,40 @@ impl Scenario {
             file: file.to_string(),
             message: e.to_string().trim_end().to_string(),
         })?;
-        for o in overrides {
-            apply_override(&mut table, o)?;
+        if overrides.is_empty() {
+            // The user's own text, so that an error names the user's line.
+            return Scenario::from_toml_str(text, file);
         }
+        let original = table.clone();
+        let mut created = Vec::new();
+        for o in overrides {
+            created.extend(apply_override(&mut table, o)?);
+        }
+        fill_tags(&mut table, &created);
         let merged = toml::to_string(&table).expect("a table serialises");
-        Scenario::from_toml_str(&merged, file)
+        match Scenario::from_toml_str(&merged, file) {
+            Ok(s) => Ok(s),
+            // The lines of the merged text are not the user's: blame the file as written, or
+            // the first override after which it no longer reads.
+            Err(merged_err) => {
+                Scenario::from_toml_str(text, file)?;
+                let mut t = original;
+                let mut created = Vec::new();
+                for o in overrides {
+                    created.extend(apply_override(&mut t, o)?);
+                    let mut filled = t.clone();
+                    fill_tags(&mut filled, &created);
+                    let text = toml::to_string(&filled).expect("a table serialises");
+                    if let Err(e) = toml::from_str::<Scenario>(&text) {
+                        return Err(ScenarioError::Override {
+                            assignment: o.clone(),
+                            message: without_lines(&e.to_string()),
+                        });
+                    }
+                }
+                Err(merged_err)
+            }
+        }
     }
 
     /// Reads a scenario file, applying `--set path=value` overrides before it is interpreted.
@@ -276,6 +305,13 @@ impl Scenario {
 
     /// The engine configuration, checked; the error names the key and what is allowed.
     pub fn to_config(&self) -> Result<SimConfig, String> {
+        // Before `share` draws a number per slot.
+        if self.peers > MAX_PEERS {
+            return Err(format!(
+                "invalid `peers`: 1 to {MAX_PEERS} (got {})",
+                self.peers
+            ));
+        }
         let cfg = SimConfig {
             seed: self.seed,
             peers: self.peers,
@@ -388,6 +424,45 @@ impl Scenario {
         runs
     }
 
+    /// Knobs set to no effect, for the command line to warn about: actions at or after the end,
+    /// spread past it, naming no peer, or with restart options on a leave or join.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut w = Vec::new();
+        for (i, a) in self.actions.iter().enumerate() {
+            let name = format!(
+                "actions[{i}] ({:?} at {})",
+                a.action,
+                humantime::format_duration(a.at)
+            );
+            if a.at >= self.duration {
+                w.push(format!(
+                    "{name} is at or after the end of the run (`duration`): it never happens"
+                ));
+            } else if a.at + a.over > self.duration {
+                w.push(format!("{name} spreads `over` past the end of the run: the peers after the end are never reached"));
+            }
+            if a.peers.is_empty() && a.share.is_none() {
+                w.push(format!(
+                    "{name} names no peers (`peers` or `share`): it does nothing"
+                ));
+            }
+            if a.action != ActionKind::Restart {
+                for (set, key) in [
+                    (a.fresh, "fresh"),
+                    (a.db_version.is_some(), "db_version"),
+                    (a.profile.is_some(), "profile"),
+                ] {
+                    if set {
+                        w.push(format!(
+                            "{name}: `{key}` applies to a restart only and is ignored"
+                        ));
+                    }
+                }
+            }
+        }
+        w
+    }
+
     /// Bounds the engine does not check itself, named by their keys in the file.
     fn check(&self, cfg: &SimConfig) -> Result<(), String> {
         let n = &self.name;
@@ -430,13 +505,94 @@ impl Scenario {
                 Err(format!("invalid `{key}`: {allowed}"))
             }
         };
-        for key in self.sweep.keys() {
+        for (key, values) in &self.sweep {
             if key == "seed" || key == "replicates" || key.starts_with("sweep") {
                 return Err(format!(
                     "invalid `sweep.{key}`: sweep any knob but `seed`, `replicates` and `sweep` (use `replicates` for seeds)"
                 ));
             }
+            if values.is_empty() {
+                return Err(format!(
+                    "invalid `sweep.{key}`: an empty list; give at least one value (or remove the key)"
+                ));
+            }
+            if let Some((i, v)) = values
+                .iter()
+                .enumerate()
+                .find(|(i, v)| values[..*i].contains(v))
+            {
+                return Err(format!(
+                    "invalid `sweep.{key}`: the value {v} is listed twice (values {} and {})",
+                    values.iter().position(|x| x == v).unwrap_or(0) + 1,
+                    i + 1
+                ));
+            }
         }
+        let planned = self
+            .sweep
+            .values()
+            .try_fold(self.replicates.max(1) as u64, |n, v| {
+                n.checked_mul(v.len() as u64)
+            });
+        if planned.is_none_or(|n| n > MAX_SWEEP_RUNS) {
+            return Err(format!(
+                "invalid `sweep`: the grid times `replicates` makes more than {MAX_SWEEP_RUNS} runs; split it into several scenarios"
+            ));
+        }
+        if self.replicates > 1
+            && self
+                .seed
+                .checked_add(self.replicates as u64 - 1)
+                .is_none_or(|s| s > MAX_SEED)
+        {
+            return Err(format!(
+                "invalid `replicates`: the seeds `seed` to `seed + replicates - 1` must be at most {MAX_SEED}"
+            ));
+        }
+        // Variants whose values differ only in characters a folder name cannot hold would
+        // share a folder.
+        let mut folders: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for run in self.sweep_plan() {
+            let sets = folders
+                .entry(run.variant.clone())
+                .or_insert_with(|| run.sets.clone());
+            if *sets != run.sets {
+                return Err(format!(
+                    "invalid `sweep`: the variants {} and {} would share the same folder {:?}; choose values that differ in letters, digits or `.,_-`",
+                    sets.join(" "),
+                    run.sets.join(" "),
+                    run.variant
+                ));
+            }
+        }
+        range(
+            "duration",
+            !self.duration.is_zero() && self.duration <= MAX_DURATION,
+            "more than 0 and at most 366days",
+        )?;
+        let per = |interval: Duration| {
+            if interval.is_zero() {
+                u128::MAX
+            } else {
+                self.duration.as_nanos() / interval.as_nanos()
+            }
+        };
+        range(
+            "sample_interval",
+            per(self.sample_interval) <= MAX_SAMPLES,
+            &format!("more than 0, and at most {MAX_SAMPLES} samples per run (`duration` / `sample_interval`)"),
+        )?;
+        range(
+            "probe_interval",
+            self.probe_interval.is_zero() || per(self.probe_interval) <= MAX_PROBES,
+            &format!("0 (no probes), or at most {MAX_PROBES} probes per run (`duration` / `probe_interval`)"),
+        )?;
+        range(
+            "convergence.check_interval",
+            cfg.convergence.check_interval.is_zero()
+                || per(cfg.convergence.check_interval) <= MAX_SAMPLES,
+            &format!("more than 0, and at most {MAX_SAMPLES} checks per run"),
+        )?;
         range(
             "convergence.recall",
             (0.0..=1.0).contains(&cfg.convergence.recall),
@@ -463,6 +619,22 @@ impl Scenario {
         Ok(())
     }
 }
+
+/// The most peers a scenario may have (memory refuses far fewer on most machines).
+pub const MAX_PEERS: u32 = 1 << 24;
+
+/// The longest run.
+pub const MAX_DURATION: Duration = Duration::from_secs(366 * 86400);
+/// The most observer samples (rows of `metrics.csv`) and convergence checks one run may take.
+pub const MAX_SAMPLES: u128 = 1_000_000;
+/// The most lookup probes one run may start.
+pub const MAX_PROBES: u128 = 10_000_000;
+
+/// The most runs one sweep may plan (variants times replicates).
+pub const MAX_SWEEP_RUNS: u64 = 100_000;
+
+/// The largest seed: a scenario file is TOML, whose integers are signed 64-bit.
+pub const MAX_SEED: u64 = i64::MAX as u64;
 
 /// One run of a sweep.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -507,9 +679,59 @@ fn pick_share(seed: u64, index: usize, bootnodes: u32, peers: u32, share: f64) -
         .collect()
 }
 
+/// A TOML error's message without its line and snippet (which would show the merged text).
+fn without_lines(message: &str) -> String {
+    let kept: Vec<&str> = message
+        .lines()
+        .map(str::trim)
+        .filter(|l| {
+            !l.is_empty()
+                && !l.starts_with("TOML parse error")
+                && !l.starts_with('|')
+                && l.split_once('|')
+                    .is_none_or(|(n, _)| n.trim().parse::<u64>().is_err())
+        })
+        .collect();
+    kept.join(" ")
+}
+
+/// Tables that an override created (`--set network.latency.value="20ms"` without a
+/// `[network.latency]`) take the tag of the default's table there (`model = "constant"`), so
+/// that setting one knob of a default does not ask for its kind.
+fn fill_tags(table: &mut toml::Table, created: &[Vec<String>]) {
+    let Ok(toml::Value::Table(defaults)) = toml::Value::try_from(Scenario::default()) else {
+        return;
+    };
+    fn fill(t: &mut toml::Table, d: &toml::Table, path: &[String]) {
+        match path.split_first() {
+            None => {
+                for tag in ["model", "kind"] {
+                    if let (Some(v), false) = (d.get(tag), t.contains_key(tag)) {
+                        t.insert(tag.to_string(), v.clone());
+                    }
+                }
+            }
+            Some((k, rest)) => {
+                if let (Some(tn), Some(dn)) = (
+                    t.get_mut(k).and_then(|v| v.as_table_mut()),
+                    d.get(k).and_then(|v| v.as_table()),
+                ) {
+                    fill(tn, dn, rest);
+                }
+            }
+        }
+    }
+    for path in created {
+        fill(table, &defaults, path);
+    }
+}
+
 /// `a.b.c=value`: the value is read as TOML (`42`, `0.5`, `true`, `"5m"`, `[1, 2]`), or as a
-/// bare string if it is not TOML (`5m`).
-fn apply_override(table: &mut toml::Table, assignment: &str) -> Result<(), ScenarioError> {
+/// bare string if it is not TOML (`5m`). Returns the paths of the tables it created.
+fn apply_override(
+    table: &mut toml::Table,
+    assignment: &str,
+) -> Result<Vec<Vec<String>>, ScenarioError> {
     let err = |message: &str| ScenarioError::Override {
         assignment: assignment.to_string(),
         message: message.to_string(),
@@ -521,12 +743,27 @@ fn apply_override(table: &mut toml::Table, assignment: &str) -> Result<(), Scena
         .ok()
         .and_then(|mut t| t.remove("v"))
         .unwrap_or_else(|| toml::Value::String(raw.to_string()));
+    let digits = raw.trim().strip_prefix('-').unwrap_or(raw.trim());
+    if !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+        && raw.trim().parse::<i64>().is_err()
+    {
+        return Err(err(&format!(
+            "{} is out of range: whole numbers in a scenario are at most {} (TOML's integers are 64-bit signed)",
+            raw.trim(),
+            i64::MAX
+        )));
+    }
     let keys: Vec<&str> = path.trim().split('.').collect();
     if keys.iter().any(|k| k.is_empty()) {
         return Err(err("the path has an empty key"));
     }
+    let mut created = Vec::new();
     let mut t = table;
-    for k in &keys[..keys.len() - 1] {
+    for (i, k) in keys[..keys.len() - 1].iter().enumerate() {
+        if !t.contains_key(*k) {
+            created.push(keys[..=i].iter().map(|k| k.to_string()).collect());
+        }
         let entry = t
             .entry(k.to_string())
             .or_insert_with(|| toml::Value::Table(toml::Table::new()));
@@ -535,7 +772,7 @@ fn apply_override(table: &mut toml::Table, assignment: &str) -> Result<(), Scena
             .ok_or_else(|| err(&format!("`{k}` is not a table")))?;
     }
     t.insert(keys[keys.len() - 1].to_string(), value);
-    Ok(())
+    Ok(created)
 }
 
 #[cfg(test)]

@@ -76,6 +76,40 @@ impl FromStr for SweepSlice {
     }
 }
 
+/// What identifies a sweep's plan in its slices (`sweep-I-of-N.csv`), so that `discsim merge`
+/// combines only slices of one plan, each whole: the number of runs in the plan and a
+/// fingerprint of the scenario and the plan (the thread count left out).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlanStamp {
+    pub runs: usize,
+    pub id: String,
+}
+
+impl PlanStamp {
+    pub fn of(base: &Scenario, plan: &[SweepRun]) -> PlanStamp {
+        let mut s = base.clone();
+        s.threads = 0;
+        let mut text = s.to_toml();
+        text.push_str(&format!("{:?}\n", s.churn.sessions));
+        for r in plan {
+            text.push_str(&format!(
+                "{} {} {:?} {}\n",
+                r.run, r.variant, r.sets, r.seed
+            ));
+        }
+        // FNV-1a, 64 bits: stable across platforms and versions.
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in text.bytes() {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        PlanStamp {
+            runs: plan.len(),
+            id: format!("{h:016x}"),
+        }
+    }
+}
+
 /// One run of a sweep, its scenario resolved and checked.
 #[derive(Clone, Debug)]
 pub struct PlannedRun {
@@ -84,7 +118,7 @@ pub struct PlannedRun {
 }
 
 /// Runs `runs` on up to `jobs` threads, writing each into `out/<variant>/seed-<seed>/`, then
-/// the slice's table into `out`. Returns every run's summary, in plan order. `on_done` is told
+/// the slice's table into `out` (a slice's with the plan's `plan_runs` and `plan` columns). Returns every run's summary, in plan order. `on_done` is told
 /// of each run as it finishes (for progress lines).
 ///
 /// The first failure stops the threads from taking new runs; runs already written stay.
@@ -93,6 +127,7 @@ pub fn run_sweep(
     out: &Path,
     jobs: usize,
     slice: SweepSlice,
+    plan: &PlanStamp,
     on_done: &(dyn Fn(&SweepRun) + Sync),
 ) -> Result<Vec<Summary>, Error> {
     let next = AtomicUsize::new(0);
@@ -140,7 +175,8 @@ pub fn run_sweep(
             summary,
         })
         .collect();
-    write_sweep_csv(&out.join(slice.file_name()), &rows)?;
+    let stamp = (slice != SweepSlice::WHOLE).then_some(plan);
+    write_sweep_csv(&out.join(slice.file_name()), &rows, stamp)?;
     Ok(summaries)
 }
 

@@ -167,12 +167,23 @@ pub struct TraceError {
 /// ```
 pub fn read_trace(input: impl std::io::Read, peers: u32) -> Result<Vec<TraceSession>, TraceError> {
     let err = |line: u64, message: String| TraceError { line, message };
+    let line_now = std::rc::Rc::new(std::cell::Cell::new(1u64));
+    let bounded = BoundedLines {
+        inner: input,
+        in_line: 0,
+        line: line_now.clone(),
+    };
+    // An I/O error (a line past the bound among them) at the line being read.
+    let io_err = |e: &csv::Error| match e.kind() {
+        csv::ErrorKind::Io(io) => Some(err(line_now.get(), io.to_string())),
+        _ => None,
+    };
     let mut r = csv::ReaderBuilder::new()
         .trim(csv::Trim::All)
-        .from_reader(input);
+        .from_reader(bounded);
     let header = r
         .headers()
-        .map_err(|e| err(1, format!("cannot read the header: {e}")))?
+        .map_err(|e| io_err(&e).unwrap_or_else(|| err(1, format!("cannot read the header: {e}"))))?
         .clone();
     let col = |name: &str| header.iter().position(|h| h == name);
     let (Some(c_peer), Some(c_join), Some(c_leave)) = (col("peer"), col("join"), col("leave"))
@@ -212,9 +223,17 @@ pub fn read_trace(input: impl std::io::Read, peers: u32) -> Result<Vec<TraceSess
     let mut out = Vec::new();
     for rec in r.records() {
         let rec = rec.map_err(|e| {
-            let line = e.position().map_or(0, |p| p.line());
-            err(line, e.to_string())
+            io_err(&e).unwrap_or_else(|| {
+                let line = e.position().map_or(0, |p| p.line());
+                err(line, e.to_string())
+            })
         })?;
+        if out.len() >= MAX_TRACE_SESSIONS {
+            return Err(err(
+                line_now.get(),
+                format!("more than {MAX_TRACE_SESSIONS} sessions: split the experiment"),
+            ));
+        }
         let line = rec.position().map_or(0, |p| p.line());
         let field = |c: usize| rec.get(c).unwrap_or("");
         let peer = field(c_peer)
@@ -277,6 +296,41 @@ pub fn read_trace(input: impl std::io::Read, peers: u32) -> Result<Vec<TraceSess
         }
     }
     Ok(out.into_iter().map(|(_, s)| s).collect())
+}
+
+/// The longest line a trace may have, in bytes (a header or row is a few dozen).
+pub const MAX_TRACE_LINE: usize = 4096;
+
+/// The most sessions a trace may list.
+pub const MAX_TRACE_SESSIONS: usize = 10_000_000;
+
+/// A reader that fails on a line longer than [`MAX_TRACE_LINE`] (a binary file, `/dev/zero`)
+/// instead of buffering it whole, and counts lines for the error.
+struct BoundedLines<R> {
+    inner: R,
+    in_line: usize,
+    line: std::rc::Rc<std::cell::Cell<u64>>,
+}
+
+impl<R: std::io::Read> std::io::Read for BoundedLines<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for &b in &buf[..n] {
+            if b == b'\n' {
+                self.in_line = 0;
+                self.line.set(self.line.get() + 1);
+            } else {
+                self.in_line += 1;
+                if self.in_line > MAX_TRACE_LINE {
+                    return Err(std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!("a line longer than {MAX_TRACE_LINE} bytes: not a churn trace (CSV with a header peer,join,leave)"),
+                    ));
+                }
+            }
+        }
+        Ok(n)
+    }
 }
 
 impl Default for ChurnConfig {
