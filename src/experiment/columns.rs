@@ -7,7 +7,8 @@
 //!
 //! ```
 //! use discsim::experiment::columns::{peer_columns, probe_columns};
-//! let names: Vec<&str> = peer_columns().iter().map(|c| c.name()).collect();
+//! let peers = peer_columns();
+//! let names: Vec<&str> = peers.iter().map(|c| c.name()).collect();
 //! assert_eq!(&names[..3], ["scenario", "seed", "slot"]);
 //! assert!(names.contains(&"seeds_kept"));
 //! assert_eq!(probe_columns()[0].name(), "id");
