@@ -32,8 +32,11 @@ pub enum NetworkError {
     /// `field` names the setting as a user spells it; `allowed` says what it may be.
     #[error("invalid network setting `{field}` = {got}: {allowed}")]
     Invalid {
+        /// The setting, e.g. `latency.median` or `ip_layout.base`.
         field: &'static str,
+        /// The value given, in `Debug` form.
         got: String,
+        /// What it may be.
         allowed: String,
     },
 }
@@ -77,12 +80,20 @@ pub enum LatencyModel {
     /// Every link has the same latency.
     Constant(Duration),
     /// Link latencies spread evenly over `[min, max)`.
-    Uniform { min: Duration, max: Duration },
+    Uniform {
+        /// The shortest link latency, and the engine's lookahead window.
+        min: Duration,
+        /// The bound no link reaches; at least `min`.
+        max: Duration,
+    },
     /// Link latencies spread like measured internet RTTs: a log-normal around `median` with
     /// shape `sigma`, never below `min` (the speed of light does not negotiate).
     LogNormal {
+        /// The median link latency, `exp(μ)`; at least `min`.
         median: Duration,
+        /// σ of `ln(latency)`, at least 0; 0 gives every link `median`.
         sigma: f64,
+        /// The floor every link latency is raised to, and the engine's lookahead window.
         min: Duration,
     },
 }
@@ -350,6 +361,8 @@ pub struct HandlingTime {
     /// Each packet takes a time drawn uniformly from `[min, max]`.
     #[serde(with = "crate::sim::clock::human_duration")]
     pub min: Duration,
+    /// The longest handling time, at least `min` and at most [`MAX_DELAY`]; zero turns the
+    /// model off.
     #[serde(with = "crate::sim::clock::human_duration")]
     pub max: Duration,
 }

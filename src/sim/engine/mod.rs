@@ -89,7 +89,9 @@ pub struct RunCounters {
 /// The result of a run.
 #[derive(Clone, Debug)]
 pub struct SimOutput {
+    /// The time series: one sample every `sample_interval`, from one interval in up to the end.
     pub samples: Vec<Sample>,
+    /// Every probe lookup that finished, judged against the truth, in the order they finished.
     pub probes: Vec<ProbeOutcome>,
     /// Seconds from the start until the convergence criteria first held at a sample.
     pub convergence: Option<f64>,
@@ -101,6 +103,7 @@ pub struct SimOutput {
     pub slot_stats: SlotStats,
     /// Every bootstrap episode (a join, return or restart), in the order they began.
     pub episodes: Vec<Episode>,
+    /// The engine's work, for the benchmark.
     pub counters: RunCounters,
     /// Digest over every slot's input digest, in slot order (with `trace`).
     pub digest: Option<[u8; 32]>,
