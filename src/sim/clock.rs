@@ -142,7 +142,8 @@ pub mod human_duration_opt {
 
     use serde::{Deserializer, Serializer};
 
-    /// Writes `Some` as [`human_duration`] does, `None` as serde's none (normally skipped).
+    /// Writes `Some` as [`human_duration`](super::human_duration) does, `None` as serde's none
+    /// (normally skipped).
     pub fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
         match d {
             Some(d) => super::human_duration::serialize(d, s),

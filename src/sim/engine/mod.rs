@@ -2,8 +2,9 @@
 //!
 //! # Time and ordering guarantees
 //!
-//! - Time is a [`SimTime`] that only the coordinator advances. It jumps from one instant with work
-//!   to the next; nothing sleeps and nothing reads the wall clock.
+//! - Time is a [`SimTime`](crate::sim::clock::SimTime) that only the coordinator advances. It
+//!   jumps from one instant with work to the next; nothing sleeps and nothing reads the wall
+//!   clock.
 //! - The coordinator advances in *windows* no longer than the smallest possible link latency
 //!   ([`crate::sim::network::LatencyModel::min_latency`]). A packet sent inside a window therefore
 //!   always arrives after it, so within a window every peer slot depends only on itself: the
