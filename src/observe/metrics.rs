@@ -98,8 +98,8 @@ pub struct Episode {
     pub seeds_tried: usize,
     /// Of those, the ones that were a live peer's current identity at that moment.
     pub seeds_alive: usize,
-    /// Of those seeds, how many the table kept as entries (under geth-2018's unhashed seeds most
-    /// land in one bucket and are dropped).
+    /// Of the seeds tried, how many the table kept as entries (under geth-2018's unhashed seeds
+    /// most land in one bucket and are dropped).
     pub seeds_kept: usize,
     /// Until the first refresh ended.
     pub init_seconds: Option<f64>,
