@@ -22,16 +22,23 @@ use crate::sim::engine::SimError;
 /// Anything a discsim command can stop on.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
+    /// A scenario file or `--set` override that cannot be used: always bad input.
     #[error(transparent)]
     Scenario(#[from] ScenarioError),
+    /// A configuration the engine refuses (bad input) or a simulation thread that failed.
     #[error(transparent)]
     Sim(#[from] SimError),
+    /// A result file that could not be written: never bad input.
     #[error(transparent)]
     Report(#[from] ReportError),
+    /// Sweep slices that cannot be merged; missing or inconsistent slices are bad input.
     #[error(transparent)]
     Merge(#[from] MergeError),
+    /// Results that are missing or malformed (bad input), or files that cannot be read or
+    /// written.
     #[error(transparent)]
     Plot(#[from] PlotError),
+    /// A validation that could not be done; a bad option or scenario is bad input.
     #[error(transparent)]
     Validate(#[from] ValidateError),
     /// A command-line value out of range, or a folder that is not what the command needs.

@@ -207,9 +207,14 @@ impl fmt::Debug for NodeHash {
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Node {
+    /// The address packets are sent to; `discv4::netutil` classifies it as LAN or public.
     pub ip: IpAddr,
+    /// Discovery (UDP) port; with `ip`, the destination of every packet to this node.
     pub udp: u16,
+    /// RLPx (TCP) port, carried in packets and records but never dialled by the simulator;
+    /// 0 means none (ENR's "tcp" key is then left out).
     pub tcp: u16,
+    /// The node's public key; its keccak256 is the cached hash that distances are measured on.
     pub id: NodeId,
     hash: NodeHash,
 }

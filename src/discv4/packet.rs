@@ -67,9 +67,13 @@ pub const MAX_RECORD_SIZE: usize = 300;
 /// The packet type byte.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum PacketKind {
+    /// PING (type 1): liveness check and endpoint proof; answered by a PONG.
     Ping = 1,
+    /// PONG (type 2): the answer to a PING, quoting its hash.
     Pong = 2,
+    /// FINDNODE (type 3): asks for the nodes closest to a target; answered by NEIGHBORS.
     FindNode = 3,
+    /// NEIGHBORS (type 4): up to [`MAX_NEIGHBORS`] nodes answering a FINDNODE.
     Neighbors = 4,
     /// EIP-868 (geth 2019): asks for the recipient's current node record.
     EnrRequest = 5,
@@ -125,12 +129,16 @@ impl PacketKind {
 /// as 4 bytes for IPv4 and 16 for IPv6.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Endpoint {
+    /// The IP address, encoded as 4 or 16 bytes.
     pub ip: IpAddr,
+    /// Discovery (UDP) port.
     pub udp: u16,
+    /// RLPx (TCP) port; 0 when unknown (geth sends 0 in a PING's `to`).
     pub tcp: u16,
 }
 
 impl Endpoint {
+    /// An endpoint from its three parts, in wire order.
     pub fn new(ip: IpAddr, udp: u16, tcp: u16) -> Endpoint {
         Endpoint { ip, udp, tcp }
     }
@@ -141,7 +149,10 @@ impl Endpoint {
 pub struct Ping {
     /// Always [`PING_VERSION`] when sent; ignored on receipt, as geth does.
     pub version: u32,
+    /// The sender's own endpoint as it believes it to be. Receivers take only the TCP port from
+    /// it (geth does too): the UDP address is the datagram's source.
     pub from: Endpoint,
+    /// The recipient's endpoint as the sender addressed it, TCP port 0.
     pub to: Endpoint,
     /// Absolute Unix seconds.
     pub expiration: u64,
@@ -168,6 +179,7 @@ pub struct Pong {
 /// FINDNODE: asks for the recipient's nodes closest to `keccak256(target)`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FindNode {
+    /// A public key (not a hash): the recipient measures distance to `keccak256(target)`.
     pub target: NodeId,
     /// Absolute Unix seconds.
     pub expiration: u64,
@@ -176,6 +188,7 @@ pub struct FindNode {
 /// NEIGHBORS: one chunk of a FindNode answer; see [`neighbors_packets`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Neighbors {
+    /// At most [`MAX_NEIGHBORS`] nodes, closest to the target first.
     pub nodes: Vec<Node>,
     /// Absolute Unix seconds.
     pub expiration: u64,
@@ -206,15 +219,22 @@ pub struct EnrResponse {
 /// Any discv4 packet.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Packet {
+    /// See [`Ping`].
     Ping(Ping),
+    /// See [`Pong`].
     Pong(Pong),
+    /// See [`FindNode`].
     FindNode(FindNode),
+    /// See [`Neighbors`].
     Neighbors(Neighbors),
+    /// See [`EnrRequest`].
     EnrRequest(EnrRequest),
+    /// See [`EnrResponse`].
     EnrResponse(EnrResponse),
 }
 
 impl Packet {
+    /// The type byte this packet is sent with.
     pub fn kind(&self) -> PacketKind {
         match self {
             Packet::Ping(_) => PacketKind::Ping,
@@ -300,14 +320,19 @@ impl From<EnrResponse> for Packet {
 /// Why a datagram was dropped.
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
 pub enum PacketError {
+    /// Shorter than the hash, signature slot and type byte (98 bytes): geth's `errPacketTooSmall`.
     #[error("packet too small")]
     TooSmall,
+    /// Longer than [`MAX_PACKET_SIZE`]; geth would have read a truncated datagram.
     #[error("packet larger than {MAX_PACKET_SIZE} bytes")]
     TooLarge,
+    /// The first 32 bytes are not the keccak256 of the rest: geth's `errBadHash`.
     #[error("bad packet hash")]
     BadHash,
+    /// A type byte outside 1..=6 (geth's `unknown type`).
     #[error("unknown packet type {0}")]
     UnknownType(u8),
+    /// The body failed RLP decoding or one of geth's structural checks; the decoder's message.
     #[error("invalid packet body: {0}")]
     Rlp(String),
 }
@@ -321,8 +346,11 @@ impl From<DecoderError> for PacketError {
 /// A packet as received: its body, who sent it, and its hash (which a Pong to it must quote).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Decoded {
+    /// The decoded body.
     pub packet: Packet,
+    /// The ID read from the signature slot (geth recovers it from the signature).
     pub sender: NodeId,
+    /// The packet's first 32 bytes, `keccak256` of the rest, already checked.
     pub hash: [u8; 32],
 }
 

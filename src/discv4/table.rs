@@ -132,6 +132,7 @@ impl TableConfig {
 /// A table entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Entry {
+    /// The node, with the hash that places it in a bucket.
     pub node: Node,
     /// When the node entered the table; `None` is Go's zero time (see the module docs).
     pub added_at: Option<SimTime>,

@@ -68,7 +68,9 @@ pub fn cpu_time() -> Option<Duration> {
 /// What [`nodedb_memory`] measured.
 #[derive(Debug, Clone)]
 pub struct DbMemory {
+    /// In-memory node databases open at once, as `nodedb_memory` was asked.
     pub databases: usize,
+    /// Node records written into each (each with its last ping and two last pongs).
     pub records: usize,
     /// Resident bytes per database, all in (memtable, in-memory files, caches, allocator slack).
     pub bytes_per_db: u64,

@@ -29,7 +29,9 @@ use crate::Error;
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SweepSlice {
+    /// Which slice this machine runs, `0..count` (the `I` of `--shard I/N`).
     pub index: usize,
+    /// How many slices the plan is split into, at least 1 (the `N`).
     pub count: usize,
 }
 
@@ -113,7 +115,9 @@ impl PlanStamp {
 /// One run of a sweep, its scenario resolved and checked.
 #[derive(Clone, Debug)]
 pub struct PlannedRun {
+    /// Where it sits in the plan: position, variant, overrides, seed.
     pub run: SweepRun,
+    /// The scenario with the variant's overrides and the replicate's seed applied.
     pub scenario: Scenario,
 }
 
@@ -200,11 +204,15 @@ fn run_one(planned: &PlannedRun, out: &Path) -> Result<Summary, Error> {
 /// A variant's replicates taken together, as the sweep's closing table shows them.
 #[derive(Clone, Debug, PartialEq)]
 pub struct VariantSummary {
+    /// The variant's folder-safe name (`base` without a grid).
     pub variant: String,
+    /// Replicates (seeds) aggregated.
     pub runs: usize,
     /// Mean over the replicates that converged; `None` when none did.
     pub mean_convergence_seconds: Option<f64>,
+    /// Mean over all replicates of [`Summary::final_mean_recall`].
     pub mean_final_recall: f64,
+    /// Mean over all replicates of [`Summary::probe_success_share`].
     pub mean_probe_success: f64,
 }
 

@@ -106,9 +106,14 @@ pub fn parse_profiles(choice: &str) -> Result<Vec<Profile>, ValidateError> {
 /// floor of its denominator, and the decimals it is shown with.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Figure {
+    /// The column in the reference CSV, and the figure's name in reports.
     pub name: &'static str,
+    /// The column in discsim's `metrics.csv` (and in [`discsim_table`]).
     pub discsim: &'static str,
+    /// The smallest denominator of the relative difference, in the figure's unit (0.05 for
+    /// shares, 1 for table sizes and records, 50 for packets per minute).
     pub floor: f64,
+    /// Decimals shown in the report table.
     pub decimals: usize,
 }
 
@@ -141,6 +146,7 @@ pub type Table = BTreeMap<u64, BTreeMap<String, f64>>;
 /// What `discsim validate` runs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ValidateOptions {
+    /// The profiles to validate, each against its own reference (`--profile`); not empty.
     pub profiles: Vec<Profile>,
     /// Seeds `1..=seeds` per profile.
     pub seeds: u32,
@@ -202,31 +208,53 @@ pub enum ValidateError {
     /// An option out of range.
     #[error("invalid {flag} {value}: {allowed}")]
     BadOption {
+        /// The command-line flag, e.g. `--tolerance`.
         flag: &'static str,
+        /// The value given.
         value: String,
+        /// What it may be.
         allowed: String,
     },
     /// The validation scenario with a profile's overrides is invalid (for example
     /// `protocol.profile` unknown to this build).
     #[error("{profile}: the validation scenario with --set {overrides} is invalid: {error}")]
     Scenario {
+        /// The profile's name.
         profile: &'static str,
+        /// The overrides applied, as `--set` would take them.
         overrides: String,
+        /// Why the scenario was refused.
         error: ScenarioError,
     },
+    /// A validation run that failed; the scenario was checked, so this is not bad input.
     #[error("{profile} seed {seed}: {source}")]
     Sim {
+        /// The profile's name.
         profile: &'static str,
+        /// The seed of the failed run.
         seed: u64,
+        /// What the engine reported.
         #[source]
         source: SimError,
     },
-    /// A reference CSV that cannot be read.
+    /// A reference CSV that cannot be read. The references are compiled in, so this is a
+    /// defect of the build, not bad input.
     #[error("{file}: {message}")]
-    Reference { file: String, message: String },
+    Reference {
+        /// The reference's path in the repository.
+        file: String,
+        /// What is wrong, with the line when there is one.
+        message: String,
+    },
     /// discsim has no sample at a minute the reference has.
     #[error("{profile}: discsim has no sample at t = {t} s, which the reference has")]
-    MissingSample { profile: &'static str, t: u64 },
+    MissingSample {
+        /// The profile's name.
+        profile: &'static str,
+        /// The reference's sample time, in whole seconds since the start.
+        t: u64,
+    },
+    /// A `validation-<profile>.csv` that could not be written.
     #[error(transparent)]
     Write(#[from] ReportError),
 }
@@ -244,12 +272,15 @@ impl ValidateError {
 /// One figure at one minute.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Check {
+    /// Which figure.
     pub figure: Figure,
+    /// The reference's value, measured on real geth.
     pub geth: f64,
     /// The mean over the seeds.
     pub discsim: f64,
     /// `|discsim - geth| / max(|geth|, floor)`.
     pub diff: f64,
+    /// `diff` is within the tolerance.
     pub ok: bool,
 }
 
@@ -258,24 +289,31 @@ pub struct Check {
 pub struct Row {
     /// Seconds since the start.
     pub t: u64,
+    /// The figures both sides have at `t`, in [`FIGURES`] order.
     pub checks: Vec<Check>,
 }
 
 /// A figure that was not compared, and why.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NotCompared {
+    /// Which figure.
     pub figure: Figure,
+    /// Which side lacks it (or that they never had it at the same sample).
     pub reason: String,
 }
 
 /// discsim against one reference.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProfileReport {
+    /// The profile run, and whose reference it was compared with.
     pub profile: Profile,
     /// discsim's figures are means over this many seeds.
     pub seeds: u32,
+    /// The largest relative difference that passed.
     pub tolerance: f64,
+    /// One row per reference sample from `t = 60 s`, in time order.
     pub rows: Vec<Row>,
+    /// Figures of [`FIGURES`] that no row compares.
     pub not_compared: Vec<NotCompared>,
 }
 

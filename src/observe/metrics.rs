@@ -34,6 +34,7 @@ pub struct ConvergenceCriteria {
     /// few dozen checks per episode however long it takes.
     #[serde(with = "crate::sim::clock::human_duration")]
     pub check_interval: Duration,
+    /// The gap between two checks of a bootstrapping peer as a share of its age (0.1).
     pub check_growth: f64,
 }
 
@@ -60,11 +61,12 @@ pub enum EpisodeKind {
     Restart,
     /// A new identity with an empty database.
     Fresh,
-    /// A restart onto another node-database version.
+    /// A restart (database kept) onto another node-database version or protocol profile.
     Upgrade,
 }
 
 impl EpisodeKind {
+    /// The lower-case name written in `episodes.csv`.
     pub fn name(self) -> &'static str {
         match self {
             EpisodeKind::Join => "join",
@@ -80,7 +82,9 @@ impl EpisodeKind {
 /// virtual seconds; the `*_seconds` are measured from `at` and are `None` when never reached.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Episode {
+    /// The peer slot.
     pub slot: u32,
+    /// What began it.
     pub kind: EpisodeKind,
     /// Seconds since the start of the run.
     pub at: f64,
@@ -88,12 +92,14 @@ pub struct Episode {
     pub downtime: Option<f64>,
     /// Records in the node database when the peer started (after any version flush).
     pub db_records: Option<usize>,
+    /// The database was flushed at the start for holding another version.
     pub version_flushed: bool,
-    /// Seeds the node database gave at the start, and how many of them were alive then.
+    /// Seeds the node database gave at the start (bootnodes not counted).
     pub seeds_tried: usize,
+    /// Of those, the ones that were a live peer's current identity at that moment.
     pub seeds_alive: usize,
-    /// Of those seeds, how many the table kept as entries (under geth-2018's unhashed seeds most
-    /// land in one bucket and are dropped).
+    /// Of the seeds tried, how many the table kept as entries (under geth-2018's unhashed seeds
+    /// most land in one bucket and are dropped).
     pub seeds_kept: usize,
     /// Until the first refresh ended.
     pub init_seconds: Option<f64>,
@@ -101,13 +107,15 @@ pub struct Episode {
     pub recall_seconds: Option<f64>,
     /// Until the ideal fill reached [`ConvergenceCriteria::fill`].
     pub fill_seconds: Option<f64>,
-    /// Packets the peer had sent when recall, and fill, were first seen reached.
+    /// Packets the peer had sent in this episode when recall was first seen reached.
     pub packets_to_recall: Option<u64>,
+    /// Packets the peer had sent in this episode when the fill was first seen reached.
     pub packets_to_fill: Option<u64>,
     /// When the episode ended (the peer left, restarted, or the run ended).
     pub ended: Option<f64>,
-    /// Records the expirer deleted during the episode, and packets the peer sent in it.
+    /// Records the expirer deleted during the episode.
     pub records_expired: u64,
+    /// Packets the peer sent during the episode, every kind.
     pub packets_sent: u64,
 }
 
@@ -116,40 +124,50 @@ pub struct Episode {
 pub struct Sample {
     /// Virtual seconds since the start of the run.
     pub t: f64,
+    /// Peers online at the sample (bootnodes included).
     pub live_peers: usize,
     /// Live peers whose first refresh has ended.
     pub init_done: usize,
+    /// Mean table entries per live peer, dead entries included.
     pub mean_table_size: f64,
     /// Share of all table entries that point at a dead peer or a stale identity.
     pub dead_entry_share: f64,
+    /// Mean over live peers of the share of their true `bucket_size` closest live peers that
+    /// their table holds (1 when no other peer is live).
     pub mean_recall: f64,
     /// Share of live peers whose recall reaches the convergence threshold.
     pub converged_share: f64,
     /// Mean share of the ideal table (what the live peers would allow) that is filled.
     pub mean_ideal_fill: f64,
+    /// Mean node-database records per live peer.
     pub mean_db_records: f64,
     /// Share of the live peers' database records that point at a node no longer alive.
     pub db_stale_share: f64,
     /// Records deleted by the expirers since the previous sample.
     pub records_expired: u64,
-    /// Packets and bytes sent since the previous sample, by kind, indexed by
+    /// Packets sent by all peers since the previous sample, by kind, indexed by
     /// [`PacketKind::index`].
     pub packets: [u64; PacketKind::COUNT],
+    /// Bytes of those packets (whole datagrams), by kind.
     pub bytes: [u64; PacketKind::COUNT],
 }
 
 /// A probe lookup, judged against the truth.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProbeOutcome {
+    /// The probe's number: 1 for the run's first probe, counting up in the order they started.
     pub id: u64,
+    /// The slot the lookup ran on.
     pub origin: u32,
     /// Virtual seconds since the start of the run at which the probe started.
     pub started: f64,
+    /// Virtual time from the start of the probe to the end of its lookup.
     pub duration: Duration,
     /// Whether the true closest live node to the target was among the results.
     pub success: bool,
     /// Hops at which that node was learned, when found.
     pub hops: Option<u32>,
+    /// FINDNODE queries the lookup sent.
     pub queries: u32,
 }
 
@@ -194,6 +212,8 @@ struct Judgement {
 }
 
 impl Observer {
+    /// An observer of a run starting at `start`, with every slot offline and `ids[slot]` its
+    /// first identity; `table_cfg` says what a full table is, for recall and fill.
     pub fn new(
         start: SimTime,
         table_cfg: TableConfig,
@@ -250,6 +270,7 @@ impl Observer {
         self.truth = None;
     }
 
+    /// Whether the slot is online now, according to the scenario (not the peer).
     pub fn is_online(&self, slot: u32) -> bool {
         self.online[slot as usize]
     }
@@ -601,18 +622,22 @@ impl Observer {
             .map(|s| s.t)
     }
 
+    /// The time series so far, one [`Sample`] per sample interval.
     pub fn samples(&self) -> &[Sample] {
         &self.samples
     }
 
+    /// The probes judged so far, in the order they finished.
     pub fn probes(&self) -> &[ProbeOutcome] {
         &self.probes
     }
 
+    /// Every bootstrap episode so far, in the order they began.
     pub fn episodes(&self) -> &[Episode] {
         &self.episodes
     }
 
+    /// The samples, probes and episodes, for [`SimOutput`](crate::sim::engine::SimOutput).
     pub fn into_parts(self) -> (Vec<Sample>, Vec<ProbeOutcome>, Vec<Episode>) {
         (self.samples, self.probes, self.episodes)
     }

@@ -58,23 +58,29 @@ impl std::ops::AddAssign<&SlotStats> for SlotStats {
 /// What a runner reports at a metrics sample or a bootstrap check.
 #[derive(Clone, Debug)]
 pub struct Snapshot {
+    /// The slot.
     pub index: u32,
+    /// A peer is running in the slot (false while offline, or when its database failed to open).
     pub online: bool,
+    /// The running peer's first refresh has ended.
     pub init_done: bool,
     /// Table entries as (slot, first 8 bytes of the node ID); slot [`Snapshot::NOT_A_SLOT`] if
     /// the address belongs to no slot.
     pub table: Vec<(u32, u64)>,
+    /// Node records in the running peer's database (0 when offline).
     pub db_records: usize,
     /// The first 8 bytes of the ID of every node the database holds a record of (self excluded);
     /// only in full snapshots, for the staleness of databases.
     pub db_ids: Vec<u64>,
-    /// Packets sent and records expired by the running incarnation, since it started.
+    /// Packets sent by the running incarnation since it started.
     pub session_sent: u64,
+    /// Records the running incarnation's expirer deleted since it started.
     pub session_expired: u64,
     /// Records expired over every incarnation of this slot.
     pub expired_total: u64,
     /// Protocol counters summed over every incarnation of this slot.
     pub protocol: PeerStats,
+    /// The slot's network and engine counters since the start of the run.
     pub slot_stats: SlotStats,
 }
 

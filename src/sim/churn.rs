@@ -21,29 +21,40 @@ use crate::sim::clock::human_duration as dur;
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum DurationDist {
+    /// Always `value`: for controlled experiments.
     Constant {
+        /// The duration every draw returns.
         #[serde(with = "dur")]
         value: Duration,
     },
+    /// Exponential (memoryless) with mean `mean`: the classic, light-tailed model.
     Exponential {
+        /// The mean; the rate is its inverse.
         #[serde(with = "dur")]
         mean: Duration,
     },
     /// Weibull with scale `scale` and shape `shape` (below 1: heavy-tailed).
     Weibull {
+        /// λ: about 63% of draws fall below it, whatever the shape.
         #[serde(with = "dur")]
         scale: Duration,
+        /// k, positive; 1 is the exponential, measured P2P sessions are 0.34–0.59.
         shape: f64,
     },
     /// Pareto with minimum `scale` and tail index `shape`.
     Pareto {
+        /// The smallest duration drawn.
         #[serde(with = "dur")]
         scale: Duration,
+        /// α, positive; at or below 1 the mean is infinite (draws are capped at a year).
         shape: f64,
     },
+    /// Log-normal: `ln` of a draw is normal with mean `ln(median)` and deviation `sigma`.
     LogNormal {
+        /// The median draw, `exp(μ)`.
         #[serde(with = "dur")]
         median: Duration,
+        /// σ of the underlying normal, at least 0 (0: always `median`).
         sigma: f64,
     },
 }
@@ -135,8 +146,11 @@ pub struct ChurnConfig {
 /// One session of a traced peer: online from `join` until `leave` (or the end of the run).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TraceSession {
+    /// The slot, below the scenario's `peers`.
     pub peer: u32,
+    /// When the session starts, as an offset from the start of the run.
     pub join: Duration,
+    /// When it ends, as an offset from the start; `None` runs to the end of the run.
     pub leave: Option<Duration>,
     /// Come back as a fresh install (empty database, new identity); ignored for a peer's first
     /// session.
@@ -147,7 +161,9 @@ pub struct TraceSession {
 #[derive(Debug, thiserror::Error)]
 #[error("line {line}: {message}")]
 pub struct TraceError {
+    /// The CSV line, 1-based; line 1 is the header.
     pub line: u64,
+    /// What is wrong with it.
     pub message: String,
 }
 
@@ -355,6 +371,7 @@ impl Default for ChurnConfig {
 /// One change of a churning peer, at an offset from the start of the run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ChurnEvent {
+    /// The peer goes offline; queued packets are lost and its database stays on disk.
     Leave,
     /// Back with its database kept.
     Return,

@@ -119,10 +119,12 @@ pub mod human_duration {
 
     use serde::{Deserialize, Deserializer, Serializer};
 
+    /// Writes `d` as humantime does, largest unit first (`"1h 30m"`), so it reads back exactly.
     pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
         s.serialize_str(&humantime::format_duration(*d).to_string())
     }
 
+    /// Parses a humantime string; an error quotes it and shows the accepted forms.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
         let s = String::deserialize(d)?;
         humantime::parse_duration(&s).map_err(|e| {
@@ -140,6 +142,8 @@ pub mod human_duration_opt {
 
     use serde::{Deserializer, Serializer};
 
+    /// Writes `Some` as [`human_duration`](super::human_duration) does, `None` as serde's none
+    /// (normally skipped).
     pub fn serialize<S: Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
         match d {
             Some(d) => super::human_duration::serialize(d, s),
@@ -147,6 +151,7 @@ pub mod human_duration_opt {
         }
     }
 
+    /// A present key is always `Some`; an absent one takes the field's `#[serde(default)]`.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
         super::human_duration::deserialize(d).map(Some)
     }

@@ -172,8 +172,10 @@ pub struct NodeDbStats {
     pub write_errors: u64,
     /// `update_node` calls that found the same record already stored and wrote nothing.
     pub unchanged_writes: u64,
-    /// Writes handed to rusty-leveldb, and the batches they went in.
+    /// Puts handed to rusty-leveldb: one per direct write, one per key in a flushed batch.
     pub db_writes: u64,
+    /// Calls into rusty-leveldb that carried those puts: one per direct write or flush, so
+    /// `db_writes / db_batches` is how much write-behind coalesced.
     pub db_batches: u64,
 }
 
@@ -183,11 +185,18 @@ pub enum NodeDbError {
     /// rusty-leveldb could not open or create the database even after recovery
     /// (for example, another handle holds its lock).
     #[error("cannot open node database at {path}: {status}")]
-    Open { path: String, status: Status },
+    Open {
+        /// The database directory.
+        path: String,
+        /// The status rusty-leveldb returned (from the open, or a write while rebuilding).
+        status: Status,
+    },
     /// The directory could not be removed or read.
     #[error("node database at {path}: {source}")]
     Io {
+        /// The database directory.
         path: String,
+        /// What the file system said.
         #[source]
         source: std::io::Error,
     },

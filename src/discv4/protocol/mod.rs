@@ -37,8 +37,11 @@ pub use profile::Profile;
 /// A packet to put on the wire.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Transmit {
+    /// The destination: the recipient's IP and UDP port.
     pub to: SocketAddr,
+    /// The packet's type, so the network can count and drop by kind without decoding.
     pub kind: PacketKind,
+    /// The whole datagram, as [`packet::encode`](crate::discv4::packet::encode) made it.
     pub bytes: Vec<u8>,
 }
 
@@ -48,16 +51,27 @@ pub enum PeerEvent {
     /// The peer started: what its node database held, and the seeds it gave (bootnodes not
     /// included), so that an observer can tell how many of them were still alive.
     Started {
+        /// Node records in the database when the peer opened it, before seeding.
         db_records: usize,
+        /// The database was flushed when opened because it held another version (geth's
+        /// `dbVersion` check).
         version_flushed: bool,
+        /// The database's seeds added to the table, as the configured [`SeedStrategy`] chose
+        /// them.
         seeds: Vec<Node>,
         /// How many of `seeds` the table kept as entries after they were added.
         seeds_kept: usize,
     },
     /// The first refresh ended: from now on nodes that ping us are added to the table.
-    InitDone { at: SimTime },
+    InitDone {
+        /// When the first refresh ended.
+        at: SimTime,
+    },
     /// A refresh (seeds, self lookup, random lookups) ended.
-    RefreshDone { at: SimTime },
+    RefreshDone {
+        /// When it ended.
+        at: SimTime,
+    },
     /// A probe lookup started with [`Peer::start_probe`] ended.
     ProbeDone(ProbeResult),
 }
@@ -65,9 +79,13 @@ pub enum PeerEvent {
 /// The outcome of a probe lookup.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ProbeResult {
+    /// The `id` given to [`Peer::start_probe`], so the caller can match results to probes.
     pub id: u64,
+    /// The lookup target, a public key.
     pub target: NodeId,
+    /// When [`Peer::start_probe`] was called; a wait for a refresh on an empty table counts.
     pub started: SimTime,
+    /// When the lookup ended.
     pub finished: SimTime,
     /// The closest nodes found, closest first, each with the hops at which it was learned
     /// (0 = from the local table).
@@ -79,10 +97,14 @@ pub struct ProbeResult {
 /// Counters of one peer's traffic and protocol decisions.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PeerStats {
-    /// Packets and bytes by kind, indexed by [`PacketKind::index`].
+    /// Packets sent, by kind, indexed by [`PacketKind::index`].
     pub sent: [u64; PacketKind::COUNT],
+    /// Bytes sent (whole datagrams, header included), by kind.
     pub sent_bytes: [u64; PacketKind::COUNT],
+    /// Packets that decoded (malformed ones are in `malformed`), by kind, counted before the
+    /// expiration check.
     pub received: [u64; PacketKind::COUNT],
+    /// Bytes of those packets, by kind.
     pub received_bytes: [u64; PacketKind::COUNT],
     /// Packets that failed to decode.
     pub malformed: u64,
@@ -98,12 +120,16 @@ pub struct PeerStats {
     pub findnode_failures: u64,
     /// Table entries dropped after too many FINDNODE failures.
     pub dropped_findnode: u64,
-    /// ENR records requested after a revalidation (geth-2019), and answered.
+    /// ENR records requested after a revalidation (geth-2019).
     pub enr_requests: u64,
+    /// Of those, the ones answered with a record before the reply timeout.
     pub enr_responses: u64,
-    /// Revalidations: answered, replaced by a replacement, deleted without one.
+    /// Revalidations answered: the entry moved to the front of its bucket.
     pub revalidated_ok: u64,
+    /// Revalidations unanswered where a replacement took the entry's place.
     pub revalidated_replaced: u64,
+    /// Revalidations unanswered where the entry was deleted with no replacement to take its
+    /// place.
     pub revalidated_deleted: u64,
     /// Lookups started (refresh and probe).
     pub lookups: u64,

@@ -20,11 +20,13 @@ pub enum JoinSchedule {
     AllAtOnce,
     /// Evenly spread over the first `over` of the run.
     Ramp {
+        /// The span of the ramp: the k-th of n joining peers starts at `over * k / n`.
         #[serde(with = "crate::sim::clock::human_duration")]
         over: Duration,
     },
     /// A Poisson process: exponential gaps with this mean between arrivals.
     Poisson {
+        /// The mean gap between two arrivals, drawn from the run's schedule stream.
         #[serde(with = "crate::sim::clock::human_duration")]
         mean_interval: Duration,
     },
@@ -41,8 +43,12 @@ pub enum Action {
     /// sets the version the node database is opened with and `profile` the protocol rules the
     /// peer runs from then on (an upgrade).
     Restart {
+        /// Come back as a fresh install: empty database, next identity of the slot.
         fresh: bool,
+        /// Open the database as this version (geth's `dbVersion`): one unlike the stored
+        /// version flushes it, as a geth upgrade that bumps the version does. `None`: unchanged.
         db_version: Option<i64>,
+        /// The profile to run from now on; `None` keeps the current one.
         profile: Option<Profile>,
     },
 }
@@ -52,9 +58,13 @@ pub enum Action {
 /// upgrade).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ScheduledAction {
+    /// When the action starts, as an offset from the start of the run.
     pub at: Duration,
+    /// The slots it applies to, each below `peers`, in the order they are reached.
     pub peers: Vec<u32>,
+    /// What happens to each of them.
     pub action: Action,
+    /// The span the slots are spread over; zero applies the action to all at `at`.
     pub over: Duration,
 }
 
@@ -65,26 +75,37 @@ pub struct SimConfig {
     pub seed: u64,
     /// Peer slots; slots `0..bootnodes` are the bootnodes.
     pub peers: u32,
+    /// How many of the slots are bootnodes (at most `peers`): every peer is given them, they
+    /// join at the start, never sit behind a NAT and never churn.
     pub bootnodes: u32,
     /// Virtual start of the run (Unix time).
     pub start: SimTime,
+    /// Virtual length of the run; nothing is scheduled at or after `start + duration`.
     pub duration: Duration,
     /// How often the observer samples.
     pub sample_interval: Duration,
     /// How often a probe lookup is started from a random live peer (none if `None`).
     pub probe_interval: Option<Duration>,
-    /// Shard threads.
+    /// Shard threads, 1 to 256 (at most one per peer is used). Results do not depend on it.
     pub threads: usize,
+    /// The UDP and TCP port of every peer (each has its own IP); must be above
+    /// `protocol.min_udp_port`, or peers would reject each other as low-port nodes.
     pub udp_port: u16,
+    /// When the non-bootnode peers first join.
     pub join: JoinSchedule,
+    /// Scripted leaves, joins and restarts (upgrades, outages), besides churn.
     pub actions: Vec<ScheduledAction>,
     /// Peers leaving and coming back (none by default).
     pub churn: ChurnConfig,
+    /// The protocol every peer runs, unless `profiles` or a restart says otherwise.
     pub protocol: ProtocolConfig,
     /// Slots that start with another profile than `protocol.profile` (peer groups).
     pub profiles: BTreeMap<u32, Profile>,
+    /// Every peer's node database (write-behind, expiry, version).
     pub nodedb: NodeDbConfig,
+    /// Latency, loss, NAT and the IP layout of the peers.
     pub network: NetworkConfig,
+    /// When the observer counts a peer as bootstrapped and the network as converged.
     pub convergence: ConvergenceCriteria,
     /// Keep a digest of every slot's inputs (for determinism checks; costs a hash per packet).
     pub trace: bool,
@@ -136,8 +157,15 @@ impl SimConfig {
 /// A configuration the engine cannot run.
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
+    /// A knob out of range: bad input.
     #[error("invalid `{field}`: {allowed}")]
-    Invalid { field: String, allowed: String },
+    Invalid {
+        /// The knob, as a scenario file names it (`churn`, `network.ip_layout`).
+        field: String,
+        /// What values it may take.
+        allowed: String,
+    },
+    /// A shard thread panicked or hung up: a bug, not the user's input.
     #[error("simulation thread failed: {0}")]
     Runtime(String),
 }

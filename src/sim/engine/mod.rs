@@ -2,8 +2,9 @@
 //!
 //! # Time and ordering guarantees
 //!
-//! - Time is a [`SimTime`] that only the coordinator advances. It jumps from one instant with work
-//!   to the next; nothing sleeps and nothing reads the wall clock.
+//! - Time is a [`SimTime`](crate::sim::clock::SimTime) that only the coordinator advances. It
+//!   jumps from one instant with work to the next; nothing sleeps and nothing reads the wall
+//!   clock.
 //! - The coordinator advances in *windows* no longer than the smallest possible link latency
 //!   ([`crate::sim::network::LatencyModel::min_latency`]). A packet sent inside a window therefore
 //!   always arrives after it, so within a window every peer slot depends only on itself: the
@@ -89,7 +90,9 @@ pub struct RunCounters {
 /// The result of a run.
 #[derive(Clone, Debug)]
 pub struct SimOutput {
+    /// The time series: one sample every `sample_interval`, from one interval in up to the end.
     pub samples: Vec<Sample>,
+    /// Every probe lookup that finished, judged against the truth, in the order they finished.
     pub probes: Vec<ProbeOutcome>,
     /// Seconds from the start until the convergence criteria first held at a sample.
     pub convergence: Option<f64>,
@@ -101,6 +104,7 @@ pub struct SimOutput {
     pub slot_stats: SlotStats,
     /// Every bootstrap episode (a join, return or restart), in the order they began.
     pub episodes: Vec<Episode>,
+    /// The engine's work, for the benchmark.
     pub counters: RunCounters,
     /// Digest over every slot's input digest, in slot order (with `trace`).
     pub digest: Option<[u8; 32]>,
