@@ -118,12 +118,12 @@ enum Command {
     Bench(BenchArgs),
     /// Measure the memory and write time of many in-memory node databases.
     BenchDb {
-        /// Databases to hold at once.
-        #[arg(long, default_value_t = 1000)]
-        dbs: usize,
-        /// Node records per database.
-        #[arg(long, default_value_t = 200)]
-        records: usize,
+        /// Databases to hold at once (1 to 1,000,000).
+        #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+        dbs: u64,
+        /// Node records per database (1 to 100,000).
+        #[arg(long, default_value_t = 200, value_parser = clap::value_parser!(u64).range(1..=100_000))]
+        records: u64,
         #[command(flatten)]
         tuning: TuningArgs,
     },
@@ -262,6 +262,7 @@ fn main() -> std::process::ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let cli = Cli::parse();
     if let Err(e) = discsim::experiment::results_dir::install_signal_cleanup() {
@@ -298,7 +299,8 @@ fn main() -> std::process::ExitCode {
             tuning,
         } => {
             let cfg = tuning.nodedb();
-            let m = discsim::experiment::benchmark::nodedb_memory(dbs, records, &cfg);
+            let m =
+                discsim::experiment::benchmark::nodedb_memory(dbs as usize, records as usize, &cfg);
             println!(
                 "{} in-memory databases x {} records ({:?}): {} bytes per database after an hour of updates, {:.2} us per write filling, {:.2} us per write in steady state",
                 m.databases,

@@ -37,6 +37,8 @@ fn bench_refuses_bad_flags_with_exit_2() {
         &["bench", "--peers", "20", "--hours", "1e300"][..],
         &["bench", "--peers", "20", "--hours", "0"][..],
         &["bench", "--peers", "20", "--block-cache", "0"][..],
+        &["bench-db", "--dbs", "2", "--records", "0"][..],
+        &["bench-db", "--dbs", "0"][..],
     ] {
         let (code, out, err) = discsim(args);
         assert_eq!(code, 2, "{args:?}: {err}");

@@ -180,10 +180,11 @@ fn invalid(field: &str, allowed: impl Into<String>) -> SimError {
 impl SimConfig {
     /// Checks what the engine relies on; errors name the knob and what is allowed.
     pub fn validate(&self) -> Result<(), SimError> {
-        self.validate_size()?;
+        // The network first: the size check asks its address layout for its capacity.
         self.network
             .validate()
             .map_err(|e| invalid("network", e.to_string()))?;
+        self.validate_size()?;
         self.validate_protocol()?;
         self.nodedb
             .validate()
