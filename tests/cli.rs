@@ -521,6 +521,11 @@ fn a_churn_trace_drives_joins_and_leaves() {
     let (code, _, err) = discsim(&["run", &file, "--out", out.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     let peers = std::fs::read_to_string(out.join("seed-1/peers.csv")).unwrap();
+    let header: Vec<&str> = peers.lines().next().unwrap().split(',').collect();
+    let ended = header
+        .iter()
+        .position(|c| *c == "ended")
+        .expect("an ended column");
     let rows: Vec<Vec<&str>> = peers
         .lines()
         .skip(1)
@@ -529,7 +534,7 @@ fn a_churn_trace_drives_joins_and_leaves() {
         .collect();
     // slot, kind, at, ended
     let brief: Vec<(&str, &str, &str, &str)> =
-        rows.iter().map(|r| (r[2], r[3], r[4], r[15])).collect();
+        rows.iter().map(|r| (r[2], r[3], r[4], r[ended])).collect();
     assert_eq!(
         brief,
         vec![

@@ -75,10 +75,6 @@ pub struct Summary {
     /// Mean share of database seeds alive at the (re)starts that had any.
     #[serde(default)]
     pub mean_seed_alive_share: Option<f64>,
-    /// Mean number of database seeds the table kept at the (re)starts that had any (geth-2018's
-    /// unhashed seeds share one bucket: at most 16 of 30).
-    #[serde(default)]
-    pub mean_seeds_kept: Option<f64>,
     /// Records deleted by every expirer over the run.
     #[serde(default)]
     pub records_expired: u64,
@@ -208,11 +204,7 @@ impl Summary {
             .filter(|e| e.seeds_tried > 0)
             .map(|e| e.seeds_alive as f64 / e.seeds_tried as f64)
             .collect();
-        let kept: Vec<f64> = ep
-            .iter()
-            .filter(|e| e.seeds_tried > 0)
-            .map(|e| e.seeds_kept as f64)
-            .collect();
+
         Summary {
             scenario: s.name.clone(),
             seed: s.seed,
@@ -258,8 +250,6 @@ impl Summary {
             ),
             mean_seed_alive_share: (!seeded.is_empty())
                 .then(|| seeded.iter().sum::<f64>() / seeded.len() as f64),
-            mean_seeds_kept: (!kept.is_empty())
-                .then(|| kept.iter().sum::<f64>() / kept.len() as f64),
             records_expired: out.episodes.iter().map(|e| e.records_expired).sum(),
             findnode_failures: out.totals.findnode_failures,
             unbonded_findnode: out.totals.unbonded_findnode,
@@ -398,7 +388,7 @@ pub struct SweepRow<'a> {
     pub summary: &'a Summary,
 }
 
-const SWEEP_COLUMNS: [&str; 18] = [
+const SWEEP_COLUMNS: [&str; 17] = [
     "run",
     "variant",
     "assignments",
@@ -414,7 +404,6 @@ const SWEEP_COLUMNS: [&str; 18] = [
     "median_rebootstrap_seconds",
     "never_bootstrapped_share",
     "mean_seed_alive_share",
-    "mean_seeds_kept",
     "records_expired",
     "packets_sent",
 ];
@@ -454,7 +443,6 @@ pub fn write_sweep_csv(
                 opt(s.median_rebootstrap_seconds),
                 s.never_bootstrapped_share.to_string(),
                 opt(s.mean_seed_alive_share),
-                opt(s.mean_seeds_kept),
                 s.records_expired.to_string(),
                 s.packets_sent.to_string(),
             ];
