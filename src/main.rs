@@ -43,7 +43,8 @@ enum Command {
         /// Results folder (default: results/<scenario name>).
         #[arg(long)]
         out: Option<PathBuf>,
-        /// Runs at once (default: the number of cores); each run uses one shard thread.
+        /// Runs at once (default: the number of cores); each run also uses its scenario's
+        /// `threads` shard threads, so `--jobs` x `threads` threads are busy.
         #[arg(long)]
         jobs: Option<usize>,
         /// Only the runs i, i+N, i+2N, ... of the plan ("I/N", counted from 0), for running
