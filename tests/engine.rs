@@ -133,6 +133,37 @@ fn same_seed_same_run_whatever_the_threads() {
     assert_ne!(one.digest, other.digest);
 }
 
+/// Checking packet hashes is an engine setting that cannot change a run: the network never alters
+/// a packet, so every check passes (a corrupted hash is caught when it is on: see the protocol's
+/// and the packet codec's tests).
+#[test]
+fn hash_verification_changes_nothing_but_cost() {
+    let base = SimConfig {
+        seed: 5,
+        peers: 60,
+        duration: Duration::from_secs(10 * 60),
+        trace: true,
+        profiles: (0..60)
+            .filter(|i| i % 3 == 0)
+            .map(|i| (i, Profile::Geth2019))
+            .collect(),
+        ..SimConfig::default()
+    };
+    assert!(!base.verify_packet_hashes, "off by default");
+    let trusted = run(&base).unwrap();
+    let verified = run(&SimConfig {
+        verify_packet_hashes: true,
+        ..base
+    })
+    .unwrap();
+    assert!(trusted.digest.is_some());
+    assert_eq!(trusted.digest, verified.digest);
+    assert_eq!(trusted.samples, verified.samples);
+    assert_eq!(trusted.probes, verified.probes);
+    assert_eq!(trusted.totals, verified.totals);
+    assert_eq!(verified.totals.malformed, trusted.totals.malformed);
+}
+
 #[test]
 #[ignore]
 fn print_series() {

@@ -401,16 +401,51 @@ pub fn encode(packet: &Packet, sender: &NodeId) -> (Vec<u8>, [u8; 32]) {
 /// Checks and decodes a datagram the way geth's `decodePacket` does: size, then hash, then type,
 /// then body. Never panics, whatever the input.
 pub fn decode(bytes: &[u8]) -> Result<Decoded, PacketError> {
+    decode_with(bytes, HashCheck::Verify)
+}
+
+/// Whether [`decode_with`] recomputes the packet hash to check it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HashCheck {
+    /// geth's check: keccak256 of everything after the hash must equal the first 32 bytes.
+    Verify,
+    /// Trust the first 32 bytes as the hash. Only for packets that [`encode`] wrote and nothing
+    /// corrupted since (the engine's network never alters bytes in flight): for those the check
+    /// always passes, and skipping it saves one keccak256 per packet. Every other check (size,
+    /// type, body) still applies.
+    Trust,
+}
+
+/// [`decode`], with the hash check as `check` says. With [`HashCheck::Trust`], a datagram whose
+/// hash is wrong decodes as if it were right, and [`Decoded::hash`] is its first 32 bytes.
+///
+/// ```
+/// use discsim::discv4::node::NodeId;
+/// use discsim::discv4::packet::{decode_with, encode, FindNode, HashCheck, Packet, PacketError};
+/// let p = Packet::FindNode(FindNode { target: NodeId([9; 64]), expiration: 1_530_576_020 });
+/// let (mut bytes, hash) = encode(&p, &NodeId([7; 64]));
+/// assert_eq!(decode_with(&bytes, HashCheck::Trust).unwrap().hash, hash);
+/// bytes[0] ^= 1;
+/// assert_eq!(decode_with(&bytes, HashCheck::Verify), Err(PacketError::BadHash));
+/// assert!(decode_with(&bytes, HashCheck::Trust).is_ok());
+/// ```
+pub fn decode_with(bytes: &[u8], check: HashCheck) -> Result<Decoded, PacketError> {
     if bytes.len() < HEAD_SIZE + 1 {
         return Err(PacketError::TooSmall);
     }
     if bytes.len() > MAX_PACKET_SIZE {
         return Err(PacketError::TooLarge);
     }
-    let hash = keccak256(&bytes[MAC_SIZE..]);
-    if hash[..] != bytes[..MAC_SIZE] {
-        return Err(PacketError::BadHash);
-    }
+    let hash: [u8; 32] = match check {
+        HashCheck::Verify => {
+            let hash = keccak256(&bytes[MAC_SIZE..]);
+            if hash[..] != bytes[..MAC_SIZE] {
+                return Err(PacketError::BadHash);
+            }
+            hash
+        }
+        HashCheck::Trust => bytes[..MAC_SIZE].try_into().expect("32-byte slice"),
+    };
     // The 65th signature byte (a recovery id in geth) carries nothing here and is not checked.
     let sender = NodeId::from_slice(&bytes[MAC_SIZE..MAC_SIZE + 64]).expect("64-byte slice");
     let ptype = bytes[HEAD_SIZE];

@@ -366,6 +366,7 @@ impl Scenario {
             convergence: self.convergence.clone(),
             churn: self.churn.clone(),
             trace: false,
+            verify_packet_hashes: false,
         };
         self.check(&cfg)?;
         cfg.validate().map_err(|e| e.to_string())?;

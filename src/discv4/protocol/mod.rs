@@ -27,7 +27,7 @@ use rand_chacha::ChaCha8Rng;
 use crate::discv4::lookup::Lookup;
 use crate::discv4::node::{Node, NodeId};
 use crate::discv4::nodedb::{NodeDb, Storage};
-use crate::discv4::packet::PacketKind;
+use crate::discv4::packet::{HashCheck, PacketKind};
 use crate::discv4::table::{Entry, Table};
 use crate::sim::clock::SimTime;
 
@@ -312,6 +312,9 @@ pub struct Peer {
     out: Vec<Transmit>,
     events: Vec<PeerEvent>,
     stats: PeerStats,
+    /// Whether arriving packets have their hash recomputed and checked (geth does; on by
+    /// default, see [`Peer::set_hash_check`]).
+    hash_check: HashCheck,
 }
 
 impl Peer {
@@ -346,7 +349,15 @@ impl Peer {
             out: Vec::new(),
             events: Vec::new(),
             stats: PeerStats::default(),
+            hash_check: HashCheck::Verify,
         }
+    }
+
+    /// Whether arriving packets' hashes are checked ([`HashCheck::Verify`], the default and
+    /// geth's behaviour) or trusted ([`HashCheck::Trust`]: for a network that never alters a
+    /// packet, where the check always passes and only costs a keccak256 per packet).
+    pub fn set_hash_check(&mut self, check: HashCheck) {
+        self.hash_check = check;
     }
 
     /// geth's `newTable` and the start of its loop: seeds are loaded, the expirer starts, the

@@ -70,6 +70,50 @@ fn expired_and_malformed_packets_are_dropped_and_counted() {
 }
 
 #[test]
+fn a_corrupted_hash_is_caught_when_verification_is_on() {
+    let mut net = Net::new(2, ProtocolConfig::default());
+    let ping = Packet::Ping(Ping {
+        version: packet::PING_VERSION,
+        from: packet::Endpoint {
+            ip: addr(1).ip(),
+            udp: 30303,
+            tcp: 30303,
+        },
+        to: packet::Endpoint {
+            ip: addr(0).ip(),
+            udp: 30303,
+            tcp: 0,
+        },
+        expiration: packet::expiration_at(t0(), Duration::from_secs(20)),
+        enr_seq: None,
+    });
+    let (mut bytes, _) = packet::encode(&ping, &node(1).id);
+    bytes[5] ^= 0x01;
+    // On (a peer's default, geth's behaviour): dropped as malformed, unanswered.
+    net.peers[0].handle_packet(t0(), addr(1), &bytes);
+    assert_eq!(net.peers[0].stats().malformed, 1);
+    assert_eq!(net.peers[0].drain_transmits().count(), 0);
+    // Off (the engine's default, whose network never corrupts a packet): the body is still
+    // decoded and checked, but the hash is taken as written, and the PONG quotes it.
+    net.peers[0].set_hash_check(packet::HashCheck::Trust);
+    net.peers[0].handle_packet(t0(), addr(1), &bytes);
+    assert_eq!(net.peers[0].stats().malformed, 1);
+    let sent: Vec<_> = net.peers[0].drain_transmits().collect();
+    let pong = sent
+        .iter()
+        .map(|t| packet::decode(&t.bytes).unwrap().packet)
+        .find_map(|p| match p {
+            Packet::Pong(p) => Some(p),
+            _ => None,
+        })
+        .expect("answered with a pong");
+    assert_eq!(pong.reply_tok[..], bytes[..32]);
+    // A body that is bad RLP is still rejected when hashes are trusted.
+    net.peers[0].handle_packet(t0(), addr(1), &bytes[..110]);
+    assert_eq!(net.peers[0].stats().malformed, 2);
+}
+
+#[test]
 fn a_small_network_bootstraps_through_bonding() {
     let mut net = Net::new(8, ProtocolConfig::default());
     for i in 0..8 {

@@ -117,7 +117,7 @@ impl Peer {
         from: SocketAddr,
         bytes: &[u8],
     ) {
-        let decoded = match packet::decode(bytes) {
+        let decoded = match packet::decode_with(bytes, self.hash_check) {
             Ok(d) => d,
             Err(e) => {
                 self.stats.malformed += 1;

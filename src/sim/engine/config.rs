@@ -109,6 +109,12 @@ pub struct SimConfig {
     pub convergence: ConvergenceCriteria,
     /// Keep a digest of every slot's inputs (for determinism checks; costs a hash per packet).
     pub trace: bool,
+    /// Receivers recompute and check every packet's hash, as geth does (off by default). The
+    /// engine's network delivers the bytes a peer sent unaltered, so the check always passes and
+    /// results are the same either way; it costs a keccak256 per packet (~18 % of a run's
+    /// instructions). Packets are hashed when encoded either way (a PONG quotes its PING's hash).
+    /// An engine setting, not a scenario key.
+    pub verify_packet_hashes: bool,
 }
 
 impl Default for SimConfig {
@@ -132,6 +138,7 @@ impl Default for SimConfig {
             network: NetworkConfig::default(),
             convergence: ConvergenceCriteria::default(),
             trace: false,
+            verify_packet_hashes: false,
         }
     }
 }

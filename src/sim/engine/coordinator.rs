@@ -16,6 +16,7 @@ use super::{
     identity, Control, Input, InputKind, RunCounters, Shared, SimConfig, SimError, SimOutput, Slot,
 };
 use crate::discv4::node::{Node, NodeId};
+use crate::discv4::packet::HashCheck;
 use crate::discv4::protocol::{PeerEvent, PeerStats};
 use crate::observe::metrics::{EpisodeKind, Observer};
 use crate::observe::snapshot::{SlotStats, Snapshot};
@@ -73,6 +74,11 @@ impl<'a> Coordinator<'a> {
             bootnodes,
             nat,
             trace: cfg.trace,
+            hash_check: if cfg.verify_packet_hashes {
+                HashCheck::Verify
+            } else {
+                HashCheck::Trust
+            },
         });
         let (reply_tx, from_shards) = mpsc::channel();
         let mut to_shards = Vec::new();

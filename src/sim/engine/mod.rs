@@ -70,6 +70,8 @@ pub(crate) struct Shared {
     /// Which slots sit behind a NAT.
     pub nat: Vec<bool>,
     pub trace: bool,
+    /// How peers check arriving packets' hashes ([`SimConfig::verify_packet_hashes`]).
+    pub hash_check: crate::discv4::packet::HashCheck,
 }
 
 /// Work counters of a run, for the benchmark.

@@ -277,6 +277,7 @@ impl PeerRunner {
             self.incarnation,
         );
         let mut peer = Peer::new(me, self.protocol.clone(), db, bootnodes, rng);
+        peer.set_hash_check(s.hash_check);
         peer.start(now);
         self.peer = Some(peer);
     }
