@@ -10,9 +10,11 @@
 //! - [`packet`]: the wire format (RLP, signatures by hash, real sizes, EIP-868).
 //! - [`netutil`]: geth's LAN test and per-prefix IP limits.
 //! - [`table`], [`lookup`]: the Kademlia table and the iterative lookup.
+//! - [`dial`]: the p2p dial scheduler (geth's `p2p/dial.go`), per profile.
 //! - [`nodedb`]: each peer's node database on rusty-leveldb.
 //! - [`protocol`]: a peer (transport and table loop) and the per-version [`protocol::Profile`].
 
+pub mod dial;
 pub mod lookup;
 pub mod netutil;
 pub mod node;
