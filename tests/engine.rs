@@ -482,3 +482,65 @@ fn returning_after_the_expiry_meets_refused_findnodes() {
         y18.unbonded_findnode
     );
 }
+
+/// With `protocol.dialer`, peers dial each other: connections form (a dial costs a few round
+/// trips, bootnodes refuse TCP), the run stays a function of its seed whatever the threads, and
+/// restarts close connections on both sides.
+#[test]
+fn the_dialer_connects_peers_deterministically() {
+    for profile in Profile::ALL {
+        let mut base = SimConfig {
+            seed: 11,
+            peers: 60,
+            duration: Duration::from_secs(10 * 60),
+            trace: true,
+            actions: vec![ScheduledAction {
+                at: Duration::from_secs(300),
+                over: Duration::ZERO,
+                peers: vec![5, 6, 7],
+                action: Action::Restart {
+                    fresh: true,
+                    db_version: None,
+                    profile: None,
+                },
+            }],
+            ..SimConfig::default()
+        };
+        base.protocol.profile = profile;
+        base.protocol.dialer = true;
+        base.protocol.dial.useless_share = 0.1;
+        let one = run(&SimConfig {
+            threads: 1,
+            ..base.clone()
+        })
+        .unwrap();
+        let three = run(&SimConfig {
+            threads: 3,
+            ..base.clone()
+        })
+        .unwrap();
+        assert_eq!(one.digest, three.digest, "{profile}");
+        assert_eq!(one.samples, three.samples);
+        assert_eq!(one.totals, three.totals);
+        assert!(one.totals.dials > 60, "{profile}: {:?}", one.totals);
+        assert!(one.totals.dialer_lookups > 60, "{profile}");
+        assert!(one.totals.dials_failed < one.totals.dials);
+        // Connections are symmetric: every dynamic peer is someone's inbound peer.
+        let dials: Vec<_> = one
+            .final_snapshots
+            .iter()
+            .filter_map(|s| s.dial.clone())
+            .collect();
+        let dyn_: usize = dials.iter().map(|d| d.dyn_peers).sum();
+        let inbound: usize = dials.iter().map(|d| d.inbound_peers).sum();
+        assert_eq!(dyn_, inbound, "{profile}");
+        let max_dyn = dials[10].max_dyn;
+        assert!(
+            dials.iter().filter(|d| d.dyn_peers >= max_dyn).count() > 40,
+            "{profile}: most peers fill their dynamic slots: {:?}",
+            dials.iter().map(|d| d.dyn_peers).collect::<Vec<_>>()
+        );
+        // The bootnodes (slots 0 and 1) accept no TCP by default.
+        assert_eq!(dials[0].inbound_peers + dials[1].inbound_peers, 0);
+    }
+}

@@ -124,15 +124,24 @@ impl Lookup {
 
     /// A query to `from` ended with `nodes` (empty on failure).
     pub fn on_reply(&mut self, from: &NodeId, nodes: &[Node]) {
+        self.on_reply_new(from, nodes);
+    }
+
+    /// [`Lookup::on_reply`], returning the nodes the reply named that the lookup had not seen,
+    /// in reply order (geth-2019's `replyBuffer`, lookup.go:74-80).
+    pub fn on_reply_new(&mut self, from: &NodeId, nodes: &[Node]) -> Vec<Node> {
         debug_assert!(self.in_flight > 0, "reply without a query");
         self.in_flight = self.in_flight.saturating_sub(1);
         let hop = self.hops.get(from).copied().unwrap_or(0) + 1;
+        let mut new = Vec::new();
         for n in nodes {
             if self.seen.insert(n.id) {
                 self.hops.entry(n.id).or_insert(hop);
                 self.result.push(*n);
+                new.push(*n);
             }
         }
+        new
     }
 
     /// Done when nothing is in flight (call after [`Lookup::next_queries`]).

@@ -82,6 +82,23 @@ pub struct Snapshot {
     pub protocol: PeerStats,
     /// The slot's network and engine counters since the start of the run.
     pub slot_stats: SlotStats,
+    /// The dialer's state, when it runs and the peer is online.
+    pub dial: Option<DialSnapshot>,
+}
+
+/// A running dialer, as a snapshot sees it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DialSnapshot {
+    /// Connected peers: dialed by us (dynamic) and inbound.
+    pub dyn_peers: usize,
+    pub inbound_peers: usize,
+    pub max_dyn: usize,
+    /// When this session first had a peer, half of `max_dyn` dynamic peers, and all of them.
+    pub milestones: [Option<crate::sim::clock::SimTime>; 3],
+    /// This session's dials, failed dials and dialer lookups.
+    pub dials: u64,
+    pub dials_failed: u64,
+    pub lookups: u64,
 }
 
 impl Snapshot {

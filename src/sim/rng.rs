@@ -29,6 +29,8 @@ pub enum Purpose {
     Schedule,
     /// A peer's packet handling times.
     Handling,
+    /// A peer slot's TCP connection draws (the dialer's `useless_share`).
+    Connection,
 }
 
 impl Purpose {
@@ -40,6 +42,7 @@ impl Purpose {
             Purpose::Observer => 4,
             Purpose::Schedule => 5,
             Purpose::Handling => 6,
+            Purpose::Connection => 7,
         }
     }
 }

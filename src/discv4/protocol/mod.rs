@@ -13,6 +13,7 @@
 //! (geth's `mclock` rule), which keeps a peer deterministic.
 
 pub mod config;
+mod dialer;
 pub mod profile;
 mod table_loop;
 mod transport;
@@ -131,8 +132,13 @@ pub struct PeerStats {
     /// Revalidations unanswered where the entry was deleted with no replacement to take its
     /// place.
     pub revalidated_deleted: u64,
-    /// Lookups started (refresh and probe).
+    /// Lookups started (refresh, probe and dialer).
     pub lookups: u64,
+    /// Lookups started by the dialer (geth-2018's discover tasks, geth-2019's iterator).
+    pub dialer_lookups: u64,
+    /// Dials the dialer started, and those that ended without a connection.
+    pub dials: u64,
+    pub dials_failed: u64,
     /// Refreshes completed.
     pub refreshes: u64,
     /// Seeds taken from the node database (bootnodes not counted).
@@ -173,6 +179,9 @@ impl std::ops::AddAssign<&PeerStats> for PeerStats {
             revalidated_replaced,
             revalidated_deleted,
             lookups,
+            dialer_lookups,
+            dials,
+            dials_failed,
             refreshes,
             seeds_loaded,
             bond_gaps,
@@ -197,6 +206,9 @@ impl std::ops::AddAssign<&PeerStats> for PeerStats {
         self.revalidated_replaced += revalidated_replaced;
         self.revalidated_deleted += revalidated_deleted;
         self.lookups += lookups;
+        self.dialer_lookups += dialer_lookups;
+        self.dials += dials;
+        self.dials_failed += dials_failed;
         self.refreshes += refreshes;
         self.seeds_loaded += seeds_loaded;
         self.unbonded_findnodes_sent += unbonded_findnodes_sent;
@@ -272,13 +284,23 @@ struct FindnodeOp {
 #[derive(Clone, Debug)]
 enum LookupPurpose {
     Refresh,
-    Probe { id: u64, started: SimTime },
+    Probe {
+        id: u64,
+        started: SimTime,
+    },
+    /// geth-2018's dialer `discoverTask`: its result goes to the dial scheduler when it ends.
+    Dial,
+    /// A lookup of geth-2019's discovery iterator: its replies are applied only while the
+    /// iterator is read (see `dialer.rs`).
+    Iter,
 }
 
 #[derive(Clone, Debug)]
 struct LookupRun {
     lookup: Lookup,
     purpose: LookupPurpose,
+    /// Iterator lookups: replies that arrived and wait to be read (geth's `replyCh`).
+    replies: std::collections::VecDeque<(NodeId, Vec<Node>)>,
 }
 
 /// A refresh in progress: the self lookup is step 0, random lookups follow.
@@ -307,8 +329,13 @@ pub struct Peer {
     enr_ops: BTreeMap<u64, EnrOp>,
     lookups: BTreeMap<u64, LookupRun>,
     refresh: Option<RefreshRun>,
-    /// Probe lookups that found the table empty and wait for a refresh.
-    waiting_for_refresh: Vec<(NodeId, u64, SimTime)>,
+    /// Probe and dialer lookups that found the table empty and wait for a refresh.
+    waiting_for_refresh: Vec<(NodeId, LookupPurpose)>,
+    /// The dial scheduler (with `protocol.dialer`), and geth-2019's discovery iterator.
+    dialer: Option<crate::discv4::dial::Scheduler>,
+    dial_iter: Option<dialer::DialIter>,
+    /// Dials started and not yet handed to the host.
+    dials_out: Vec<Node>,
     out: Vec<Transmit>,
     events: Vec<PeerEvent>,
     stats: PeerStats,
@@ -328,6 +355,11 @@ impl Peer {
     ) -> Peer {
         let table = Table::new(&me, cfg.table.clone());
         let nursery_added_at = vec![None; bootnodes.len()];
+        let dialer = cfg.dialer.then(|| {
+            crate::discv4::dial::Scheduler::new(cfg.profile, &cfg.dial, me.id, bootnodes.clone())
+        });
+        let dial_iter =
+            (cfg.dialer && cfg.profile == Profile::Geth2019).then(dialer::DialIter::default);
         Peer {
             me,
             cfg,
@@ -346,6 +378,9 @@ impl Peer {
             lookups: BTreeMap::new(),
             refresh: None,
             waiting_for_refresh: Vec::new(),
+            dialer,
+            dial_iter,
+            dials_out: Vec::new(),
             out: Vec::new(),
             events: Vec::new(),
             stats: PeerStats::default(),
@@ -377,15 +412,14 @@ impl Peer {
         self.set_timer(now + self.cfg.refresh_interval, Timer::Refresh);
         self.set_timer(now + self.cfg.copy_nodes_interval, Timer::CopyNodes);
         self.start_refresh(now);
+        self.start_dialer(now);
     }
 
     /// The earliest instant at which [`Peer::handle_timers`] has work.
     pub fn next_timer(&self) -> Option<SimTime> {
         let t = self.timers.peek().map(|Reverse((t, _, _))| *t);
-        match (t, self.db.next_expiry()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
+        let d = self.dialer.as_ref().and_then(|d| d.next_timer());
+        [t, self.db.next_expiry(), d].into_iter().flatten().min()
     }
 
     /// Fires every timer due at or before `now`, in time order, ties in the order they were set.
@@ -401,6 +435,8 @@ impl Peer {
             self.db.poll_expirer(now);
         }
         self.db.maybe_flush(now);
+        self.dialer_timers(now);
+        self.poll_dial_iterator(now);
     }
 
     fn fire(&mut self, now: SimTime, timer: Timer) {
@@ -473,6 +509,8 @@ impl Peer {
     }
 }
 
+#[cfg(test)]
+mod dialer_tests;
 #[cfg(test)]
 mod harness;
 #[cfg(test)]

@@ -98,8 +98,8 @@ impl Peer {
             self.events.push(PeerEvent::InitDone { at: now });
         }
         self.events.push(PeerEvent::RefreshDone { at: now });
-        for (target, id, started) in std::mem::take(&mut self.waiting_for_refresh) {
-            self.start_lookup(now, target, LookupPurpose::Probe { id, started }, false);
+        for (target, purpose) in std::mem::take(&mut self.waiting_for_refresh) {
+            self.start_lookup(now, target, purpose, false);
         }
     }
 
@@ -110,7 +110,7 @@ impl Peer {
         self.start_lookup(now, target, LookupPurpose::Probe { id, started: now }, true);
     }
 
-    fn start_lookup(
+    pub(super) fn start_lookup(
         &mut self,
         now: SimTime,
         target: NodeId,
@@ -128,8 +128,8 @@ impl Peer {
             .table
             .closest(lookup.target_hash(), self.cfg.table.bucket_size);
         if initial.is_empty() && refresh_if_empty {
-            if let LookupPurpose::Probe { id, started } = purpose {
-                self.waiting_for_refresh.push((target, id, started));
+            if matches!(purpose, LookupPurpose::Probe { .. } | LookupPurpose::Dial) {
+                self.waiting_for_refresh.push((target, purpose));
             }
             if self.refresh.is_none() {
                 self.start_refresh(now);
@@ -149,7 +149,14 @@ impl Peer {
         }
         self.stats.lookups += 1;
         let id = self.next_id();
-        self.lookups.insert(id, LookupRun { lookup, purpose });
+        self.lookups.insert(
+            id,
+            LookupRun {
+                lookup,
+                purpose,
+                replies: Default::default(),
+            },
+        );
         self.advance_lookup(now, id);
     }
 
@@ -168,6 +175,8 @@ impl Peer {
         let run = self.lookups.remove(&id).expect("present");
         match run.purpose {
             LookupPurpose::Refresh => self.refresh_step_done(now),
+            LookupPurpose::Dial => self.dial_lookup_done(now, run.lookup.result().to_vec()),
+            LookupPurpose::Iter => {}
             LookupPurpose::Probe { id, started } => {
                 let result = run
                     .lookup
@@ -190,7 +199,7 @@ impl Peer {
     /// geth's `Table.findnode` with the transport's bonding rule (the profile's): without a
     /// recent ping from the target, ping it, wait for the pong or the timeout, then wait for its
     /// ping-back (geth-2018) or a fixed time (geth-2019), and only then ask.
-    fn start_findnode(&mut self, now: SimTime, to: Node, lookup: u64) {
+    pub(super) fn start_findnode(&mut self, now: SimTime, to: Node, lookup: u64) {
         let op = self.next_id();
         let (bond, fails) = self.needs_bond(now, &to.id);
         self.ops.insert(
@@ -290,8 +299,15 @@ impl Peer {
             rules.add_seen(&mut self.table, *n, now, &mut None);
         }
         if let Some(run) = self.lookups.get_mut(&op.lookup) {
-            run.lookup.on_reply(&id, &op.received);
-            self.advance_lookup(now, op.lookup);
+            if matches!(run.purpose, LookupPurpose::Iter) {
+                // geth's `query` goroutine has updated the table; the lookup reads the reply
+                // from `replyCh` only when the iterator advances.
+                run.replies.push_back((id, op.received));
+                self.poll_dial_iterator(now);
+            } else {
+                run.lookup.on_reply(&id, &op.received);
+                self.advance_lookup(now, op.lookup);
+            }
         }
     }
 

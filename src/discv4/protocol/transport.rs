@@ -117,6 +117,11 @@ impl Peer {
         from: SocketAddr,
         bytes: &[u8],
     ) {
+        self.handle_packet_at(now, arrived, from, bytes);
+        self.poll_dial_iterator(now);
+    }
+
+    fn handle_packet_at(&mut self, now: SimTime, arrived: SimTime, from: SocketAddr, bytes: &[u8]) {
         let decoded = match packet::decode_with(bytes, self.hash_check) {
             Ok(d) => d,
             Err(e) => {

@@ -101,8 +101,48 @@ impl From<ChurnEvent> for Control {
 
 #[derive(Clone, Debug)]
 pub(crate) enum InputKind {
-    Packet { src: SocketAddr, bytes: Vec<u8> },
+    Packet {
+        src: SocketAddr,
+        bytes: Vec<u8>,
+    },
     Control(Control),
+    /// A TCP/RLPx step of a dialer connection (only with `protocol.dialer`).
+    Conn(ConnMsg),
+}
+
+/// A connection, named by the slot that dialed it and that slot's own number for it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct ConnKey {
+    pub dialer: u32,
+    pub id: u64,
+}
+
+/// The steps of a dial from A to B (geth's `SetupConn`, spec §3), each a message between the two
+/// slots with the link's latency (no loss, no jitter: TCP retransmits).
+#[derive(Clone, Debug)]
+pub(crate) enum ConnMsg {
+    /// A's SYN, with A's identity and the identity A expects at B (arrives at 0.5 RTT).
+    Syn {
+        conn: ConnKey,
+        from_id: NodeId,
+        to_id: NodeId,
+    },
+    /// A's AUTH, sent after the SYN-ACK (arrives at 1.5 RTT).
+    Auth { conn: ConnKey },
+    /// B to A: the TCP connect failed, refused (at 1 RTT) or timed out (at `dial_timeout`).
+    ConnectFailed { conn: ConnKey },
+    /// B to A after B's accept and first checkpoint: ACK and HELLO, or DISC (at 2 RTT).
+    Ack { conn: ConnKey, ok: bool },
+    /// A to B after A's checkpoints: HELLO (and whether the eth handshake will fail), or DISC
+    /// (at 2.5 RTT).
+    Hello {
+        conn: ConnKey,
+        ok: bool,
+        useless: bool,
+    },
+    /// Either side closed the connection (it left, refused the last checkpoint, or the eth
+    /// handshake failed).
+    Close { conn: ConnKey },
 }
 
 /// Something that happens to a slot at an instant: a packet arriving or a scenario action.

@@ -34,6 +34,7 @@
 
 mod actor;
 mod config;
+mod conn;
 mod coordinator;
 mod input;
 mod runner;
@@ -52,7 +53,7 @@ use crate::observe::snapshot::{SlotStats, Snapshot};
 use crate::sim::network::NetworkConfig;
 
 pub use config::{Action, JoinSchedule, ScheduledAction, SimConfig, SimError};
-pub(crate) use input::{Control, Input, InputKind, Slot};
+pub(crate) use input::{ConnKey, ConnMsg, Control, Input, InputKind, Slot};
 pub(crate) use runner::identity;
 
 /// What every shard needs to know, shared read-only.

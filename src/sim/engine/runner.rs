@@ -16,7 +16,7 @@ use super::{Control, Input, InputKind, Shared, Slot};
 use crate::discv4::node::{Node, NodeId};
 use crate::discv4::nodedb::{NodeDb, NodeDbConfig, Storage};
 use crate::discv4::protocol::{Peer, PeerEvent, PeerStats, Profile, ProtocolConfig};
-use crate::observe::snapshot::{id_prefix, SlotStats, Snapshot};
+use crate::observe::snapshot::{id_prefix, DialSnapshot, SlotStats, Snapshot};
 use crate::sim::clock::SimTime;
 use crate::sim::network::Nat;
 use crate::sim::rng::{stream, Purpose};
@@ -40,15 +40,15 @@ pub(crate) enum SlotEvent {
 }
 
 pub(crate) struct PeerRunner {
-    index: u32,
-    shared: Arc<Shared>,
-    peer: Option<Peer>,
+    pub(super) index: u32,
+    pub(super) shared: Arc<Shared>,
+    pub(super) peer: Option<Peer>,
     storage: Option<Storage>,
     incarnation: u64,
     db_version: i64,
     net_rng: ChaCha8Rng,
-    nat: Option<Nat>,
-    seq: u64,
+    pub(super) nat: Option<Nat>,
+    pub(super) seq: u64,
     digest: Option<Keccak>,
     /// Counters of finished incarnations, so that totals survive restarts.
     past: PeerStats,
@@ -61,7 +61,13 @@ pub(crate) struct PeerRunner {
     busy_until: SimTime,
     handling_rng: ChaCha8Rng,
     /// The protocol knobs this slot runs with (its own profile, if it is in a group or upgraded).
-    protocol: Arc<ProtocolConfig>,
+    pub(super) protocol: Arc<ProtocolConfig>,
+    /// Dialer connections this slot is part of, its last connection number, its draws, and
+    /// whether it is a bootnode (which accepts TCP only with `dial.bootnodes_accept_tcp`).
+    pub(super) conns: std::collections::BTreeMap<super::ConnKey, super::conn::Conn>,
+    pub(super) next_conn: u64,
+    pub(super) conn_rng: ChaCha8Rng,
+    pub(super) is_bootnode: bool,
 }
 
 /// The identity a slot has in a given incarnation.
@@ -95,6 +101,13 @@ impl PeerRunner {
             queued: Default::default(),
             busy_until: SimTime::from_unix_secs(0),
             handling_rng: stream(seed, Purpose::Handling, index as u64, 0),
+            conns: Default::default(),
+            next_conn: 0,
+            conn_rng: stream(seed, Purpose::Connection, index as u64, 0),
+            is_bootnode: shared
+                .bootnodes
+                .iter()
+                .any(|b| b.ip == IpAddr::V4(shared.layout.ip_of(index))),
             protocol,
             shared,
         };
@@ -207,21 +220,22 @@ impl PeerRunner {
                 }
                 peer.handle_packet_arrived(now, input.at, src, &bytes);
             }
-            InputKind::Control(c) => self.on_control(now, c),
+            InputKind::Control(c) => self.on_control(now, c, out),
+            InputKind::Conn(msg) => self.on_conn(now, input.from.0, msg, out),
         }
         self.flush(now, out);
     }
 
-    fn on_control(&mut self, now: SimTime, control: Control) {
+    fn on_control(&mut self, now: SimTime, control: Control, out: &mut Vec<Outgoing>) {
         match control {
             Control::Join => self.join(now),
-            Control::Leave => self.leave(now),
+            Control::Leave => self.leave(now, out),
             Control::Restart {
                 fresh,
                 db_version,
                 profile,
             } => {
-                self.leave(now);
+                self.leave(now, out);
                 if fresh {
                     self.storage = None;
                     self.incarnation += 1;
@@ -282,7 +296,8 @@ impl PeerRunner {
         self.peer = Some(peer);
     }
 
-    fn leave(&mut self, now: SimTime) {
+    fn leave(&mut self, now: SimTime, out: &mut Vec<Outgoing>) {
+        self.close_conns(now, out);
         // Packets waiting in the socket die with the process.
         self.slot_stats.dropped_offline += self.queued.len() as u64;
         self.queued.clear();
@@ -306,6 +321,7 @@ impl PeerRunner {
 
     /// Routes what the peer sent at `now` and collects its events.
     fn flush(&mut self, now: SimTime, out: &mut Vec<Outgoing>) {
+        self.start_dials(now, out);
         let Some(peer) = self.peer.as_mut() else {
             return;
         };
@@ -358,6 +374,20 @@ impl PeerRunner {
         let layout = &self.shared.layout;
         let mut protocol = self.past.clone();
         let (mut session_sent, mut session_expired, mut db_ids) = (0, 0, Vec::new());
+        let dial = self.peer.as_ref().and_then(|p| {
+            p.dialer().map(|d| {
+                let (dyn_peers, inbound_peers) = d.peer_counts();
+                DialSnapshot {
+                    dyn_peers,
+                    inbound_peers,
+                    max_dyn: d.max_dyn(),
+                    milestones: d.milestones(),
+                    dials: p.stats().dials,
+                    dials_failed: p.stats().dials_failed,
+                    lookups: p.stats().dialer_lookups,
+                }
+            })
+        });
         let (online, init_done, table, db_records) = match self.peer.as_mut() {
             None => (false, false, Vec::new(), 0),
             Some(p) => {
@@ -393,6 +423,7 @@ impl PeerRunner {
             expired_total: self.past_expired + session_expired,
             protocol,
             slot_stats: self.slot_stats.clone(),
+            dial,
         }
     }
 
