@@ -2,17 +2,8 @@
 
 use std::process::Command;
 
-fn discsim(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_discsim"))
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+mod common;
+use common::{discsim, scenario_file};
 
 #[test]
 fn bench_prints_its_figures() {
@@ -78,12 +69,6 @@ fn demo_is_reproducible_and_works_on_disk() {
 }
 
 const SMALL: &str = "name = \"small\"\npeers = 40\nduration = \"6m\"\nsample_interval = \"1m\"\n[join]\nkind = \"ramp\"\nover = \"2m\"\n";
-
-fn scenario_file(dir: &std::path::Path, text: &str) -> String {
-    let p = dir.join("s.toml");
-    std::fs::write(&p, text).unwrap();
-    p.to_str().unwrap().to_string()
-}
 
 #[test]
 fn run_writes_identical_results_whatever_the_threads() {

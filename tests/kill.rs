@@ -10,34 +10,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_discsim");
+mod common;
+use common::{snapshot_skipping, BIN};
 
 /// Every file under `dir` but `timing.json` (the wall clock) and the charts (redrawn by `plot`,
 /// which another part of discsim replaces), relative path to bytes.
 fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for e in entries {
-            let p = e.unwrap().path();
-            let name = p.file_name().unwrap().to_string_lossy().into_owned();
-            if name.starts_with('.') || name == "charts" || name == "timing.json" {
-                continue;
-            }
-            if p.is_dir() {
-                walk(root, &p, out);
-            } else {
-                out.insert(
-                    p.strip_prefix(root).unwrap().to_path_buf(),
-                    std::fs::read(&p).unwrap(),
-                );
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
+    snapshot_skipping(dir, &|name| {
+        name.starts_with('.') || name == "charts" || name == "timing.json"
+    })
 }
 
 /// The earlier result: the new one with a marker file in each run folder and an extra line

@@ -3,17 +3,11 @@
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
+use common::{discsim, snapshot_skipping};
 
 fn plot(dir: &Path) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_discsim"))
-        .arg("plot")
-        .arg(dir)
-        .output()
-        .expect("the binary runs");
-    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
-    let code = out.status.code().unwrap_or(-1);
-    (code, text(&out.stdout), text(&out.stderr))
+    discsim(&["plot", dir.to_str().unwrap()])
 }
 
 fn copy_dir(from: &Path, to: &Path) {
@@ -37,20 +31,9 @@ fn bootstrap_copy(tmp: &Path) -> PathBuf {
 }
 
 /// Every file under `dir` with its bytes, to compare a folder before and after.
+/// Every file under `dir`, relative path to bytes.
 fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    if !dir.exists() {
-        return out;
-    }
-    for e in fs::read_dir(dir).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            out.extend(snapshot(&p));
-        } else {
-            out.insert(p.clone(), fs::read(&p).unwrap());
-        }
-    }
-    out
+    snapshot_skipping(dir, &|_| false)
 }
 
 /// Asserts that plot refuses `dir` with exit 2, one error line naming every `needles`, and

@@ -9,25 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_discsim");
-
-fn discsim(args: &[&str]) -> (i32, String, String) {
-    discsim_in(None, args)
-}
-
-fn discsim_in(cwd: Option<&Path>, args: &[&str]) -> (i32, String, String) {
-    let mut c = Command::new(BIN);
-    c.args(args);
-    if let Some(d) = cwd {
-        c.current_dir(d);
-    }
-    let out = c.output().expect("the binary runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+mod common;
+use common::{discsim, discsim_in, scenario_file, snapshot_skipping, BIN};
 
 fn spawn(args: &[&str]) -> Child {
     Command::new(BIN)
@@ -43,30 +26,9 @@ const SMALL: &str = "name = \"small\"\npeers = 40\nduration = \"6m\"\nsample_int
 /// A run long enough (a few seconds) to be interrupted while it runs.
 const SLOW: &[&str] = &["--set", "peers=300", "--set", "duration=\"3h\""];
 
-fn scenario_file(dir: &Path, text: &str) -> String {
-    let p = dir.join("s.toml");
-    std::fs::write(&p, text).unwrap();
-    p.to_str().unwrap().to_string()
-}
-
 /// Every file under `dir` (relative path to bytes), without `timing.json` (the wall clock).
 fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<PathBuf, Vec<u8>>) {
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                walk(root, &p, out);
-            } else if p.file_name().unwrap() != "timing.json" {
-                out.insert(
-                    p.strip_prefix(root).unwrap().to_path_buf(),
-                    std::fs::read(&p).unwrap(),
-                );
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(dir, dir, &mut out);
-    out
+    snapshot_skipping(dir, &|name| name == "timing.json")
 }
 
 fn hidden_entries(dir: &Path) -> Vec<String> {

@@ -17,7 +17,7 @@
 //! connected" (geth can end with no connection; not modelled).
 
 use super::runner::{Outgoing, PeerRunner};
-use super::{ConnKey, ConnMsg, Input, InputKind, Slot};
+use super::{ConnKey, ConnMsg, InputKind};
 use crate::discv4::dial::OfflineConnect;
 use crate::discv4::node::{Node, NodeId};
 use crate::sim::clock::SimTime;
@@ -117,16 +117,7 @@ impl PeerRunner {
         msg: ConnMsg,
         out: &mut Vec<Outgoing>,
     ) {
-        self.seq += 1;
-        out.push(Outgoing {
-            to,
-            input: Input {
-                at: now + delay,
-                from: Slot(self.index),
-                seq: self.seq,
-                kind: InputKind::Conn(msg),
-            },
-        });
+        self.sender.emit(now + delay, to, InputKind::Conn(msg), out);
     }
 
     /// A connection message arrived from slot `from`.

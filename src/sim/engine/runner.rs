@@ -39,6 +39,34 @@ pub(crate) enum SlotEvent {
     },
 }
 
+/// A slot's numbering of what it sends: the sequence number is the last part of the receiver's
+/// ordering key (`InputKey`), so every input a slot sends, packet or connection message, is
+/// numbered here and nowhere else.
+pub(crate) struct Sender {
+    from: Slot,
+    seq: u64,
+}
+
+impl Sender {
+    pub(crate) fn new(from: Slot) -> Sender {
+        Sender { from, seq: 0 }
+    }
+
+    /// Queues `kind` for slot `to`, arriving at `at`.
+    pub(crate) fn emit(&mut self, at: SimTime, to: u32, kind: InputKind, out: &mut Vec<Outgoing>) {
+        self.seq += 1;
+        out.push(Outgoing {
+            to,
+            input: Input {
+                at,
+                from: self.from,
+                seq: self.seq,
+                kind,
+            },
+        });
+    }
+}
+
 pub(crate) struct PeerRunner {
     pub(super) index: u32,
     pub(super) shared: Arc<Shared>,
@@ -48,7 +76,7 @@ pub(crate) struct PeerRunner {
     db_version: i64,
     net_rng: ChaCha8Rng,
     pub(super) nat: Option<Nat>,
-    pub(super) seq: u64,
+    pub(super) sender: Sender,
     digest: Option<Keccak>,
     /// Counters of finished incarnations, so that totals survive restarts.
     past: PeerStats,
@@ -92,7 +120,7 @@ impl PeerRunner {
             incarnation: 0,
             net_rng: stream(seed, Purpose::Network, index as u64, 0),
             nat: behind_nat.then(Nat::default),
-            seq: 0,
+            sender: Sender::new(Slot(index)),
             digest: shared.trace.then(Keccak::v256),
             past: PeerStats::default(),
             past_expired: 0,
@@ -349,19 +377,11 @@ impl PeerRunner {
                 self.slot_stats.lost += 1;
                 continue;
             };
-            self.seq += 1;
-            out.push(Outgoing {
-                to,
-                input: Input {
-                    at: now + delay,
-                    from: Slot(self.index),
-                    seq: self.seq,
-                    kind: InputKind::Packet {
-                        src,
-                        bytes: t.bytes,
-                    },
-                },
-            });
+            let kind = InputKind::Packet {
+                src,
+                bytes: t.bytes,
+            };
+            self.sender.emit(now + delay, to, kind, out);
         }
     }
 
