@@ -182,6 +182,63 @@ fn run_writes_identical_results_whatever_the_threads() {
     );
 }
 
+/// With the dialer, the results gain its columns, figures and chart; without it, none of them.
+#[test]
+fn the_dialer_adds_time_to_peers_columns_figures_and_chart() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = scenario_file(dir.path(), SMALL);
+    let on = dir.path().join("on");
+    let off = dir.path().join("off");
+    for (out, dialer) in [(&on, "true"), (&off, "false")] {
+        let set = format!("protocol.dialer={dialer}");
+        let (code, _, err) =
+            discsim(&["run", &file, "--set", &set, "--out", out.to_str().unwrap()]);
+        assert_eq!(code, 0, "{err}");
+    }
+    let header = |out: &std::path::Path, f: &str| -> Vec<String> {
+        let text = std::fs::read_to_string(out.join("seed-1").join(f)).unwrap();
+        text.lines()
+            .next()
+            .unwrap()
+            .split(',')
+            .map(String::from)
+            .collect()
+    };
+    let peers = header(&on, "peers.csv");
+    assert_eq!(
+        peers[peers.len() - 6..],
+        [
+            "first_peer_seconds",
+            "half_peers_seconds",
+            "full_peers_seconds",
+            "dialer_lookups",
+            "dials",
+            "dials_failed"
+        ]
+    );
+    let metrics = header(&on, "metrics.csv");
+    assert_eq!(
+        metrics[metrics.len() - 3..],
+        ["mean_peers", "no_peer_share", "dialer_lookups"]
+    );
+    assert_eq!(header(&off, "peers.csv"), peers[..peers.len() - 6]);
+    assert_eq!(header(&off, "metrics.csv"), metrics[..metrics.len() - 3]);
+    let summary = |out: &std::path::Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(out.join("seed-1/summary.json")).unwrap())
+            .unwrap()
+    };
+    let dialer = &summary(&on)["dialer"];
+    assert!(dialer["dials"].as_u64().unwrap() > 0, "{dialer}");
+    let join = &dialer["by_kind"]["join"];
+    assert!(
+        join["median_first_peer_seconds"].as_f64().unwrap() > 0.0,
+        "{join}"
+    );
+    assert!(summary(&off).get("dialer").is_none());
+    assert!(on.join("charts/peers-cdf.png").is_file());
+    assert!(!off.join("charts/peers-cdf.png").exists());
+}
+
 #[test]
 fn set_overrides_any_key() {
     let dir = tempfile::tempdir().unwrap();

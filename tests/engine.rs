@@ -542,5 +542,86 @@ fn the_dialer_connects_peers_deterministically() {
         );
         // The bootnodes (slots 0 and 1) accept no TCP by default.
         assert_eq!(dials[0].inbound_peers + dials[1].inbound_peers, 0);
+        // Every session's dialer ends in its episode: the restarted peers' first episodes
+        // kept what their dialer did before the restart, and no dial or lookup is lost.
+        assert_eq!(one.episodes.len(), 63, "{profile}");
+        let ep_dials: Vec<_> = one
+            .episodes
+            .iter()
+            .map(|e| e.dial.clone().unwrap())
+            .collect();
+        assert_eq!(
+            ep_dials.iter().map(|d| d.dials).sum::<u64>(),
+            one.totals.dials
+        );
+        assert_eq!(
+            ep_dials.iter().map(|d| d.lookups).sum::<u64>(),
+            one.totals.dialer_lookups
+        );
+        for e in one.episodes.iter().filter(|e| e.slot == 5) {
+            let d = e.dial.as_ref().unwrap();
+            assert!(
+                d.dials > 0 && d.first_peer_seconds.is_some(),
+                "{profile}: {e:?}"
+            );
+        }
+        for d in &ep_dials {
+            assert!(d.dials_failed <= d.dials);
+            let [first, half, full] = [
+                d.first_peer_seconds,
+                d.half_peers_seconds,
+                d.full_peers_seconds,
+            ];
+            // A milestone implies the earlier ones, reached no later.
+            assert!(
+                full.is_none() || half.is_some_and(|h| h <= full.unwrap()),
+                "{d:?}"
+            );
+            assert!(
+                half.is_none() || first.is_some_and(|f| f <= half.unwrap()),
+                "{d:?}"
+            );
+        }
+        assert!(
+            ep_dials
+                .iter()
+                .filter(|d| d.full_peers_seconds.is_some())
+                .count()
+                > 40,
+            "{profile}"
+        );
+        // The samples cover the run: their dialer lookups add up to the total.
+        assert_eq!(
+            one.samples.iter().map(|s| s.dial.lookups).sum::<u64>(),
+            one.totals.dialer_lookups
+        );
+        // The last sample is taken at the end, when the final snapshots are.
+        let last = one.samples.last().unwrap();
+        let peers: Vec<usize> = dials
+            .iter()
+            .map(|d| d.dyn_peers + d.inbound_peers)
+            .collect();
+        let mean = peers.iter().sum::<usize>() as f64 / peers.len() as f64;
+        let none = peers.iter().filter(|p| **p == 0).count() as f64 / peers.len() as f64;
+        assert!(mean > 5.0, "{profile}: {last:?}");
+        assert_eq!(
+            (last.dial.mean_peers, last.dial.no_peer_share),
+            (mean, none)
+        );
     }
+}
+
+/// Without the dialer, no episode, sample or summary carries dialer figures.
+#[test]
+fn without_the_dialer_nothing_reports_one() {
+    let cfg = SimConfig {
+        seed: 4,
+        peers: 30,
+        duration: Duration::from_secs(120),
+        ..SimConfig::default()
+    };
+    let out = run(&cfg).unwrap();
+    assert!(out.episodes.iter().all(|e| e.dial.is_none()));
+    assert!(out.samples.iter().all(|s| s.dial == Default::default()));
+    assert_eq!(out.totals.dials + out.totals.dialer_lookups, 0);
 }

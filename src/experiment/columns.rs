@@ -7,16 +7,19 @@
 //!
 //! ```
 //! use discsim::experiment::columns::{peer_columns, probe_columns};
-//! let peers = peer_columns();
+//! let peers = peer_columns(false);
 //! let names: Vec<&str> = peers.iter().map(|c| c.name()).collect();
 //! assert_eq!(&names[..3], ["scenario", "seed", "slot"]);
 //! assert!(names.contains(&"seeds_kept"));
+//! // The dialer's columns only when the scenario runs it.
+//! assert!(!names.contains(&"first_peer_seconds"));
+//! assert!(peer_columns(true).iter().any(|c| c.name() == "first_peer_seconds"));
 //! assert_eq!(probe_columns()[0].name(), "id");
 //! ```
 
 use crate::discv4::packet::PacketKind;
 use crate::experiment::scenario::Scenario;
-use crate::observe::metrics::{Episode, ProbeOutcome, Sample};
+use crate::observe::metrics::{DialEpisode, Episode, ProbeOutcome, Sample};
 
 /// A row of a results CSV: a value of the run (`item`) and the scenario it came from.
 pub struct Row<'a, T> {
@@ -72,8 +75,10 @@ fn run_columns<T>() -> Vec<Column<T>> {
     ]
 }
 
-/// `metrics.csv`: one row per sample; packets and bytes sent since the previous sample, by kind.
-pub fn metric_columns() -> Vec<Column<Sample>> {
+/// `metrics.csv`: one row per sample; packets and bytes sent since the previous sample, by kind;
+/// with `dialer` (the scenario runs `protocol.dialer`) the dialers' columns, which a run without
+/// it does not write, so that its files stay as they were before the dialer existed.
+pub fn metric_columns(dialer: bool) -> Vec<Column<Sample>> {
     let mut c = run_columns();
     c.extend([
         Column::new("t", |r: &Row<'_, Sample>| r.item.t.to_string()),
@@ -122,6 +127,18 @@ pub fn metric_columns() -> Vec<Column<Sample>> {
             move |r: &Row<'_, Sample>| r.item.bytes[i].to_string(),
         ));
     }
+    if dialer {
+        type R<'a> = Row<'a, Sample>;
+        c.extend([
+            Column::new("mean_peers", |r: &R<'_>| r.item.dial.mean_peers.to_string()),
+            Column::new("no_peer_share", |r: &R<'_>| {
+                r.item.dial.no_peer_share.to_string()
+            }),
+            Column::new("dialer_lookups", |r: &R<'_>| {
+                r.item.dial.lookups.to_string()
+            }),
+        ]);
+    }
     c
 }
 
@@ -142,8 +159,8 @@ pub fn probe_columns() -> Vec<Column<ProbeOutcome>> {
 }
 
 /// `peers.csv`: one row per bootstrap episode (a join, return, restart, fresh install or
-/// upgrade).
-pub fn peer_columns() -> Vec<Column<Episode>> {
+/// upgrade); with `dialer`, the dialer's columns (empty cells for an episode without one).
+pub fn peer_columns(dialer: bool) -> Vec<Column<Episode>> {
     type R<'a> = Row<'a, Episode>;
     let mut c = run_columns();
     c.extend([
@@ -173,6 +190,19 @@ pub fn peer_columns() -> Vec<Column<Episode>> {
         }),
         Column::new("packets_sent", |r: &R<'_>| r.item.packets_sent.to_string()),
     ]);
+    if dialer {
+        let dial = |f: fn(&DialEpisode) -> String| {
+            move |r: &R<'_>| r.item.dial.as_ref().map(f).unwrap_or_default()
+        };
+        c.extend([
+            Column::new("first_peer_seconds", dial(|d| opt(d.first_peer_seconds))),
+            Column::new("half_peers_seconds", dial(|d| opt(d.half_peers_seconds))),
+            Column::new("full_peers_seconds", dial(|d| opt(d.full_peers_seconds))),
+            Column::new("dialer_lookups", dial(|d| d.lookups.to_string())),
+            Column::new("dials", dial(|d| d.dials.to_string())),
+            Column::new("dials_failed", dial(|d| d.dials_failed.to_string())),
+        ]);
+    }
     c
 }
 

@@ -18,7 +18,7 @@ use crate::discv4::packet::PacketKind;
 use crate::experiment::columns::{metric_columns, peer_columns, probe_columns, write_rows};
 use crate::experiment::results_dir::{self, TempPath};
 use crate::experiment::scenario::Scenario;
-use crate::observe::metrics::{Episode, EpisodeKind};
+use crate::observe::metrics::{DialEpisode, Episode, EpisodeKind};
 use crate::sim::engine::SimOutput;
 
 /// Results that could not be written.
@@ -91,6 +91,58 @@ pub struct Summary {
     pub bond_gaps: [u64; 4],
     #[serde(default)]
     pub unbonded_findnodes_sent: u64,
+    /// The dialers' figures, in runs with `protocol.dialer` (absent otherwise, so a run without
+    /// it writes what it wrote before the dialer existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dialer: Option<DialerSummary>,
+}
+
+/// The dialers' key figures (`summary.json`'s `dialer`).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct DialerSummary {
+    /// Per episode kind, by name: how fast peers arrived.
+    pub by_kind: BTreeMap<String, PeerTimes>,
+    /// Lookups the dialers started, dials they tried, and dials that gave no peer.
+    pub lookups: u64,
+    pub dials: u64,
+    pub dials_failed: u64,
+}
+
+/// How fast the episodes of one kind got peers: medians where an episode that never got there
+/// counts as infinitely slow (`None` when most never did).
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct PeerTimes {
+    pub episodes: usize,
+    pub median_first_peer_seconds: Option<f64>,
+    pub median_full_peers_seconds: Option<f64>,
+}
+
+impl DialerSummary {
+    /// The figures of `episodes` (those without a dialer are left out).
+    pub fn new(episodes: &[Episode]) -> DialerSummary {
+        let mut out = DialerSummary::default();
+        let mut times: BTreeMap<&str, Vec<&DialEpisode>> = BTreeMap::new();
+        for e in episodes {
+            let Some(d) = &e.dial else { continue };
+            times.entry(e.kind.name()).or_default().push(d);
+            out.lookups += d.lookups;
+            out.dials += d.dials;
+            out.dials_failed += d.dials_failed;
+        }
+        for (kind, ds) in times {
+            let median =
+                |f: fn(&DialEpisode) -> Option<f64>| median_or_never(ds.iter().map(|d| f(d)));
+            out.by_kind.insert(
+                kind.to_string(),
+                PeerTimes {
+                    episodes: ds.len(),
+                    median_first_peer_seconds: median(|d| d.first_peer_seconds),
+                    median_full_peers_seconds: median(|d| d.full_peers_seconds),
+                },
+            );
+        }
+        out
+    }
 }
 
 /// Packets by kind, indexed by [`PacketKind::index`].
@@ -255,6 +307,7 @@ impl Summary {
             unbonded_findnode: out.totals.unbonded_findnode,
             bond_gaps: out.totals.bond_gaps,
             unbonded_findnodes_sent: out.totals.unbonded_findnodes_sent,
+            dialer: s.protocol.dialer.then(|| DialerSummary::new(&out.episodes)),
         }
     }
 }
@@ -317,7 +370,12 @@ pub fn write_run(
 
     let file = tmp.join("metrics.csv");
     write_csv(&file, |w| {
-        write_rows(w, &metric_columns(), scenario, &result.samples)
+        write_rows(
+            w,
+            &metric_columns(scenario.protocol.dialer),
+            scenario,
+            &result.samples,
+        )
     })
     .map_err(err(&file))?;
     let file = tmp.join("probes.csv");
@@ -327,7 +385,12 @@ pub fn write_run(
     .map_err(err(&file))?;
     let file = tmp.join("peers.csv");
     write_csv(&file, |w| {
-        write_rows(w, &peer_columns(), scenario, &result.episodes)
+        write_rows(
+            w,
+            &peer_columns(scenario.protocol.dialer),
+            scenario,
+            &result.episodes,
+        )
     })
     .map_err(err(&file))?;
 
@@ -953,7 +1016,24 @@ impl Summary {
             ),
             ("median_packets_to_recall", self.median_packets_to_recall),
         ];
-        for (key, v) in amounts {
+        let dialer_times = self
+            .dialer
+            .iter()
+            .flat_map(|d| &d.by_kind)
+            .flat_map(|(k, t)| {
+                [
+                    (
+                        format!("dialer.by_kind.{k}.median_first_peer_seconds"),
+                        t.median_first_peer_seconds,
+                    ),
+                    (
+                        format!("dialer.by_kind.{k}.median_full_peers_seconds"),
+                        t.median_full_peers_seconds,
+                    ),
+                ]
+            });
+        let amounts = amounts.map(|(k, v)| (k.to_string(), v));
+        for (key, v) in amounts.into_iter().chain(dialer_times) {
             if let Some(v) = v.filter(|v| !(v.is_finite() && *v >= 0.0)) {
                 return Err(format!("`{key}` = {v}: a number at least 0"));
             }
@@ -1124,5 +1204,69 @@ mod tests {
         );
         assert_eq!(median_or_never([Some(1.0), None, Some(5.0)]), Some(5.0));
         assert_eq!(median_or_never(std::iter::empty()), None);
+    }
+}
+
+#[cfg(test)]
+mod dialer_tests {
+    use super::{DialerSummary, PeerTimes};
+    use crate::observe::metrics::{DialEpisode, Episode, EpisodeKind};
+
+    fn episode(kind: EpisodeKind, first: Option<f64>, full: Option<f64>, dials: u64) -> Episode {
+        Episode {
+            slot: 0,
+            kind,
+            at: 0.0,
+            downtime: None,
+            db_records: None,
+            version_flushed: false,
+            seeds_tried: 0,
+            seeds_alive: 0,
+            seeds_kept: 0,
+            init_seconds: None,
+            recall_seconds: None,
+            fill_seconds: None,
+            packets_to_recall: None,
+            packets_to_fill: None,
+            ended: None,
+            records_expired: 0,
+            packets_sent: 0,
+            dial: Some(DialEpisode {
+                first_peer_seconds: first,
+                half_peers_seconds: None,
+                full_peers_seconds: full,
+                lookups: 1,
+                dials,
+                dials_failed: 1,
+            }),
+        }
+    }
+
+    #[test]
+    fn medians_per_kind_count_never_as_slowest_and_skip_episodes_without_a_dialer() {
+        let mut no_dialer = episode(EpisodeKind::Join, Some(0.1), Some(0.1), 100);
+        no_dialer.dial = None;
+        let s = DialerSummary::new(&[
+            episode(EpisodeKind::Join, Some(2.0), Some(30.0), 5),
+            episode(EpisodeKind::Return, Some(9.0), None, 7),
+            episode(EpisodeKind::Join, Some(4.0), None, 3),
+            episode(EpisodeKind::Join, None, None, 2),
+            no_dialer,
+        ]);
+        assert_eq!((s.lookups, s.dials, s.dials_failed), (4, 17, 4));
+        assert_eq!(
+            s.by_kind.keys().collect::<Vec<_>>(),
+            ["join", "return"],
+            "by name"
+        );
+        assert_eq!(
+            s.by_kind["join"],
+            PeerTimes {
+                episodes: 3,
+                median_first_peer_seconds: Some(4.0),
+                median_full_peers_seconds: None,
+            }
+        );
+        assert_eq!(s.by_kind["return"].median_first_peer_seconds, Some(9.0));
     }
 }

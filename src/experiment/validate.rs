@@ -1008,6 +1008,7 @@ mod tests {
             records_expired: 0,
             packets,
             bytes: [0; PacketKind::COUNT],
+            dial: Default::default(),
         }
     }
 

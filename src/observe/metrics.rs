@@ -13,7 +13,7 @@ use crate::discv4::node::{Node, NodeHash, NodeId};
 use crate::discv4::packet::PacketKind;
 use crate::discv4::protocol::{PeerStats, ProbeResult};
 use crate::discv4::table::TableConfig;
-use crate::observe::snapshot::{id_prefix, Snapshot};
+use crate::observe::snapshot::{id_prefix, SessionEnd, Snapshot};
 use crate::observe::truth::TruthIndex;
 use crate::sim::clock::SimTime;
 
@@ -117,6 +117,35 @@ pub struct Episode {
     pub records_expired: u64,
     /// Packets the peer sent during the episode, every kind.
     pub packets_sent: u64,
+    /// How the peer's dialer did, when it ran one (`protocol.dialer`).
+    pub dial: Option<DialEpisode>,
+}
+
+/// An episode as the dialer lived it: when the peer had peers, and what it spent to get them.
+/// Times are seconds from the episode's start, `None` when never reached before it ended.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DialEpisode {
+    /// Until the first peer connected (dialed or inbound, not a useless one).
+    pub first_peer_seconds: Option<f64>,
+    /// Until half of `maxDynDials` dialed peers were connected (rounded up).
+    pub half_peers_seconds: Option<f64>,
+    /// Until all `maxDynDials` dialed peers were.
+    pub full_peers_seconds: Option<f64>,
+    /// Lookups the dialer started, dials it tried, and those that ended without a peer.
+    pub lookups: u64,
+    pub dials: u64,
+    pub dials_failed: u64,
+}
+
+/// The dialers at a sample, over the live peers that run one.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DialSample {
+    /// Mean connected peers (dialed and inbound).
+    pub mean_peers: f64,
+    /// Share with no peer at all.
+    pub no_peer_share: f64,
+    /// Lookups the dialers started since the previous sample.
+    pub lookups: u64,
 }
 
 /// One row of the time series.
@@ -150,6 +179,8 @@ pub struct Sample {
     pub packets: [u64; PacketKind::COUNT],
     /// Bytes of those packets (whole datagrams), by kind.
     pub bytes: [u64; PacketKind::COUNT],
+    /// The dialers (all zero without `protocol.dialer`).
+    pub dial: DialSample,
 }
 
 /// A probe lookup, judged against the truth.
@@ -337,6 +368,7 @@ impl Observer {
             ended: None,
             records_expired: 0,
             packets_sent: 0,
+            dial: None,
         });
         self.schedule_check(slot, at);
     }
@@ -383,12 +415,30 @@ impl Observer {
         }
     }
 
-    /// The peer stopped: what its last episode's expirer deleted, and what it sent.
-    pub fn peer_stopped(&mut self, slot: u32, records_expired: u64, packets_sent: u64) {
+    /// The peer stopped: what its last episode's session did.
+    pub fn peer_stopped(&mut self, slot: u32, session: &SessionEnd) {
         if let Some(e) = self.closed[slot as usize] {
-            self.episodes[e].records_expired = records_expired;
-            self.episodes[e].packets_sent = packets_sent;
+            self.close_session(e, session);
         }
+    }
+
+    /// Records in episode `e` what its session did.
+    fn close_session(&mut self, e: usize, session: &SessionEnd) {
+        let began = self.began[e];
+        let ep = &mut self.episodes[e];
+        ep.records_expired = session.records_expired;
+        ep.packets_sent = session.packets_sent;
+        ep.dial = session.dial.as_ref().map(|d| {
+            let since = |m: Option<SimTime>| m.map(|t| t.secs_since(began));
+            DialEpisode {
+                first_peer_seconds: since(d.milestones[0]),
+                half_peers_seconds: since(d.milestones[1]),
+                full_peers_seconds: since(d.milestones[2]),
+                lookups: d.lookups,
+                dials: d.dials,
+                dials_failed: d.dials_failed,
+            }
+        });
     }
 
     /// Plans the next bootstrap check of `slot` after `now` (see
@@ -525,6 +575,7 @@ impl Observer {
         let (mut recall_sum, mut converged, mut fill_sum, mut db_sum) =
             (0.0f64, 0usize, 0.0f64, 0usize);
         let (mut db_ids, mut db_stale, mut expired) = (0usize, 0usize, 0u64);
+        let (mut dialers, mut dial_peers, mut no_peer) = (0usize, 0usize, 0usize);
         let mut totals = PeerStats::default();
         for s in snaps {
             totals += &s.protocol;
@@ -534,6 +585,11 @@ impl Observer {
             }
             live += 1;
             init_done += s.init_done as usize;
+            if let Some(d) = &s.dial {
+                dialers += 1;
+                dial_peers += d.dyn_peers + d.inbound_peers;
+                no_peer += (d.dyn_peers + d.inbound_peers == 0) as usize;
+            }
             db_sum += s.db_records;
             table_total += s.table.len();
             db_ids += s.db_ids.len();
@@ -553,6 +609,7 @@ impl Observer {
             packets[i] = totals.sent[i] - self.last_totals.sent[i];
             bytes[i] = totals.sent_bytes[i] - self.last_totals.sent_bytes[i];
         }
+        let dial_lookups = totals.dialer_lookups - self.last_totals.dialer_lookups;
         self.last_totals = totals;
         // Expiry counts of databases discarded by fresh installs are kept by their runners, so
         // the total never decreases.
@@ -580,6 +637,15 @@ impl Observer {
             records_expired,
             packets,
             bytes,
+            dial: DialSample {
+                mean_peers: if dialers == 0 {
+                    0.0
+                } else {
+                    dial_peers as f64 / dialers as f64
+                },
+                no_peer_share: share(no_peer, dialers),
+                lookups: dial_lookups,
+            },
         });
         self.samples.last().expect("just pushed")
     }
@@ -608,8 +674,7 @@ impl Observer {
         for s in snaps {
             if let Some(e) = self.open[s.index as usize].take() {
                 self.episodes[e].ended = Some(self.secs(end));
-                self.episodes[e].records_expired = s.session_expired;
-                self.episodes[e].packets_sent = s.session_sent;
+                self.close_session(e, &s.session());
             }
         }
     }

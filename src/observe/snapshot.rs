@@ -101,7 +101,26 @@ pub struct DialSnapshot {
     pub lookups: u64,
 }
 
+/// What a peer's session did, from its start until it stopped: reported by the slot when the
+/// peer stops, or read from the last snapshot when the run ends, and kept by its episode.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SessionEnd {
+    pub packets_sent: u64,
+    pub records_expired: u64,
+    /// The dialer's state at the stop, when the peer ran one.
+    pub dial: Option<DialSnapshot>,
+}
+
 impl Snapshot {
+    /// What the session running at this snapshot has done so far.
+    pub fn session(&self) -> SessionEnd {
+        SessionEnd {
+            packets_sent: self.session_sent,
+            records_expired: self.session_expired,
+            dial: self.dial.clone(),
+        }
+    }
+
     /// The slot of a table entry whose address belongs to no peer slot.
     pub const NOT_A_SLOT: u32 = u32::MAX;
 }

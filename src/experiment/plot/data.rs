@@ -60,6 +60,13 @@ const PEER_COLUMNS: [&str; 6] = [
     "fill_seconds",
 ];
 
+/// Columns of `peers.csv` only runs with `protocol.dialer` have.
+const DIALER_PEER_COLUMNS: [&str; 3] = [
+    "first_peer_seconds",
+    "half_peers_seconds",
+    "full_peers_seconds",
+];
+
 /// Episode kinds as `peers.csv` names them, in the order a peer's life has them.
 pub(crate) const EPISODE_KINDS: [&str; 5] = ["join", "return", "restart", "fresh", "upgrade"];
 
@@ -277,7 +284,7 @@ impl Peers {
             return Err(table.invalid(line, "kind", problem));
         }
         let mut columns = BTreeMap::new();
-        for c in PEER_COLUMNS {
+        for c in PEER_COLUMNS.into_iter().chain(DIALER_PEER_COLUMNS) {
             if let Some(v) = table.numbers(c, Bound::Amount)? {
                 columns.insert(c, v);
             }

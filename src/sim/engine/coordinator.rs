@@ -243,12 +243,7 @@ impl<'a> Coordinator<'a> {
                 SlotEvent::Peer(PeerEvent::InitDone { .. }) => self.observer.init_done(slot, t),
                 SlotEvent::Peer(PeerEvent::RefreshDone { .. }) => {}
                 SlotEvent::Peer(PeerEvent::ProbeDone(r)) => self.observer.probe_done(slot, &r),
-                SlotEvent::Stopped {
-                    records_expired,
-                    packets_sent,
-                } => self
-                    .observer
-                    .peer_stopped(slot, records_expired, packets_sent),
+                SlotEvent::Stopped(session) => self.observer.peer_stopped(slot, &session),
             }
         }
     }

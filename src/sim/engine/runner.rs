@@ -16,7 +16,7 @@ use super::{Control, Input, InputKind, Shared, Slot};
 use crate::discv4::node::{Node, NodeId};
 use crate::discv4::nodedb::{NodeDb, NodeDbConfig, Storage};
 use crate::discv4::protocol::{Peer, PeerEvent, PeerStats, Profile, ProtocolConfig};
-use crate::observe::snapshot::{id_prefix, DialSnapshot, SlotStats, Snapshot};
+use crate::observe::snapshot::{id_prefix, DialSnapshot, SessionEnd, SlotStats, Snapshot};
 use crate::sim::clock::SimTime;
 use crate::sim::network::Nat;
 use crate::sim::rng::{stream, Purpose};
@@ -33,10 +33,7 @@ pub(crate) struct Outgoing {
 pub(crate) enum SlotEvent {
     Peer(PeerEvent),
     /// The peer stopped (it left, or restarts): what its session cost and expired.
-    Stopped {
-        packets_sent: u64,
-        records_expired: u64,
-    },
+    Stopped(SessionEnd),
 }
 
 /// A slot's numbering of what it sends: the sequence number is the last part of the receiver's
@@ -335,10 +332,11 @@ impl PeerRunner {
             self.past_expired += records_expired;
             self.events.push((
                 now,
-                SlotEvent::Stopped {
+                SlotEvent::Stopped(SessionEnd {
                     packets_sent: p.stats().packets_sent(),
                     records_expired,
-                },
+                    dial: dial_snapshot(&p),
+                }),
             ));
             self.storage = Some(p.shutdown());
         }
@@ -394,20 +392,7 @@ impl PeerRunner {
         let layout = &self.shared.layout;
         let mut protocol = self.past.clone();
         let (mut session_sent, mut session_expired, mut db_ids) = (0, 0, Vec::new());
-        let dial = self.peer.as_ref().and_then(|p| {
-            p.dialer().map(|d| {
-                let (dyn_peers, inbound_peers) = d.peer_counts();
-                DialSnapshot {
-                    dyn_peers,
-                    inbound_peers,
-                    max_dyn: d.max_dyn(),
-                    milestones: d.milestones(),
-                    dials: p.stats().dials,
-                    dials_failed: p.stats().dials_failed,
-                    lookups: p.stats().dialer_lookups,
-                }
-            })
-        });
+        let dial = self.peer.as_ref().and_then(dial_snapshot);
         let (online, init_done, table, db_records) = match self.peer.as_mut() {
             None => (false, false, Vec::new(), 0),
             Some(p) => {
@@ -455,4 +440,20 @@ impl PeerRunner {
             out
         })
     }
+}
+
+/// The running dialer's state, when the peer runs one.
+fn dial_snapshot(p: &Peer) -> Option<DialSnapshot> {
+    p.dialer().map(|d| {
+        let (dyn_peers, inbound_peers) = d.peer_counts();
+        DialSnapshot {
+            dyn_peers,
+            inbound_peers,
+            max_dyn: d.max_dyn(),
+            milestones: d.milestones(),
+            dials: p.stats().dials,
+            dials_failed: p.stats().dials_failed,
+            lookups: p.stats().dialer_lookups,
+        }
+    })
 }

@@ -1,5 +1,6 @@
 //! How long episodes (a join, a return, a restart, ...) took to reach recall, ideal fill and
-//! their first refresh, as empirical CDFs: the share of episodes done by each time.
+//! their first refresh, as empirical CDFs: the share of episodes done by each time. The same
+//! drawing serves every chart of episode times ([`Spec`]): `peers_cdf` draws time to peers.
 
 use plotters::prelude::*;
 
@@ -10,13 +11,53 @@ use crate::experiment::plot::style::{
     colour, fmt_num, kind_colour, nice_top, percent, series_mark, sorted_kinds, Entry, Mark,
 };
 
+/// A chart of episode times: which `peers.csv` columns, and the words around them.
+pub(super) struct Spec {
+    /// After the scenario's name in the title.
+    pub(super) title: &'static str,
+    /// The times: column, legend word, line style. With several variants only the first is
+    /// drawn (with all of them, a dozen or more curves would share one plot).
+    pub(super) times: &'static [(&'static str, &'static str, Mark)],
+    /// The note under the title with one variant (what the line styles mean), and what the
+    /// first time is, for the note with several.
+    pub(super) note: fn(&Results) -> String,
+    pub(super) first: fn(&Results) -> String,
+}
+
+/// Bootstrap: recall, ideal fill and the first refresh.
+const BOOTSTRAP: Spec = Spec {
+    title: "time to bootstrap",
+    times: &EPISODE_TIMES,
+    note: |results| {
+        let (recall, fill) = thresholds(results);
+        format!(
+            "solid: recall{recall} reached; dashed: ideal fill{fill} reached; dotted: first \
+             refresh done; never reached counts in n"
+        )
+    },
+    first: |results| {
+        let (recall, _) = thresholds(results);
+        if recall.is_empty() {
+            "recall reached the threshold".to_string()
+        } else {
+            format!("recall reached{recall}")
+        }
+    },
+};
+
 pub(super) fn applies(results: &Results) -> bool {
+    applies_to(results, &BOOTSTRAP)
+}
+
+pub(super) fn draw(root: &Canvas, results: &Results) -> DResult {
+    draw_spec(root, results, &BOOTSTRAP)
+}
+
+/// Whether some run has episodes with one of the spec's times.
+pub(super) fn applies_to(results: &Results, spec: &Spec) -> bool {
     results.groups.iter().flat_map(|g| &g.runs).any(|r| {
         r.peers.as_ref().is_some_and(|p| {
-            !p.kind.is_empty()
-                && EPISODE_TIMES
-                    .iter()
-                    .any(|(c, _, _)| p.columns.contains_key(c))
+            !p.kind.is_empty() && spec.times.iter().any(|(c, _, _)| p.columns.contains_key(c))
         })
     })
 }
@@ -71,7 +112,8 @@ fn episode_times(group: &Group, kind: &str, column: &str) -> (Vec<f64>, usize) {
     (values, n)
 }
 
-pub(super) fn draw(root: &Canvas, results: &Results) -> DResult {
+/// Draws the chart of `spec`.
+pub(super) fn draw_spec(root: &Canvas, results: &Results, spec: &Spec) -> DResult {
     let groups = &results.groups;
     let kinds = sorted_kinds(
         groups
@@ -80,13 +122,13 @@ pub(super) fn draw(root: &Canvas, results: &Results) -> DResult {
             .filter_map(|r| r.peers.as_ref())
             .flat_map(|p| &p.kind),
     );
-    let title = format!("{}: time to bootstrap", results.scenario);
+    let title = format!("{}: {}", results.scenario, spec.title);
     if groups.len() > 1 {
-        return by_kind(root, results, &kinds, &title);
+        return by_kind(root, results, &kinds, &title, spec);
     }
     let mut curves = Vec::new();
     for kind in &kinds {
-        for (column, what, mark) in EPISODE_TIMES {
+        for &(column, what, mark) in spec.times {
             let (values, n) = episode_times(&groups[0], kind, column);
             if n > 0 {
                 let never = (n - values.len()) as f64 / n as f64;
@@ -104,12 +146,7 @@ pub(super) fn draw(root: &Canvas, results: &Results) -> DResult {
         .iter()
         .map(|c| Entry::new(c.label.clone(), c.color, c.mark))
         .collect();
-    let (recall, fill) = thresholds(results);
-    let note = format!(
-        "solid: recall{recall} reached; dashed: ideal fill{fill} reached; dotted: first refresh \
-         done; never reached counts in n"
-    );
-    let plot = frame(root, &title, &note, &legend)?;
+    let plot = frame(root, &title, &(spec.note)(results), &legend)?;
     let range = cdf_range(curves.iter());
     cdf_panel(
         &plot,
@@ -120,9 +157,15 @@ pub(super) fn draw(root: &Canvas, results: &Results) -> DResult {
     )
 }
 
-/// Several variants: a panel per episode kind, a colour per variant, recall only (with fill
-/// and first refresh too, a dozen or more curves would share one plot).
-fn by_kind(root: &Canvas, results: &Results, kinds: &[String], title: &str) -> DResult {
+/// Several variants: a panel per episode kind, a colour per variant, the spec's first time only.
+fn by_kind(
+    root: &Canvas,
+    results: &Results,
+    kinds: &[String],
+    title: &str,
+    spec: &Spec,
+) -> DResult {
+    let first = spec.times[0].0;
     let groups = &results.groups;
     let per_kind: Vec<Vec<Curve>> = kinds
         .iter()
@@ -131,7 +174,7 @@ fn by_kind(root: &Canvas, results: &Results, kinds: &[String], title: &str) -> D
                 .iter()
                 .enumerate()
                 .map(|(i, g)| {
-                    let (values, n) = episode_times(g, kind, "recall_seconds");
+                    let (values, n) = episode_times(g, kind, first);
                     Curve {
                         label: String::new(),
                         color: colour(i),
@@ -143,15 +186,9 @@ fn by_kind(root: &Canvas, results: &Results, kinds: &[String], title: &str) -> D
                 .collect()
         })
         .collect();
-    let (recall, _) = thresholds(results);
-    let threshold = if recall.is_empty() {
-        " the threshold".to_string()
-    } else {
-        recall
-    };
     let note = format!(
-        "time until recall reached{threshold}, a panel per episode kind; \
-         legend: share never reached, per panel ({})",
+        "time until {}, a panel per episode kind; legend: share never reached, per panel ({})",
+        (spec.first)(results),
         kinds.join(", ")
     );
     let plot = frame(root, title, &note, &never_legend(results, &per_kind))?;

@@ -5,6 +5,7 @@
 mod bootstrap_cdf;
 mod convergence;
 mod db;
+mod peers_cdf;
 mod seed_liveness;
 mod sweep;
 
@@ -56,9 +57,10 @@ impl Kind {
 }
 
 /// Every kind of chart, in the order they are drawn.
-const KINDS: [Kind; 5] = [
+const KINDS: [Kind; 6] = [
     Kind::one("convergence", convergence::applies, convergence::draw),
     Kind::one("bootstrap-cdf", bootstrap_cdf::applies, bootstrap_cdf::draw),
+    Kind::one("peers-cdf", peers_cdf::applies, peers_cdf::draw),
     Kind::one("db", db::applies, db::draw),
     Kind::one("seed-liveness", seed_liveness::applies, seed_liveness::draw),
     Kind::parts("sweep", sweep::applies, sweep::parts, sweep::draw),
