@@ -295,13 +295,15 @@ fn cdf_panel(
         }
         let log: plotters::coord::combinators::LogCoord<f64> = (a..b).log_scale().into();
         let mut chart = panel(area, FixedTicks::new(log, ticks), 0.0..1.02, &axes)?;
-        for c in curves {
+        // A variant without the column (a run without the dialer) has no curve, not a flat one.
+        for c in curves.iter().filter(|c| c.n > 0) {
             draw_line(&mut chart, cdf_steps(c, a, b), c.color, c.mark)?;
         }
     } else {
         let b = nice_top(hi.max(1.0));
         let mut chart = panel(area, 0.0..b, 0.0..1.02, &axes)?;
-        for c in curves {
+        // A variant without the column (a run without the dialer) has no curve, not a flat one.
+        for c in curves.iter().filter(|c| c.n > 0) {
             draw_line(&mut chart, cdf_steps(c, 0.0, b), c.color, c.mark)?;
         }
     }
