@@ -594,6 +594,37 @@ pub(crate) fn natural(a: &str, b: &str) -> Ordering {
     ca.len().cmp(&cb.len()).then_with(|| a.cmp(b))
 }
 
+/// Orders two knob lists by value, knob by knob: numbers and durations as numbers, other values
+/// (a strategy, a profile) by `rank`, their order of first appearance in the sweep, which is
+/// the order the sweep file lists them in: the author's.
+pub(crate) fn knob_order(a: &[Knob], b: &[Knob], rank: &dyn Fn(&Knob) -> usize) -> Ordering {
+    for (x, y) in a.iter().zip(b) {
+        let o = x.key.cmp(&y.key).then_with(|| match (&x.value, &y.value) {
+            (Value::Number(p), Value::Number(q)) | (Value::Hours(p), Value::Hours(q)) => {
+                p.total_cmp(q)
+            }
+            _ => rank(x).cmp(&rank(y)),
+        });
+        if o != Ordering::Equal {
+            return o;
+        }
+    }
+    a.len().cmp(&b.len())
+}
+
+impl Sweep {
+    /// A knob's rank for [`knob_order`]: where its value first appears among the rows.
+    pub(crate) fn appearance(&self) -> impl Fn(&Knob) -> usize + '_ {
+        move |k: &Knob| {
+            self.rows
+                .iter()
+                .flat_map(|r| &r.knobs)
+                .position(|x| x.key == k.key && x.shown == k.shown)
+                .unwrap_or(usize::MAX)
+        }
+    }
+}
+
 /// `sweep.csv`, or when only shards were written (`sweep-I-of-N.csv`), all of them.
 fn read_sweep(dir: &Path) -> Result<Option<Sweep>, PlotError> {
     let whole = dir.join("sweep.csv");
@@ -617,7 +648,7 @@ fn read_sweep(dir: &Path) -> Result<Option<Sweep>, PlotError> {
     }
     let mut rows = Vec::new();
     let mut metrics: Vec<String> = Vec::new();
-    let mut variants: Vec<String> = Vec::new();
+    let mut variants: Vec<(String, Vec<Knob>)> = Vec::new();
     for file in files {
         let table = Table::read(&file)?;
         table.require(std::iter::once("variant").chain(SWEEP_METRICS.map(|(m, _)| m)))?;
@@ -648,8 +679,8 @@ fn read_sweep(dir: &Path) -> Result<Option<Sweep>, PlotError> {
                 Some(a) => parse_assignments(&a[i]),
                 None => parse_variant(variant),
             };
-            if !variants.contains(variant) {
-                variants.push(variant.clone());
+            if !variants.iter().any(|(v, _)| v == variant) {
+                variants.push((variant.clone(), knobs.clone()));
             }
             rows.push(SweepRow {
                 knobs,
@@ -657,11 +688,18 @@ fn read_sweep(dir: &Path) -> Result<Option<Sweep>, PlotError> {
             });
         }
     }
-    Ok(Some(Sweep {
+    // Legends list variants by their values (0.0, 0.05, 0.2; 1h before 1day), not as text.
+    let mut sweep = Sweep {
         rows,
         metrics,
-        variants,
-    }))
+        variants: Vec::new(),
+    };
+    {
+        let rank = sweep.appearance();
+        variants.sort_by(|a, b| knob_order(&a.1, &b.1, &rank));
+    }
+    sweep.variants = variants.into_iter().map(|(v, _)| v).collect();
+    Ok(Some(sweep))
 }
 
 /// Splits `a.b="1h" c=3` into knobs. Values are TOML, so a quoted string may hold spaces

@@ -317,3 +317,54 @@ fn thresholds_and_convergence_times_come_from_the_run_folders() {
         "{err}"
     );
 }
+
+/// Variants listed out of order (and as text 0.2 < 0.05 < 0) come out by value: groups in
+/// every chart's legend, and the series of the sweep charts.
+#[test]
+fn sweep_legends_follow_the_values_not_the_text() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let mut sweep = String::from("variant,assignments,seed,convergence_seconds,final_mean_recall,final_mean_table_size,final_dead_entry_share,final_mean_db_records,probe_success_share,mean_init_seconds,packets_sent\n");
+    for (catch, expiry) in [
+        ("0.2", "1day"),
+        ("0", "1h"),
+        ("0.05", "1day"),
+        ("0.2", "1h"),
+        ("0", "1day"),
+        ("0.05", "1h"),
+    ] {
+        let v = format!("nodedb.node_expiration={expiry},protocol.waitping_catch={catch}");
+        write_run(&dir.join(&v).join("seed-1"), 1, 0.0);
+        sweep.push_str(&format!(
+            "\"{v}\",\"nodedb.node_expiration=\"\"{expiry}\"\" protocol.waitping_catch={catch}\",1,300,0.9,12,0.1,30,0.95,4.5,1000\n"
+        ));
+    }
+    fs::write(dir.join("sweep.csv"), sweep).unwrap();
+    let results = super::data::load(dir).unwrap();
+    let labels: Vec<String> = results
+        .groups
+        .iter()
+        .map(|g| g.label.clone().unwrap())
+        .collect();
+    let expected: Vec<String> = [
+        ("1h", "0"),
+        ("1h", "0.05"),
+        ("1h", "0.2"),
+        ("1day", "0"),
+        ("1day", "0.05"),
+        ("1day", "0.2"),
+    ]
+    .iter()
+    .map(|(e, c)| format!("nodedb.node_expiration={e},protocol.waitping_catch={c}"))
+    .collect();
+    assert_eq!(labels, expected);
+    // The sweep chart: x is the expiry, a series per catch value, listed 0, 0.05, 0.2.
+    plot_dir_sized(dir, SMALL).unwrap();
+    let svg = fs::read_to_string(dir.join("charts/sweep-packets_sent.svg")).unwrap();
+    let at = |s: &str| {
+        svg.find(s)
+            .unwrap_or_else(|| panic!("{s} not in the legend"))
+    };
+    assert!(at("waitping_catch=0\n") < at("waitping_catch=0.05\n"));
+    assert!(at("waitping_catch=0.05\n") < at("waitping_catch=0.2\n"));
+}

@@ -7,7 +7,7 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use crate::experiment::plot::canvas::{Canvas, DResult};
-use crate::experiment::plot::data::{Results, Sweep, SweepRow, Value};
+use crate::experiment::plot::data::{knob_order, Knob, Results, Sweep, SweepRow, Value};
 use crate::experiment::plot::frame::{frame, panel, Axes, Ctx, FixedTicks};
 use crate::experiment::plot::style::{colour, Entry, Mark};
 
@@ -167,6 +167,13 @@ impl<'s> Layout<'s> {
     /// A series per combination of the other swept knobs, in order of appearance, and the
     /// fewest and most seeds a point has.
     fn series(&self, sweep: &Sweep, metric: &str) -> (Vec<SweepSeries>, (usize, usize)) {
+        let series_knobs = |row: &SweepRow| -> Vec<Knob> {
+            self.swept
+                .iter()
+                .skip(1)
+                .filter_map(|key| row.knobs.iter().find(|k| k.key == *key).cloned())
+                .collect()
+        };
         let series_key = |row: &SweepRow| -> String {
             self.swept
                 .iter()
@@ -176,15 +183,15 @@ impl<'s> Layout<'s> {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        let mut keys: Vec<String> = Vec::new();
+        let mut keys: Vec<(String, Vec<Knob>)> = Vec::new();
         let mut cells: BTreeMap<(usize, u64), Vec<f64>> = BTreeMap::new();
         let mut order: Vec<(usize, f64)> = Vec::new();
         for (row, x) in sweep.rows.iter().zip(&self.xs) {
             let key = series_key(row);
-            let s = match keys.iter().position(|k| *k == key) {
+            let s = match keys.iter().position(|k| k.0 == key) {
                 Some(s) => s,
                 None => {
-                    keys.push(key);
+                    keys.push((key, series_knobs(row)));
                     keys.len() - 1
                 }
             };
@@ -196,13 +203,16 @@ impl<'s> Layout<'s> {
             }
             cell.push(value);
         }
-        let mut series: Vec<SweepSeries> = keys
+        let mut series: Vec<(SweepSeries, Vec<Knob>)> = keys
             .into_iter()
-            .map(|label| SweepSeries {
-                label,
-                points: Vec::new(),
-                missing: 0,
-                total: 0,
+            .map(|(label, knobs)| {
+                let s = SweepSeries {
+                    label,
+                    points: Vec::new(),
+                    missing: 0,
+                    total: 0,
+                };
+                (s, knobs)
             })
             .collect();
         let mut per_point = (usize::MAX, 0);
@@ -210,7 +220,7 @@ impl<'s> Layout<'s> {
             let v = &cells[&(s, pos.to_bits())];
             let ok: Vec<f64> = v.iter().copied().filter(|v| v.is_finite()).collect();
             per_point = (per_point.0.min(v.len()), per_point.1.max(v.len()));
-            let out = &mut series[s];
+            let out = &mut series[s].0;
             out.total += v.len();
             out.missing += v.len() - ok.len();
             if !ok.is_empty() {
@@ -220,6 +230,10 @@ impl<'s> Layout<'s> {
                 out.points.push((pos, mean, lo, hi));
             }
         }
+        // The legend lists series by the values of their knobs, not in order of appearance.
+        let rank = sweep.appearance();
+        series.sort_by(|a, b| knob_order(&a.1, &b.1, &rank));
+        let mut series: Vec<SweepSeries> = series.into_iter().map(|(s, _)| s).collect();
         for s in &mut series {
             s.points.sort_by(|a, b| a.0.total_cmp(&b.0));
         }
