@@ -170,6 +170,9 @@ pub(crate) struct Axes<'f> {
     pub(crate) x_fmt: &'f dyn Fn(&f64) -> String,
     pub(crate) y_fmt: &'f dyn Fn(&f64) -> String,
     pub(crate) x_labels: usize,
+    /// At most this many y tick labels (6; fewer for a short axis of counts, see
+    /// [`count_axis`](super::style::count_axis)).
+    pub(crate) y_labels: usize,
     pub(crate) right: Right,
     /// A title above the panel, for one of several panels.
     pub(crate) caption: Option<String>,
@@ -183,6 +186,7 @@ impl<'f> Axes<'f> {
             x_fmt: &|v| fmt_num(*v),
             y_fmt: &|v| fmt_num(*v),
             x_labels: 8,
+            y_labels: 6,
             right: Right::None,
             caption: None,
         }
@@ -256,7 +260,7 @@ where
         .label_style(font(TICK))
         .axis_desc_style(font(DESC))
         .x_labels(axes.x_labels)
-        .y_labels(6)
+        .y_labels(axes.y_labels)
         .x_label_formatter(axes.x_fmt)
         .y_label_formatter(axes.y_fmt)
         .bold_line_style(BLACK.mix(0.08))

@@ -134,6 +134,14 @@ pub(crate) fn nice_top(v: f64) -> f64 {
     10.0 * step
 }
 
+/// The top of an axis of whole counts (records expired, packets) and how many tick labels it
+/// takes: a whole number at least 1, and at most one label per whole number, so that no tick
+/// reads 0.5 of a record.
+pub(crate) fn count_axis(max: f64) -> (f64, usize) {
+    let top = nice_top(max).ceil().max(1.0);
+    (top, (top as usize + 1).min(6))
+}
+
 /// How a series is drawn, in the plot and as its legend swatch.
 #[derive(Clone, Copy, PartialEq)]
 pub(crate) enum Mark {

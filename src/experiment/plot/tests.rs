@@ -368,3 +368,22 @@ fn sweep_legends_follow_the_values_not_the_text() {
     assert!(at("waitping_catch=0\n") < at("waitping_catch=0.05\n"));
     assert!(at("waitping_catch=0.05\n") < at("waitping_catch=0.2\n"));
 }
+
+/// Counts get whole-number ticks: no "0.5 records expired".
+#[test]
+fn count_axes_have_whole_ticks() {
+    use super::style::count_axis;
+    assert_eq!(count_axis(0.0), (1.0, 2));
+    assert_eq!(count_axis(0.4), (1.0, 2));
+    assert_eq!(count_axis(2.0), (3.0, 4));
+    assert_eq!(count_axis(47.0), (50.0, 6));
+    // The db chart of a run expiring 0 to 2 records per sample: ticks 0, 1, 2, 3.
+    let tmp = tempfile::tempdir().unwrap();
+    write_run(tmp.path(), 1, 0.0);
+    plot_dir_sized(tmp.path(), SMALL).unwrap();
+    let svg = fs::read_to_string(tmp.path().join("charts/db.svg")).unwrap();
+    for half in ["\n0.5\n", "\n1.5\n", "\n2.5\n"] {
+        assert!(!svg.contains(half), "a tick at {half:?}");
+    }
+    assert!(svg.contains("\n3\n"));
+}

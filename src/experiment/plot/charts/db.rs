@@ -11,7 +11,7 @@ use crate::experiment::plot::frame::{
     bands_note, build, draw_band, frame, group_label, mesh, panel, Axes, Band, Ctx, Right, TimeUnit,
 };
 use crate::experiment::plot::style::{
-    colour, fmt_num, font, nice_top, Entry, Mark, DESC, GREY, TICK,
+    colour, count_axis, fmt_num, font, nice_top, Entry, Mark, DESC, GREY, TICK,
 };
 
 pub(super) fn applies(results: &Results) -> bool {
@@ -183,7 +183,7 @@ fn records_panel(area: &Canvas, cols: &Columns, x_end: f64, x_desc: bool) -> DRe
 /// Records expired per sample: bars for one group, as each value counts what happened since
 /// the previous sample; lines for several, as bars side by side would be unreadable.
 fn expired_panel(area: &Canvas, cols: &Columns, x_end: f64) -> DResult {
-    let y_max = nice_top(
+    let (y_max, y_labels) = count_axis(
         cols.expired
             .iter()
             .flatten()
@@ -191,6 +191,7 @@ fn expired_panel(area: &Canvas, cols: &Columns, x_end: f64) -> DResult {
             .fold(0.0, f64::max),
     );
     let mut axes = Axes::new(cols.x_desc.as_str(), "expired per sample");
+    axes.y_labels = y_labels;
     if cols.has_records && cols.has_stale {
         axes.right = Right::Room;
     }
