@@ -18,8 +18,9 @@ use std::time::Duration;
 use actix::{Actor, Addr};
 use tokio::sync::mpsc::UnboundedReceiver;
 
+use super::actor::WindowOut;
 use super::actor::{Collector, PeerActor, RunWindow, TakeDigest, TakeSnapshot};
-use super::runner::{PeerRunner, SlotEvent};
+use super::runner::{Outgoing, PeerRunner, SlotEvent};
 use super::{Input, Shared, Slot};
 use crate::observe::snapshot::Snapshot;
 use crate::sim::clock::SimTime;
@@ -157,6 +158,35 @@ struct Driver {
     /// Events of the batch so far, and slot runs.
     events: Vec<(SimTime, u32, SlotEvent)>,
     runs: u64,
+    /// Buffers kept from window to window rather than allocated for each slot run.
+    spare: Spare,
+}
+
+/// Emptied buffers for the next window: no allocation per slot run once they have grown.
+/// Per-slot buffers that grew past [`Spare::KEEP`] entries (a bootnode's first windows) are
+/// dropped rather than kept, so that the pool holds little memory.
+#[derive(Default)]
+struct Spare {
+    due: Vec<usize>,
+    results: Vec<(usize, WindowOut)>,
+    inputs: Vec<Vec<Input>>,
+    outgoing: Vec<Vec<Outgoing>>,
+}
+
+impl Spare {
+    const KEEP: usize = 16;
+
+    fn keep_inputs(&mut self, v: Vec<Input>) {
+        if v.capacity() <= Self::KEEP {
+            self.inputs.push(v);
+        }
+    }
+
+    fn keep_outgoing(&mut self, v: Vec<Outgoing>) {
+        if v.capacity() <= Self::KEEP {
+            self.outgoing.push(v);
+        }
+    }
 }
 
 impl Driver {
@@ -183,7 +213,8 @@ impl Driver {
     async fn window(&mut self, until: SimTime) {
         // Every slot with work before `until` runs once: what one sends in this window arrives
         // after it, so the slots are independent and can all be started before any answers.
-        let mut due = Vec::new();
+        let mut due = std::mem::take(&mut self.spare.due);
+        due.clear();
         while let Some(Reverse((t, l))) = self.wakes.peek().copied() {
             if t >= until {
                 break;
@@ -197,6 +228,7 @@ impl Driver {
             self.slots[l].timer = None;
         }
         if due.is_empty() {
+            self.spare.due = due;
             return;
         }
         // A slot can still be due twice (an inbox entry and a timer wake-up): run it once.
@@ -205,7 +237,7 @@ impl Driver {
         self.runs += due.len() as u64;
         self.collector.expect(due.len());
         for &l in &due {
-            let mut batch = Vec::new();
+            let mut batch = self.spare.inputs.pop().unwrap_or_default();
             while self.slots[l]
                 .inbox
                 .peek()
@@ -217,17 +249,22 @@ impl Driver {
                 local: l,
                 until,
                 inputs: batch,
+                outgoing: self.spare.outgoing.pop().unwrap_or_default(),
                 collector: self.collector.clone(),
             });
         }
+        self.spare.due = due;
         self.collector.done.notified().await;
-        for (l, reply) in self.collector.take() {
+        let mut results = std::mem::take(&mut self.spare.results);
+        self.collector.take_into(&mut results);
+        for (l, mut reply) in results.drain(..) {
             self.slots[l].timer = reply.next_wake;
             self.push_wake(l);
             let slot = Slot::from_local(l, self.shard, self.shards).0;
             self.events
                 .extend(reply.events.into_iter().map(|(t, e)| (t, slot, e)));
-            for o in reply.outgoing {
+            self.spare.keep_inputs(reply.spent);
+            for o in reply.outgoing.drain(..) {
                 debug_assert!(
                     o.input.at >= until,
                     "packet arrives inside the window it was sent in"
@@ -239,7 +276,9 @@ impl Driver {
                     self.outbox[s].push((o.to, o.input));
                 }
             }
+            self.spare.keep_outgoing(reply.outgoing);
         }
+        self.spare.results = results;
     }
 
     /// The earliest instant a local slot has work.
@@ -273,10 +312,14 @@ impl Driver {
             let Some(rx) = &self.links.from[s] else {
                 continue;
             };
-            let x = rx.recv().ok()?;
+            let mut x = rx.recv().ok()?;
             all = earliest(all, x.work);
-            for (slot, input) in x.inputs {
+            for (slot, input) in x.inputs.drain(..) {
                 self.deliver(slot, input);
+            }
+            // The buffer goes back to its sender with this shard's next packets for it.
+            if self.outbox[s].is_empty() {
+                self.outbox[s] = x.inputs;
             }
         }
         Some(all)
@@ -349,6 +392,7 @@ pub(crate) fn run_shard(
             outbox: (0..shards).map(|_| Vec::new()).collect(),
             events: Vec::new(),
             runs: 0,
+            spare: Spare::default(),
         };
         while let Some(cmd) = cmds.recv().await {
             let reply = match cmd {
