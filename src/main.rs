@@ -409,8 +409,8 @@ fn demo(count: u32, seed: u64, dir: Option<PathBuf>) -> Result<()> {
 }
 
 fn bench(args: &BenchArgs) -> Result<()> {
-    use discsim::experiment::benchmark::{cpu_time, peak_rss_bytes};
-    use discsim::sim::engine::{run, SimConfig};
+    use discsim::experiment::benchmark::{cpu_time, peak_rss_bytes, rss_bytes};
+    use discsim::sim::engine::{run_with_progress, SimConfig};
 
     let BenchArgs {
         peers,
@@ -441,9 +441,33 @@ fn bench(args: &BenchArgs) -> Result<()> {
         ..SimConfig::default()
     };
     discsim::experiment::budget::check("bench", peers, cfg.duration, 1, force)?;
+    // Refused before anything is printed (the header comes before the hourly lines).
+    cfg.validate()?;
+    println!("discsim bench: {peers} peers, {hours} virtual h, {threads} threads, seed {seed}");
     let started = discsim::experiment::benchmark::Stopwatch::start();
     let cpu_before = cpu_time();
-    let out = run(&cfg)?;
+    // Memory over time: RSS each time a sample crosses a virtual hour (samples fall on whole
+    // hours with the default --sample-secs), printed as it happens so that growth shows in
+    // long runs.
+    let mut by_hour: Vec<(u64, u64)> = Vec::new();
+    let mut progress = |elapsed: Duration| {
+        let h = elapsed.as_secs() / 3600;
+        if h > by_hour.last().map_or(0, |(last, _)| *last) {
+            let rss = rss_bytes().unwrap_or(0);
+            let cpu = match (cpu_before, cpu_time()) {
+                (Some(a), Some(b)) => format!("{:.1} s", b.saturating_sub(a).as_secs_f64()),
+                _ => "unknown".into(),
+            };
+            println!(
+                "  at {h:>3} virtual h  RSS {:>9.1} MiB  ({:.0} KB per peer), wall {:.1} s, CPU {cpu}",
+                rss as f64 / 1048576.0,
+                rss as f64 / 1024.0 / peers as f64,
+                started.elapsed().as_secs_f64(),
+            );
+            by_hour.push((h, rss));
+        }
+    };
+    let out = run_with_progress(&cfg, &mut progress)?;
     let wall = started.elapsed().as_secs_f64();
     // Measured only, never fed back: the run is over before the clocks are read.
     let cpu = match (cpu_before, cpu_time()) {
@@ -454,7 +478,6 @@ fn bench(args: &BenchArgs) -> Result<()> {
     let events = out.slot_stats.inputs + out.slot_stats.timer_wakes;
     let peak = peak_rss_bytes().unwrap_or(0);
     let last = out.samples.last();
-    println!("discsim bench: {peers} peers, {hours} virtual h, {threads} threads, seed {seed}");
     println!("  wall time        {wall:>12.2} s");
     match cpu {
         Some(cpu) => {
@@ -489,6 +512,21 @@ fn bench(args: &BenchArgs) -> Result<()> {
         peak as f64 / 1048576.0,
         peak as f64 / 1024.0 / peers as f64
     );
+    if !by_hour.is_empty() {
+        let line: Vec<String> = by_hour
+            .iter()
+            .map(|(h, rss)| format!("{h}h {:.0}", *rss as f64 / 1048576.0))
+            .collect();
+        println!("  RSS by hour (MiB) {}", line.join(", "));
+        if let (Some((h0, first)), Some((h, last))) = (by_hour.first(), by_hour.last()) {
+            if h > h0 {
+                println!(
+                    "  memory growth    {:>12.2}x  from {h0} h to {h} h",
+                    *last as f64 / (*first).max(1) as f64
+                );
+            }
+        }
+    }
     match out.convergence {
         Some(t) => println!("  converged at     {t:>12.0} s virtual"),
         None => println!("  converged at              never"),

@@ -33,11 +33,15 @@ pub(crate) struct RunWindow {
     pub local: usize,
     pub until: SimTime,
     pub inputs: Vec<Input>,
+    /// An empty buffer for the packets the slot sends (the driver reuses buffers).
+    pub outgoing: Vec<Outgoing>,
     pub collector: Arc<Collector>,
 }
 
 pub(crate) struct WindowOut {
     pub outgoing: Vec<Outgoing>,
+    /// The inputs' buffer, emptied, for the driver to reuse.
+    pub spent: Vec<Input>,
     pub events: Vec<(SimTime, SlotEvent)>,
     pub next_wake: Option<SimTime>,
 }
@@ -56,11 +60,12 @@ impl Collector {
         self.remaining.store(n, Ordering::SeqCst);
     }
 
-    /// The results, by slot (their arrival order is the runtime's business, not the run's).
-    pub(super) fn take(&self) -> Vec<(usize, WindowOut)> {
-        let mut r = std::mem::take(&mut *self.results.lock().expect("not poisoned"));
-        r.sort_by_key(|(l, _)| *l);
-        r
+    /// Swaps the results, by slot, into `out` (empty; its buffer goes to the next window). Their
+    /// arrival order is the runtime's business, not the run's.
+    pub(super) fn take_into(&self, out: &mut Vec<(usize, WindowOut)>) {
+        debug_assert!(out.is_empty());
+        std::mem::swap(out, &mut *self.results.lock().expect("not poisoned"));
+        out.sort_unstable_by_key(|(l, _)| *l);
     }
 }
 
@@ -72,10 +77,11 @@ impl Handler<RunWindow> for PeerActor {
     type Result = ();
 
     fn handle(&mut self, msg: RunWindow, _: &mut Context<Self>) {
-        let mut outgoing = Vec::new();
-        self.runner.run(msg.until, msg.inputs, &mut outgoing);
+        let (mut inputs, mut outgoing) = (msg.inputs, msg.outgoing);
+        self.runner.run(msg.until, &mut inputs, &mut outgoing);
         let out = WindowOut {
             outgoing,
+            spent: inputs,
             events: self.runner.take_events(),
             next_wake: self.runner.next_wake(),
         };

@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use tiny_keccak::{Hasher, Keccak};
 
-use super::runner::{Outgoing, SlotEvent};
-use super::shard::{self, ShardCmd, ShardReply};
+use super::runner::SlotEvent;
+use super::shard::{self, Batch, Links, ShardCmd, ShardReply};
 use super::timeline::Timeline;
 use super::{
     identity, Control, Input, InputKind, RunCounters, Shared, SimConfig, SimError, SimOutput, Slot,
@@ -83,7 +83,7 @@ impl<'a> Coordinator<'a> {
         let (reply_tx, from_shards) = mpsc::channel();
         let mut to_shards = Vec::new();
         let mut threads = Vec::new();
-        for s in 0..shards {
+        for (s, links) in Links::mesh(shards).into_iter().enumerate() {
             let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
             to_shards.push(tx);
             let shared = shared.clone();
@@ -91,7 +91,7 @@ impl<'a> Coordinator<'a> {
             threads.push(
                 std::thread::Builder::new()
                     .name(format!("discsim-shard-{s}"))
-                    .spawn(move || shard::run_shard(s, shards, shared, rx, reply_tx))
+                    .spawn(move || shard::run_shard(s, shards, shared, links, rx, reply_tx))
                     .expect("spawn shard thread"),
             );
         }
@@ -289,8 +289,20 @@ impl<'a> Coordinator<'a> {
             while let Some((at, slot, control)) = self.timeline.pop_before(until) {
                 self.dispatch(at, slot, control);
             }
-            self.run_window(until)?;
-            t = until;
+            // The shards go on by this loop's rule until it reaches one of these instants. A
+            // join just dispatched may have planned a check: the next turn of this loop would
+            // see it.
+            let next_check = self.observer.next_check().unwrap_or(end);
+            let mut bound = end.min(next_sample).min(next_check);
+            if let Some(p) = next_probe {
+                bound = bound.min(p);
+            }
+            let batch = Batch {
+                until,
+                bound,
+                action: self.timeline.next_at(),
+            };
+            t = self.run_windows(batch)?;
         }
         self.finish(end)
     }
@@ -349,35 +361,41 @@ impl<'a> Coordinator<'a> {
         })
     }
 
-    fn run_window(&mut self, until: SimTime) -> Result<(), SimError> {
-        self.counters.windows += 1;
+    /// Runs a batch of windows (see [`Batch`]); returns where the last one ended.
+    fn run_windows(&mut self, batch: Batch) -> Result<SimTime, SimError> {
         for (s, tx) in self.to_shards.iter().enumerate() {
             let inputs = std::mem::take(&mut self.outbox[s]);
-            tx.send(ShardCmd::Window { until, inputs })
+            tx.send(ShardCmd::Run { batch, inputs })
                 .map_err(|_| SimError::Runtime("a shard thread exited".into()))?;
         }
         let mut events = Vec::new();
+        let mut ended = None;
         for _ in 0..self.shards {
             match self.recv()? {
-                ShardReply::Window {
+                ShardReply::Ran {
                     shard,
-                    outgoing,
                     events: ev,
                     next_wake,
+                    last,
+                    windows,
                     runs,
                 } => {
                     self.shard_wake[shard] = next_wake;
                     self.counters.slot_runs += runs;
                     events.extend(ev);
-                    for Outgoing { to, input } in outgoing {
-                        self.outbox[Slot(to).shard_of(self.shards)].push((to, input));
+                    if ended.is_none() {
+                        self.counters.windows += windows;
                     }
+                    debug_assert!(ended.is_none_or(|e| e == last), "shards disagree");
+                    ended = Some(last);
                 }
                 _ => return Err(SimError::Runtime("unexpected shard reply".into())),
             }
         }
+        // Sorting by (instant, slot) the events of several windows at once gives the order of
+        // handling them window by window: windows do not overlap.
         self.handle_events(events);
-        Ok(())
+        ended.ok_or_else(|| SimError::Runtime("no shard ran".into()))
     }
 
     fn digests(&mut self) -> Result<[u8; 32], SimError> {

@@ -2,13 +2,15 @@
 //!
 //! # Time and ordering guarantees
 //!
-//! - Time is a [`SimTime`](crate::sim::clock::SimTime) that only the coordinator advances. It
-//!   jumps from one instant with work to the next; nothing sleeps and nothing reads the wall
-//!   clock.
-//! - The coordinator advances in *windows* no longer than the smallest possible link latency
+//! - Time is a [`SimTime`](crate::sim::clock::SimTime) that only the engine advances. It jumps
+//!   from one instant with work to the next; nothing sleeps and nothing reads the wall clock.
+//! - Time advances in *windows* no longer than the smallest possible link latency
 //!   ([`crate::sim::network::LatencyModel::min_latency`]). A packet sent inside a window therefore
 //!   always arrives after it, so within a window every peer slot depends only on itself: the
-//!   shards run their slots independently, on as many threads as configured.
+//!   shards run their slots independently, on as many threads as configured. Between two of the
+//!   coordinator's instants (samples, checks, probes, scenario actions) the shards run the
+//!   windows on their own, exchanging packets directly at each window's end, and compute the
+//!   same windows the coordinator would (`shard::Batch`).
 //! - Each slot handles its inputs in the order `(arrival time, sender slot, sender's sequence
 //!   number)`, and at equal instants inputs before its own timers; a peer's timers due at the same
 //!   instant fire in the order they were set. Scenario actions (joins, leaves, restarts, probes)

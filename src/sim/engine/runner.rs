@@ -161,9 +161,10 @@ impl PeerRunner {
     }
 
     /// Processes `inputs` (sorted, all before `until`) interleaved with the peer's timers, up to
-    /// but excluding `until`. At equal instants inputs go before timers.
-    pub(super) fn run(&mut self, until: SimTime, inputs: Vec<Input>, out: &mut Vec<Outgoing>) {
-        let mut inputs = inputs.into_iter().peekable();
+    /// but excluding `until`. At equal instants inputs go before timers. `inputs` is left empty
+    /// (its buffer is reused).
+    pub(super) fn run(&mut self, until: SimTime, inputs: &mut Vec<Input>, out: &mut Vec<Outgoing>) {
+        let mut inputs = inputs.drain(..).peekable();
         loop {
             // At equal instants: arrivals, then packets whose handling ends, then timers.
             let ti = inputs.peek().map(|i| i.at);
