@@ -231,6 +231,10 @@ struct BenchArgs {
     /// results are the same; it costs a keccak256 per packet).
     #[arg(long)]
     verify_hashes: bool,
+    /// Every peer runs geth's dial scheduler (`protocol.dialer`), with its lookups and TCP
+    /// connections.
+    #[arg(long)]
+    dialer: bool,
     #[command(flatten)]
     tuning: TuningArgs,
 }
@@ -420,6 +424,7 @@ fn bench(args: &BenchArgs) -> Result<()> {
         sample_secs,
         force,
         verify_hashes,
+        dialer,
         ref tuning,
     } = *args;
     if !(hours > 0.0 && hours <= 10_000.0) {
@@ -428,7 +433,7 @@ fn bench(args: &BenchArgs) -> Result<()> {
         )));
     }
     let nodedb = tuning.nodedb();
-    let cfg = SimConfig {
+    let mut cfg = SimConfig {
         seed,
         nodedb,
         peers,
@@ -440,10 +445,14 @@ fn bench(args: &BenchArgs) -> Result<()> {
         verify_packet_hashes: verify_hashes,
         ..SimConfig::default()
     };
+    cfg.protocol.dialer = dialer;
     discsim::experiment::budget::check("bench", peers, cfg.duration, 1, force)?;
     // Refused before anything is printed (the header comes before the hourly lines).
     cfg.validate()?;
-    println!("discsim bench: {peers} peers, {hours} virtual h, {threads} threads, seed {seed}");
+    let with_dialer = if dialer { ", dialer on" } else { "" };
+    println!(
+        "discsim bench: {peers} peers, {hours} virtual h, {threads} threads, seed {seed}{with_dialer}"
+    );
     let started = discsim::experiment::benchmark::Stopwatch::start();
     let cpu_before = cpu_time();
     // Memory over time: RSS each time a sample crosses a virtual hour (samples fall on whole
@@ -542,6 +551,21 @@ fn bench(args: &BenchArgs) -> Result<()> {
         "  probes           {ok}/{} found the closest live node",
         out.probes.len()
     );
+    if dialer {
+        let t = &out.totals;
+        let peers: Vec<usize> = out
+            .final_snapshots
+            .iter()
+            .filter_map(|s| s.dial.as_ref().map(|d| d.dyn_peers + d.inbound_peers))
+            .collect();
+        println!(
+            "  dialer           {} lookups, {} dials ({} failed), {:.1} peers per node at the end",
+            t.dialer_lookups,
+            t.dials,
+            t.dials_failed,
+            peers.iter().sum::<usize>() as f64 / peers.len().max(1) as f64
+        );
+    }
     Ok(())
 }
 

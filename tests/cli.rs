@@ -20,6 +20,13 @@ fn bench_prints_its_figures() {
     for needle in ["wall time", "events", "packets sent", "peak RSS", "probes"] {
         assert!(out.contains(needle), "missing {needle:?} in:\n{out}");
     }
+    assert!(!out.contains("dialer"), "{out}");
+    let (code, out, err) = discsim(&["bench", "--peers", "30", "--hours", "0.05", "--dialer"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("dialer on") && out.contains(" dials ("),
+        "{out}"
+    );
 }
 
 #[test]
