@@ -81,14 +81,14 @@ const SWEEP_METRICS: [(&str, Bound); 4] = [
 
 /// A CSV file held as text records with their line numbers, so that a bad cell found later,
 /// when a column is read, can still be reported by line.
-pub(crate) struct Table {
+pub(crate) struct CsvFile {
     path: PathBuf,
     header: Vec<String>,
     rows: Vec<(u64, csv::StringRecord)>,
 }
 
-impl Table {
-    pub(crate) fn read(path: &Path) -> Result<Table, PlotError> {
+impl CsvFile {
+    pub(crate) fn read(path: &Path) -> Result<CsvFile, PlotError> {
         let csv_err = |source| PlotError::Csv {
             path: path.to_path_buf(),
             source,
@@ -116,7 +116,7 @@ impl Table {
                 path: path.to_path_buf(),
             });
         }
-        Ok(Table {
+        Ok(CsvFile {
             path: path.to_path_buf(),
             header,
             rows,
@@ -191,7 +191,7 @@ impl Table {
         Ok(Some(out))
     }
 
-    /// Like [`Table::numbers`], but an empty cell is an error: for columns such as `t` that
+    /// Like [`CsvFile::numbers`], but an empty cell is an error: for columns such as `t` that
     /// every row must have.
     pub(crate) fn required_numbers(
         &self,
@@ -234,7 +234,7 @@ pub(crate) struct Metrics {
 
 impl Metrics {
     fn read(path: &Path) -> Result<Metrics, PlotError> {
-        let table = Table::read(path)?;
+        let table = CsvFile::read(path)?;
         let present = METRIC_COLUMNS
             .iter()
             .rposition(|(c, _)| table.has(c))
@@ -270,7 +270,7 @@ impl Peers {
         if !path.is_file() {
             return Ok(None);
         }
-        let table = Table::read(path)?;
+        let table = CsvFile::read(path)?;
         let Some(kind) = table.strings("kind") else {
             return Ok(None);
         };
@@ -407,7 +407,9 @@ pub(crate) struct Knob {
     pub(crate) value: Value,
 }
 
-pub(crate) struct SweepRow {
+/// One run of a sweep as read back from `sweep.csv` (which `report::SweepRow` wrote): its knobs
+/// and key figures.
+pub(crate) struct SweepPoint {
     pub(crate) knobs: Vec<Knob>,
     /// Metric column to value; NaN when the cell was empty (never reached).
     pub(crate) values: BTreeMap<String, f64>,
@@ -415,7 +417,7 @@ pub(crate) struct SweepRow {
 
 /// The rows of `sweep.csv` (or of its shards taken together).
 pub(crate) struct Sweep {
-    pub(crate) rows: Vec<SweepRow>,
+    pub(crate) rows: Vec<SweepPoint>,
     /// Metric columns present, in chart order.
     pub(crate) metrics: Vec<String>,
     /// Variants in order of first appearance, the order `discsim sweep` ran them in.
@@ -650,7 +652,7 @@ fn read_sweep(dir: &Path) -> Result<Option<Sweep>, PlotError> {
     let mut metrics: Vec<String> = Vec::new();
     let mut variants: Vec<(String, Vec<Knob>)> = Vec::new();
     for file in files {
-        let table = Table::read(&file)?;
+        let table = CsvFile::read(&file)?;
         table.require(std::iter::once("variant").chain(SWEEP_METRICS.map(|(m, _)| m)))?;
         let names = table.strings("variant").unwrap_or_default();
         let assignments = table.strings("assignments");
@@ -682,7 +684,7 @@ fn read_sweep(dir: &Path) -> Result<Option<Sweep>, PlotError> {
             if !variants.iter().any(|(v, _)| v == variant) {
                 variants.push((variant.clone(), knobs.clone()));
             }
-            rows.push(SweepRow {
+            rows.push(SweepPoint {
                 knobs,
                 values: values.iter().map(|(c, v)| (c.clone(), v[i])).collect(),
             });

@@ -7,7 +7,7 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 
 use crate::experiment::plot::canvas::{Canvas, DResult};
-use crate::experiment::plot::data::{knob_order, Knob, Results, Sweep, SweepRow, Value};
+use crate::experiment::plot::data::{knob_order, Knob, Results, Sweep, SweepPoint, Value};
 use crate::experiment::plot::frame::{frame, panel, Axes, Ctx, FixedTicks};
 use crate::experiment::plot::style::{colour, Entry, Mark};
 
@@ -134,7 +134,7 @@ impl<'s> Layout<'s> {
             .map(|(k, _)| *k)
             .collect();
         let x_key = swept.first().copied();
-        let x_of = |row: &SweepRow| -> (String, Value) {
+        let x_of = |row: &SweepPoint| -> (String, Value) {
             match x_key.and_then(|key| row.knobs.iter().find(|k| k.key == key)) {
                 Some(k) => (k.shown.clone(), k.value.clone()),
                 None if x_key.is_some() => ("(unset)".into(), Value::Text),
@@ -167,14 +167,14 @@ impl<'s> Layout<'s> {
     /// A series per combination of the other swept knobs, in order of appearance, and the
     /// fewest and most seeds a point has.
     fn series(&self, sweep: &Sweep, metric: &str) -> (Vec<SweepSeries>, (usize, usize)) {
-        let series_knobs = |row: &SweepRow| -> Vec<Knob> {
+        let series_knobs = |row: &SweepPoint| -> Vec<Knob> {
             self.swept
                 .iter()
                 .skip(1)
                 .filter_map(|key| row.knobs.iter().find(|k| k.key == *key).cloned())
                 .collect()
         };
-        let series_key = |row: &SweepRow| -> String {
+        let series_key = |row: &SweepPoint| -> String {
             self.swept
                 .iter()
                 .skip(1)
