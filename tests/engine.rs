@@ -614,12 +614,14 @@ fn the_dialer_connects_peers_deterministically() {
 /// Without the dialer, no episode, sample or summary carries dialer figures.
 #[test]
 fn without_the_dialer_nothing_reports_one() {
-    let cfg = SimConfig {
+    let mut cfg = SimConfig {
         seed: 4,
         peers: 30,
         duration: Duration::from_secs(120),
         ..SimConfig::default()
     };
+    assert!(cfg.protocol.dialer, "on by default");
+    cfg.protocol.dialer = false;
     let out = run(&cfg).unwrap();
     assert!(out.episodes.iter().all(|e| e.dial.is_none()));
     assert!(out.samples.iter().all(|s| s.dial == Default::default()));

@@ -84,8 +84,9 @@ pub struct ProtocolConfig {
     /// NEIGHBORS entries with a UDP port at or below this are rejected (1024).
     pub min_udp_port: u16,
     /// Runs geth's p2p dial scheduler (the profile's, see [`crate::discv4::dial`]) and TCP
-    /// connections between peers. Off by default: the validation figures were measured without.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    /// connections between peers, as every real geth node does: on by default. Off, a peer only
+    /// discovers (lookups in refreshes and probes), as in the reference runs of real geth
+    /// (`scenarios/validation/`), which had no dialer.
     pub dialer: bool,
     /// The dialer's knobs.
     #[serde(default, skip_serializing_if = "DialConfig::is_default")]
@@ -114,7 +115,7 @@ impl Default for ProtocolConfig {
             random_lookups: 3,
             max_neighbors: 12,
             min_udp_port: 1024,
-            dialer: false,
+            dialer: true,
             dial: DialConfig::default(),
         }
     }

@@ -38,6 +38,15 @@ pub fn node(i: usize) -> Node {
     Node::new(addr(i).ip(), 30303, 30303, id)
 }
 
+/// The default knobs without the dialer: the harness has no TCP to answer dials, and the
+/// discovery rules are tested alone (as geth's own `p2p/discover` tests run them).
+pub fn discovery_only() -> ProtocolConfig {
+    ProtocolConfig {
+        dialer: false,
+        ..ProtocolConfig::default()
+    }
+}
+
 type Wire = Reverse<(SimTime, u64, usize, SocketAddr, Vec<u8>)>;
 
 pub struct Net {

@@ -9,7 +9,7 @@ use crate::sim::rng::{stream, Purpose};
 
 #[test]
 fn ping_is_answered_and_bonds_both_ways() {
-    let mut net = Net::new(2, ProtocolConfig::default());
+    let mut net = Net::new(2, discovery_only());
     let (a, b) = (node(0), node(1));
     // Peer 1 pings peer 0 out of the blue (as revalidation would).
     net.peers[1].send_ping(t0(), &a, Awaiting::PingBack(a));
@@ -28,7 +28,7 @@ fn ping_is_answered_and_bonds_both_ways() {
 
 #[test]
 fn findnode_without_endpoint_proof_is_ignored() {
-    let mut net = Net::new(2, ProtocolConfig::default());
+    let mut net = Net::new(2, discovery_only());
     let req = Packet::FindNode(packet::FindNode {
         target: node(1).id,
         expiration: packet::expiration_at(t0(), Duration::from_secs(20)),
@@ -41,7 +41,7 @@ fn findnode_without_endpoint_proof_is_ignored() {
 
 #[test]
 fn expired_and_malformed_packets_are_dropped_and_counted() {
-    let mut net = Net::new(2, ProtocolConfig::default());
+    let mut net = Net::new(2, discovery_only());
     let ping = Packet::Ping(Ping {
         version: packet::PING_VERSION,
         from: packet::Endpoint {
@@ -71,7 +71,7 @@ fn expired_and_malformed_packets_are_dropped_and_counted() {
 
 #[test]
 fn a_corrupted_hash_is_caught_when_verification_is_on() {
-    let mut net = Net::new(2, ProtocolConfig::default());
+    let mut net = Net::new(2, discovery_only());
     let ping = Packet::Ping(Ping {
         version: packet::PING_VERSION,
         from: packet::Endpoint {
@@ -115,7 +115,7 @@ fn a_corrupted_hash_is_caught_when_verification_is_on() {
 
 #[test]
 fn a_small_network_bootstraps_through_bonding() {
-    let mut net = Net::new(8, ProtocolConfig::default());
+    let mut net = Net::new(8, discovery_only());
     for i in 0..8 {
         net.start(i);
     }
@@ -150,7 +150,7 @@ fn a_small_network_bootstraps_through_bonding() {
 
 #[test]
 fn dead_nodes_are_revalidated_out_of_the_table() {
-    let mut net = Net::new(6, ProtocolConfig::default());
+    let mut net = Net::new(6, discovery_only());
     for i in 0..6 {
         net.start(i);
     }
@@ -178,7 +178,7 @@ fn findnode_failures_drop_a_node_after_five() {
     let cfg = ProtocolConfig {
         // No revalidation in this test: only FINDNODE failures may remove the node.
         revalidate_interval: Duration::from_secs(1_000_000),
-        ..ProtocolConfig::default()
+        ..discovery_only()
     };
     let mut net = Net::new(3, cfg);
     for i in 0..3 {
@@ -214,7 +214,7 @@ fn findnode_failures_drop_a_node_after_five() {
 
 #[test]
 fn a_probe_on_an_empty_table_waits_for_a_refresh() {
-    let mut net = Net::new(3, ProtocolConfig::default());
+    let mut net = Net::new(3, discovery_only());
     for i in 0..3 {
         net.start(i);
     }
@@ -242,7 +242,7 @@ fn seeds_taken(strategy: SeedStrategy, count: usize) -> Vec<usize> {
     let cfg = ProtocolConfig {
         seed_strategy: strategy,
         seed_count: count,
-        ..ProtocolConfig::default()
+        ..discovery_only()
     };
     let mut net = Net::new(1, cfg);
     let now = t0() + Duration::from_secs(10 * 86400);

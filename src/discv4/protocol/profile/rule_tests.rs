@@ -15,7 +15,7 @@ fn cfg(profile: Profile) -> ProtocolConfig {
         profile,
         // Quiet tables: only what a test does moves them.
         revalidate_interval: Duration::from_secs(1_000_000),
-        ..ProtocolConfig::default()
+        ..discovery_only()
     }
 }
 
@@ -116,7 +116,7 @@ fn d3_the_bond_gap_has_two_modes_in_2018_and_one_in_2019() {
         }
         bins
     };
-    let g = gaps(Profile::Geth2018, ProtocolConfig::default().waitping_catch);
+    let g = gaps(Profile::Geth2018, discovery_only().waitping_catch);
     let total: u64 = g.iter().sum();
     assert!(total > 100, "{g:?}");
     let fast = g[0] as f64 / total as f64;
@@ -244,7 +244,7 @@ fn revalidation_fetches_newer_records_only_in_2019() {
     for profile in Profile::ALL {
         let c = ProtocolConfig {
             profile,
-            ..ProtocolConfig::default()
+            ..discovery_only()
         };
         let mut net = Net::new(6, c);
         for i in 0..6 {
