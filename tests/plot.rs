@@ -182,3 +182,48 @@ fn a_missing_charted_column_is_refused() {
         refused(&dir, &[file, "line 1", column]);
     }
 }
+
+/// Legends follow the values a sweep swept, not the order its rows happen to come in: the
+/// committed expiry sweep with its rows reversed still lists `seed_max_age=1h` before `5days`.
+#[test]
+fn sweep_legends_are_ordered_by_value_whatever_the_row_order() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("expiry-sweep");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("results/expiry-sweep"),
+        &dir,
+    );
+    let text = fs::read_to_string(dir.join("sweep.csv")).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines[1..].reverse();
+    fs::write(dir.join("sweep.csv"), lines.join("\n") + "\n").unwrap();
+    let (code, _, err) = plot(&dir);
+    assert_eq!(code, 0, "{err}");
+    let svg = fs::read_to_string(dir.join("charts/sweep-packets_sent.svg")).unwrap();
+    for profile in ["geth-2018", "geth-2019"] {
+        let at = |age: &str| {
+            svg.find(&format!("profile={profile}, seed_max_age={age}\n"))
+                .unwrap_or_else(|| panic!("{profile} {age} not in the legend"))
+        };
+        assert!(at("1h") < at("5days"), "{profile}");
+    }
+}
+
+/// A count axis has whole ticks: records expired of 0 to 2 per sample read 0, 1, 2, 3, never
+/// 0.5 or 2.5.
+#[test]
+fn count_axes_have_whole_number_ticks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = bootstrap_copy(tmp.path());
+    let metrics = dir.join("seed-1/metrics.csv");
+    for (line, n) in [(2, "1"), (3, "2"), (4, "1")] {
+        set_cell(&metrics, line, "records_expired", n);
+    }
+    let (code, _, err) = plot(&dir);
+    assert_eq!(code, 0, "{err}");
+    let svg = fs::read_to_string(dir.join("charts/db.svg")).unwrap();
+    for half in ["\n0.5\n", "\n1.5\n", "\n2.5\n"] {
+        assert!(!svg.contains(half), "a tick at {half:?}");
+    }
+    assert!(svg.contains("\n3\n"), "the axis reaches 3");
+}
