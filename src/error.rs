@@ -14,8 +14,9 @@
 //! ```
 
 use crate::experiment::plot::PlotError;
-use crate::experiment::report::{MergeError, ReportError};
+use crate::experiment::report::ReportError;
 use crate::experiment::scenario::ScenarioError;
+use crate::experiment::sweep_csv::MergeError;
 use crate::experiment::validate::ValidateError;
 use crate::sim::engine::SimError;
 

@@ -336,7 +336,7 @@ fn merge(dir: &std::path::Path) -> Result<()> {
         .is_dir()
         .then(|| discsim::experiment::results_dir::OutLock::acquire(dir))
         .transpose()?;
-    let n = discsim::experiment::report::merge_sweep(dir)?;
+    let n = discsim::experiment::sweep_csv::merge_sweep(dir)?;
     println!("merged {n} runs into {}", dir.join("sweep.csv").display());
     Ok(())
 }
@@ -693,7 +693,8 @@ fn print_summary(s: &discsim::experiment::report::Summary) {
 }
 
 fn check(args: &ScenarioArgs, baseline: &std::path::Path, allow_mismatch: bool) -> Result<()> {
-    use discsim::experiment::report::{compare, read_baseline, Summary, Tolerances};
+    use discsim::experiment::baseline::{compare, read_baseline, Tolerances};
+    use discsim::experiment::report::Summary;
 
     let file = baseline.display().to_string();
     let base = read_baseline(baseline)?;
@@ -835,11 +836,12 @@ fn sweep(
     jobs: Option<usize>,
     shard: Option<&str>,
 ) -> Result<()> {
-    use discsim::experiment::report::{check_same_configuration, check_writable, stale_variants};
+    use discsim::experiment::report::{check_same_configuration, check_writable};
     use discsim::experiment::results_dir::OutLock;
     use discsim::experiment::sweep::{
         by_variant, render_table, run_sweep, PlanStamp, PlannedRun, SweepSlice,
     };
+    use discsim::experiment::sweep_csv::stale_variants;
 
     let slice: SweepSlice = shard.map_or(Ok(SweepSlice::WHOLE), str::parse)?;
     let base = args.load()?;

@@ -7,8 +7,9 @@ use std::path::Path;
 
 use proptest::prelude::*;
 
-use discsim::experiment::report::{merge_sweep, read_baseline};
+use discsim::experiment::baseline::read_baseline;
 use discsim::experiment::scenario::Scenario;
+use discsim::experiment::sweep_csv::merge_sweep;
 use discsim::sim::churn::read_trace;
 use discsim::Error;
 

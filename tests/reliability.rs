@@ -240,7 +240,7 @@ fn f10_stale_variants_are_reported_and_sweep_csv_names_the_current_ones() {
         err.contains("protocol.table.bucket_size=16") && err.contains("does not have"),
         "{err}"
     );
-    let listed = discsim::experiment::report::listed_variants(&out)
+    let listed = discsim::experiment::sweep_csv::listed_variants(&out)
         .unwrap()
         .unwrap();
     assert_eq!(
@@ -250,7 +250,7 @@ fn f10_stale_variants_are_reported_and_sweep_csv_names_the_current_ones() {
             "protocol.table.bucket_size=32"
         ]
     );
-    let stale = discsim::experiment::report::stale_variants(
+    let stale = discsim::experiment::sweep_csv::stale_variants(
         &out,
         &listed.iter().map(String::as_str).collect::<Vec<_>>(),
     );

@@ -12,8 +12,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use crate::experiment::benchmark::Stopwatch;
-use crate::experiment::report::{write_run, write_sweep_csv, Summary, SweepRow, Timing};
+use crate::experiment::report::{write_run, Summary, Timing};
 use crate::experiment::scenario::{Scenario, SweepRun};
+use crate::experiment::sweep_csv::{write_sweep_csv, SweepRow};
 use crate::Error;
 
 /// The share of a sweep's plan one machine runs: runs whose plan position `run % count ==

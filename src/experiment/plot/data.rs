@@ -407,7 +407,7 @@ pub(crate) struct Knob {
     pub(crate) value: Value,
 }
 
-/// One run of a sweep as read back from `sweep.csv` (which `report::SweepRow` wrote): its knobs
+/// One run of a sweep as read back from `sweep.csv` (which `sweep_csv::SweepRow` wrote): its knobs
 /// and key figures.
 pub(crate) struct SweepPoint {
     pub(crate) knobs: Vec<Knob>,
