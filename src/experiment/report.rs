@@ -660,23 +660,6 @@ mod dialer_tests {
 
     fn episode(kind: EpisodeKind, first: Option<f64>, full: Option<f64>, dials: u64) -> Episode {
         Episode {
-            slot: 0,
-            kind,
-            at: 0.0,
-            downtime: None,
-            db_records: None,
-            version_flushed: false,
-            seeds_tried: 0,
-            seeds_alive: 0,
-            seeds_kept: 0,
-            init_seconds: None,
-            recall_seconds: None,
-            fill_seconds: None,
-            packets_to_recall: None,
-            packets_to_fill: None,
-            ended: None,
-            records_expired: 0,
-            packets_sent: 0,
             dial: Some(DialEpisode {
                 first_peer_seconds: first,
                 half_peers_seconds: None,
@@ -685,6 +668,7 @@ mod dialer_tests {
                 dials,
                 dials_failed: 1,
             }),
+            ..Episode::begun(0, kind, 0.0, None)
         }
     }
 

@@ -121,6 +121,32 @@ pub struct Episode {
     pub dial: Option<DialEpisode>,
 }
 
+impl Episode {
+    /// An episode that has just begun: nothing known or reached yet.
+    pub fn begun(slot: u32, kind: EpisodeKind, at: f64, downtime: Option<f64>) -> Episode {
+        Episode {
+            slot,
+            kind,
+            at,
+            downtime,
+            db_records: None,
+            version_flushed: false,
+            seeds_tried: 0,
+            seeds_alive: 0,
+            seeds_kept: 0,
+            init_seconds: None,
+            recall_seconds: None,
+            fill_seconds: None,
+            packets_to_recall: None,
+            packets_to_fill: None,
+            ended: None,
+            records_expired: 0,
+            packets_sent: 0,
+            dial: None,
+        }
+    }
+}
+
 /// An episode as the dialer lived it: when the peer had peers, and what it spent to get them.
 /// Times are seconds from the episode's start, `None` when never reached before it ended.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -350,26 +376,8 @@ impl Observer {
         };
         self.open[slot as usize] = Some(self.episodes.len());
         self.began.push(at);
-        self.episodes.push(Episode {
-            slot,
-            kind,
-            at: self.secs(at),
-            downtime,
-            db_records: None,
-            version_flushed: false,
-            seeds_tried: 0,
-            seeds_alive: 0,
-            seeds_kept: 0,
-            init_seconds: None,
-            recall_seconds: None,
-            fill_seconds: None,
-            packets_to_recall: None,
-            packets_to_fill: None,
-            ended: None,
-            records_expired: 0,
-            packets_sent: 0,
-            dial: None,
-        });
+        let e = Episode::begun(slot, kind, self.secs(at), downtime);
+        self.episodes.push(e);
         self.schedule_check(slot, at);
     }
 
