@@ -413,7 +413,7 @@ fn demo(count: u32, seed: u64, dir: Option<PathBuf>) -> Result<()> {
 }
 
 fn bench(args: &BenchArgs) -> Result<()> {
-    use discsim::experiment::benchmark::{cpu_time, peak_rss_bytes, rss_bytes};
+    use discsim::experiment::benchmark::{cpu_time, rss_bytes};
     use discsim::sim::engine::{run_with_progress, SimConfig};
 
     let BenchArgs {
@@ -483,9 +483,23 @@ fn bench(args: &BenchArgs) -> Result<()> {
         (Some(a), Some(b)) => Some(b.saturating_sub(a).as_secs_f64()),
         _ => None,
     };
+    print_bench(&out, peers, hours, wall, cpu, &by_hour, dialer);
+    Ok(())
+}
+
+/// The figures `bench` prints after the run: time, CPU per packet, traffic, memory (peak and by
+/// virtual hour) and what the run reached.
+fn print_bench(
+    out: &discsim::SimOutput,
+    peers: u32,
+    hours: f64,
+    wall: f64,
+    cpu: Option<f64>,
+    by_hour: &[(u64, u64)],
+    dialer: bool,
+) {
     let c = &out.counters;
     let events = out.slot_stats.inputs + out.slot_stats.timer_wakes;
-    let peak = peak_rss_bytes().unwrap_or(0);
     let last = out.samples.last();
     println!("  wall time        {wall:>12.2} s");
     match cpu {
@@ -516,26 +530,7 @@ fn bench(args: &BenchArgs) -> Result<()> {
         c.slot_runs as f64 / wall,
         c.windows
     );
-    println!(
-        "  peak RSS         {:>12.1} MiB  ({:.0} KB per peer)",
-        peak as f64 / 1048576.0,
-        peak as f64 / 1024.0 / peers as f64
-    );
-    if !by_hour.is_empty() {
-        let line: Vec<String> = by_hour
-            .iter()
-            .map(|(h, rss)| format!("{h}h {:.0}", *rss as f64 / 1048576.0))
-            .collect();
-        println!("  RSS by hour (MiB) {}", line.join(", "));
-        if let (Some((h0, first)), Some((h, last))) = (by_hour.first(), by_hour.last()) {
-            if h > h0 {
-                println!(
-                    "  memory growth    {:>12.2}x  from {h0} h to {h} h",
-                    *last as f64 / (*first).max(1) as f64
-                );
-            }
-        }
-    }
+    print_memory(peers, by_hour);
     match out.convergence {
         Some(t) => println!("  converged at     {t:>12.0} s virtual"),
         None => println!("  converged at              never"),
@@ -566,7 +561,33 @@ fn bench(args: &BenchArgs) -> Result<()> {
             peers.iter().sum::<usize>() as f64 / peers.len().max(1) as f64
         );
     }
-    Ok(())
+}
+
+/// Peak RSS, and RSS at every virtual hour with the growth from the first to the last.
+fn print_memory(peers: u32, by_hour: &[(u64, u64)]) {
+    use discsim::experiment::benchmark::peak_rss_bytes;
+
+    let peak = peak_rss_bytes().unwrap_or(0);
+    println!(
+        "  peak RSS         {:>12.1} MiB  ({:.0} KB per peer)",
+        peak as f64 / 1048576.0,
+        peak as f64 / 1024.0 / peers as f64
+    );
+    if !by_hour.is_empty() {
+        let line: Vec<String> = by_hour
+            .iter()
+            .map(|(h, rss)| format!("{h}h {:.0}", *rss as f64 / 1048576.0))
+            .collect();
+        println!("  RSS by hour (MiB) {}", line.join(", "));
+        if let (Some((h0, first)), Some((h, last))) = (by_hour.first(), by_hour.last()) {
+            if h > h0 {
+                println!(
+                    "  memory growth    {:>12.2}x  from {h0} h to {h} h",
+                    *last as f64 / (*first).max(1) as f64
+                );
+            }
+        }
+    }
 }
 
 fn run_scenario(args: &ScenarioArgs, out: Option<PathBuf>) -> Result<()> {
