@@ -108,10 +108,48 @@ impl MergeError {
 /// of this discsim, of one plan (same `plan` and `plan_runs`), each whole: every run of the
 /// plan exactly once, every value a number where a number belongs. Returns the rows merged.
 pub fn merge_sweep(dir: &Path) -> Result<usize, MergeError> {
-    let bad = |file: &Path, message: String| MergeError::Bad {
-        file: file.display().to_string(),
-        message,
+    let (n, slices) = find_slices(dir)?;
+    // (plan runs, plan id, the slice that said so)
+    let mut plan: Option<(usize, String, PathBuf)> = None;
+    let mut rows: Vec<(usize, csv::StringRecord)> = Vec::new();
+    for (i, file) in &slices {
+        read_slice(*i, n, file, &mut plan, &mut rows)?;
+    }
+    let Some((total, _, _)) = plan else {
+        return Err(bad(dir, "the slices hold no runs".into()));
     };
+    rows.sort_by_key(|(run, _)| *run);
+    if let Some(w) = rows.windows(2).find(|w| w[0].0 == w[1].0) {
+        return Err(bad(dir, format!("run {} appears twice", w[0].0)));
+    }
+    // Slices read before the plan was known (header only) are checked here.
+    if rows.len() != total {
+        let have: Vec<usize> = rows.iter().map(|(r, _)| *r).collect();
+        let lacking: Vec<String> = (0..total)
+            .filter(|r| !have.contains(r))
+            .map(|r| format!("{} (slice {})", r, r % n))
+            .collect();
+        return Err(bad(
+            dir,
+            format!(
+                "the plan has {total} runs, but runs {} are in no slice: a slice is cut short or empty",
+                lacking.join(", ")
+            ),
+        ));
+    }
+    write_csv_atomic(&dir.join("sweep.csv"), |w| {
+        w.write_record(SWEEP_COLUMNS)?;
+        for (_, rec) in &rows {
+            w.write_record(rec)?;
+        }
+        Ok(())
+    })?;
+    Ok(rows.len())
+}
+
+/// The slices `sweep-I-of-N.csv` in `dir`, every one of a single `N`, all present: `N` and the
+/// slices in order.
+fn find_slices(dir: &Path) -> Result<(usize, Vec<(usize, PathBuf)>), MergeError> {
     let entries =
         fs::read_dir(dir).map_err(|e| bad(dir, format!("cannot list the folder: {e}")))?;
     let mut slices: Vec<(usize, usize, PathBuf)> = Vec::new();
@@ -160,111 +198,96 @@ pub fn merge_sweep(dir: &Path) -> Result<usize, MergeError> {
     if !missing.is_empty() {
         return Err(bad(dir, format!("missing slices: {}", missing.join(", "))));
     }
+    Ok((n, slices.into_iter().map(|(i, _, f)| (i, f)).collect()))
+}
+
+/// Reads slice `i` of `n` into `rows` (the sweep columns of each run, by run number), checking
+/// its columns, its values and that it belongs to the same `plan` as the slices before it.
+fn read_slice(
+    i: usize,
+    n: usize,
+    file: &Path,
+    plan: &mut Option<(usize, String, PathBuf)>,
+    rows: &mut Vec<(usize, csv::StringRecord)>,
+) -> Result<(), MergeError> {
     let mut expected: Vec<&str> = SWEEP_COLUMNS.to_vec();
     expected.extend(SLICE_COLUMNS);
-    // (plan runs, plan id, the slice that said so)
-    let mut plan: Option<(usize, String, PathBuf)> = None;
-    let mut rows: Vec<(usize, csv::StringRecord)> = Vec::new();
-    for (i, _, file) in &slices {
-        if fs::metadata(file).is_ok_and(|m| m.len() == 0) {
-            return Err(bad(
-                file,
-                format!("the file is empty: a slice that was never written whole; run `discsim sweep --shard {i}/{n}` again"),
-            ));
-        }
-        let mut r = csv::Reader::from_path(file).map_err(|e| bad(file, csv_message(&e)))?;
-        let h = r.headers().map_err(|e| bad(file, csv_message(&e)))?.clone();
-        if h.iter().ne(expected.iter().copied()) {
-            return Err(bad(
-                file,
-                format!(
-                    "not a sweep slice of this discsim: its columns are {}, expected {}",
-                    h.iter().collect::<Vec<_>>().join(","),
-                    expected.join(",")
-                ),
-            ));
-        }
-        let mut runs_here = Vec::new();
-        for rec in r.records() {
-            let rec = rec.map_err(|e| bad(file, csv_message(&e)))?;
-            let line = rec.position().map_or(0, |p| p.line());
-            check_slice_row(&rec).map_err(|m| bad(file, format!("line {line}: {m}")))?;
-            let run: usize = rec[0].parse().expect("checked");
-            let runs: usize = rec[SWEEP_COLUMNS.len()].parse().expect("checked");
-            let id = &rec[SWEEP_COLUMNS.len() + 1];
-            match &plan {
-                None => plan = Some((runs, id.to_string(), file.clone())),
-                Some((r0, id0, first)) if (*r0, id0.as_str()) != (runs, id) => {
-                    return Err(bad(
-                        file,
-                        format!(
-                            "line {line}: a slice of another plan than {} (another grid, scenario or seeds): merge the slices of one sweep",
-                            first.display()
-                        ),
-                    ))
-                }
-                Some(_) => {}
-            }
-            if run % n != *i || run >= runs {
-                return Err(bad(
-                    file,
-                    format!("line {line}: run {run} does not belong in slice {i} of {n} of a plan of {runs} runs"),
-                ));
-            }
-            runs_here.push(run);
-            let mut kept = csv::StringRecord::new();
-            for f in rec.iter().take(SWEEP_COLUMNS.len()) {
-                kept.push_field(f);
-            }
-            rows.push((run, kept));
-        }
-        if let Some((total, _, _)) = &plan {
-            let lacking: Vec<String> = (*i..*total)
-                .step_by(n)
-                .filter(|r| !runs_here.contains(r))
-                .map(|r| r.to_string())
-                .collect();
-            if !lacking.is_empty() && !runs_here.is_empty() {
-                return Err(bad(
-                    file,
-                    format!(
-                        "runs {} are missing: the slice is cut short; run `discsim sweep --shard {i}/{n}` again",
-                        lacking.join(", ")
-                    ),
-                ));
-            }
-        }
-    }
-    let Some((total, _, _)) = plan else {
-        return Err(bad(dir, "the slices hold no runs".into()));
-    };
-    rows.sort_by_key(|(run, _)| *run);
-    if let Some(w) = rows.windows(2).find(|w| w[0].0 == w[1].0) {
-        return Err(bad(dir, format!("run {} appears twice", w[0].0)));
-    }
-    // Slices read before the plan was known (header only) are checked here.
-    if rows.len() != total {
-        let have: Vec<usize> = rows.iter().map(|(r, _)| *r).collect();
-        let lacking: Vec<String> = (0..total)
-            .filter(|r| !have.contains(r))
-            .map(|r| format!("{} (slice {})", r, r % n))
-            .collect();
+    if fs::metadata(file).is_ok_and(|m| m.len() == 0) {
         return Err(bad(
-            dir,
+            file,
+            format!("the file is empty: a slice that was never written whole; run `discsim sweep --shard {i}/{n}` again"),
+        ));
+    }
+    let mut r = csv::Reader::from_path(file).map_err(|e| bad(file, csv_message(&e)))?;
+    let h = r.headers().map_err(|e| bad(file, csv_message(&e)))?.clone();
+    if h.iter().ne(expected.iter().copied()) {
+        return Err(bad(
+            file,
             format!(
-                "the plan has {total} runs, but runs {} are in no slice: a slice is cut short or empty",
-                lacking.join(", ")
+                "not a sweep slice of this discsim: its columns are {}, expected {}",
+                h.iter().collect::<Vec<_>>().join(","),
+                expected.join(",")
             ),
         ));
     }
-    write_csv_atomic(&dir.join("sweep.csv"), |w| {
-        w.write_record(SWEEP_COLUMNS)?;
-        for (_, rec) in &rows {
-            w.write_record(rec)?;
+    let mut runs_here = Vec::new();
+    for rec in r.records() {
+        let rec = rec.map_err(|e| bad(file, csv_message(&e)))?;
+        let line = rec.position().map_or(0, |p| p.line());
+        check_slice_row(&rec).map_err(|m| bad(file, format!("line {line}: {m}")))?;
+        let run: usize = rec[0].parse().expect("checked");
+        let runs: usize = rec[SWEEP_COLUMNS.len()].parse().expect("checked");
+        let id = &rec[SWEEP_COLUMNS.len() + 1];
+        match plan.as_ref() {
+            None => *plan = Some((runs, id.to_string(), file.to_path_buf())),
+            Some((r0, id0, first)) if (*r0, id0.as_str()) != (runs, id) => {
+                return Err(bad(
+                    file,
+                    format!(
+                        "line {line}: a slice of another plan than {} (another grid, scenario or seeds): merge the slices of one sweep",
+                        first.display()
+                    ),
+                ))
+            }
+            Some(_) => {}
         }
-        Ok(())
-    })?;
-    Ok(rows.len())
+        if run % n != i || run >= runs {
+            return Err(bad(
+                file,
+                format!("line {line}: run {run} does not belong in slice {i} of {n} of a plan of {runs} runs"),
+            ));
+        }
+        runs_here.push(run);
+        let mut kept = csv::StringRecord::new();
+        for f in rec.iter().take(SWEEP_COLUMNS.len()) {
+            kept.push_field(f);
+        }
+        rows.push((run, kept));
+    }
+    if let Some((total, _, _)) = plan.as_ref() {
+        let lacking: Vec<String> = (i..*total)
+            .step_by(n)
+            .filter(|r| !runs_here.contains(r))
+            .map(|r| r.to_string())
+            .collect();
+        if !lacking.is_empty() && !runs_here.is_empty() {
+            return Err(bad(
+                file,
+                format!(
+                    "runs {} are missing: the slice is cut short; run `discsim sweep --shard {i}/{n}` again",
+                    lacking.join(", ")
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn bad(file: &Path, message: String) -> MergeError {
+    MergeError::Bad {
+        file: file.display().to_string(),
+        message,
+    }
 }
 
 /// Checks one row of a slice: every column holds what `write_sweep_csv` writes there.
