@@ -201,41 +201,7 @@ pub fn read_trace(input: impl std::io::Read, peers: u32) -> Result<Vec<TraceSess
         .headers()
         .map_err(|e| io_err(&e).unwrap_or_else(|| err(1, format!("cannot read the header: {e}"))))?
         .clone();
-    let col = |name: &str| header.iter().position(|h| h == name);
-    let (Some(c_peer), Some(c_join), Some(c_leave)) = (col("peer"), col("join"), col("leave"))
-    else {
-        return Err(err(
-            1,
-            format!(
-                "the header must name the columns peer, join, leave (and optionally fresh); found {:?}",
-                header.iter().collect::<Vec<_>>()
-            ),
-        ));
-    };
-    if let Some(other) = header
-        .iter()
-        .find(|h| !["peer", "join", "leave", "fresh"].contains(h))
-    {
-        return Err(err(
-            1,
-            format!("unknown column `{other}`: allowed are peer, join, leave, fresh"),
-        ));
-    }
-    let c_fresh = col("fresh");
-    let time = |line: u64, what: &str, v: &str| -> Result<Duration, TraceError> {
-        let parsed = match v.parse::<f64>() {
-            // `try_from` refuses what a Duration cannot hold (1e30 s) instead of panicking.
-            Ok(x) if x.is_finite() && x >= 0.0 => Duration::try_from_secs_f64(x).ok(),
-            Ok(_) => None,
-            Err(_) => humantime::parse_duration(v).ok(),
-        };
-        parsed.ok_or_else(|| {
-            err(
-                line,
-                format!("`{what}` = {v:?}: expected seconds (like 90 or 12.5) or a duration (like 1h 30m)"),
-            )
-        })
-    };
+    let cols = TraceColumns::of(&header)?;
     let mut out = Vec::new();
     for rec in r.records() {
         let rec = rec.map_err(|e| {
@@ -251,48 +217,7 @@ pub fn read_trace(input: impl std::io::Read, peers: u32) -> Result<Vec<TraceSess
             ));
         }
         let line = rec.position().map_or(0, |p| p.line());
-        let field = |c: usize| rec.get(c).unwrap_or("");
-        let peer = field(c_peer)
-            .parse::<u32>()
-            .ok()
-            .filter(|p| *p < peers)
-            .ok_or_else(|| {
-                err(
-                    line,
-                    format!(
-                        "`peer` = {:?}: expected a peer slot from 0 to {}",
-                        field(c_peer),
-                        peers.saturating_sub(1)
-                    ),
-                )
-            })?;
-        let join = time(line, "join", field(c_join))?;
-        let leave = match field(c_leave) {
-            "" => None,
-            v => Some(time(line, "leave", v)?),
-        };
-        if leave.is_some_and(|l| l <= join) {
-            return Err(err(line, "`leave` must come after `join`".into()));
-        }
-        let fresh = match c_fresh.map(field).unwrap_or("") {
-            "" | "false" => false,
-            "true" => true,
-            v => {
-                return Err(err(
-                    line,
-                    format!("`fresh` = {v:?}: expected true, false or nothing"),
-                ))
-            }
-        };
-        out.push((
-            line,
-            TraceSession {
-                peer,
-                join,
-                leave,
-                fresh,
-            },
-        ));
+        out.push((line, cols.session(&rec, line, peers)?));
     }
     if out.is_empty() {
         return Err(err(1, "the trace has no sessions".into()));
@@ -312,6 +237,103 @@ pub fn read_trace(input: impl std::io::Read, peers: u32) -> Result<Vec<TraceSess
         }
     }
     Ok(out.into_iter().map(|(_, s)| s).collect())
+}
+
+/// Where a trace's columns are: `peer`, `join` and `leave` required, `fresh` optional, nothing
+/// else.
+struct TraceColumns {
+    peer: usize,
+    join: usize,
+    leave: usize,
+    fresh: Option<usize>,
+}
+
+impl TraceColumns {
+    fn of(header: &csv::StringRecord) -> Result<TraceColumns, TraceError> {
+        let err = |message: String| TraceError { line: 1, message };
+        let col = |name: &str| header.iter().position(|h| h == name);
+        let (Some(peer), Some(join), Some(leave)) = (col("peer"), col("join"), col("leave")) else {
+            return Err(err(format!(
+                "the header must name the columns peer, join, leave (and optionally fresh); found {:?}",
+                header.iter().collect::<Vec<_>>()
+            )));
+        };
+        if let Some(other) = header
+            .iter()
+            .find(|h| !["peer", "join", "leave", "fresh"].contains(h))
+        {
+            return Err(err(format!(
+                "unknown column `{other}`: allowed are peer, join, leave, fresh"
+            )));
+        }
+        Ok(TraceColumns {
+            peer,
+            join,
+            leave,
+            fresh: col("fresh"),
+        })
+    }
+
+    /// The session a row at `line` describes, for a network of `peers` slots.
+    fn session(
+        &self,
+        rec: &csv::StringRecord,
+        line: u64,
+        peers: u32,
+    ) -> Result<TraceSession, TraceError> {
+        let err = |message: String| TraceError { line, message };
+        let field = |c: usize| rec.get(c).unwrap_or("");
+        let peer = field(self.peer)
+            .parse::<u32>()
+            .ok()
+            .filter(|p| *p < peers)
+            .ok_or_else(|| {
+                err(format!(
+                    "`peer` = {:?}: expected a peer slot from 0 to {}",
+                    field(self.peer),
+                    peers.saturating_sub(1)
+                ))
+            })?;
+        let join = trace_time(line, "join", field(self.join))?;
+        let leave = match field(self.leave) {
+            "" => None,
+            v => Some(trace_time(line, "leave", v)?),
+        };
+        if leave.is_some_and(|l| l <= join) {
+            return Err(err("`leave` must come after `join`".into()));
+        }
+        let fresh = match self.fresh.map(field).unwrap_or("") {
+            "" | "false" => false,
+            "true" => true,
+            v => {
+                return Err(err(format!(
+                    "`fresh` = {v:?}: expected true, false or nothing"
+                )))
+            }
+        };
+        Ok(TraceSession {
+            peer,
+            join,
+            leave,
+            fresh,
+        })
+    }
+}
+
+/// A trace time: seconds (`90`, `12.5`) or a duration (`1h 30m`).
+fn trace_time(line: u64, what: &str, v: &str) -> Result<Duration, TraceError> {
+    let parsed = match v.parse::<f64>() {
+        // `try_from` refuses what a Duration cannot hold (1e30 s) instead of panicking.
+        Ok(x) if x.is_finite() && x >= 0.0 => Duration::try_from_secs_f64(x).ok(),
+        Ok(_) => None,
+        Err(_) => humantime::parse_duration(v).ok(),
+    };
+    parsed.ok_or_else(|| TraceError {
+        line,
+        message: format!(
+            "`{what}` = {v:?}: expected seconds (like 90 or 12.5) or a duration (like 1h 30m)"
+        ),
+    })
 }
 
 /// The longest line a trace may have, in bytes (a header or row is a few dozen).
