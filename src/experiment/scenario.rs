@@ -466,12 +466,25 @@ impl Scenario {
 
     /// Bounds the engine does not check itself, named by their keys in the file.
     fn check(&self, cfg: &SimConfig) -> Result<(), String> {
+        self.check_name()?;
+        self.check_peer_sets()?;
+        self.check_sweep()?;
+        self.check_ranges(cfg)
+    }
+
+    /// `name` is one folder name: results go to `results/<name>/`.
+    fn check_name(&self) -> Result<(), String> {
         let n = &self.name;
         if n.is_empty() || n == "." || n == ".." || n.contains(['/', '\\']) || n.contains('\0') {
             return Err(format!(
                 "invalid `name` {n:?}: one folder name (results go to results/<name>/), without `/`, `\\` or `..`"
             ));
         }
+        Ok(())
+    }
+
+    /// Actions and groups name their peers by `peers` (each once) or by `share`, not both.
+    fn check_peer_sets(&self) -> Result<(), String> {
         // Actions and groups both name their peers by `peers` or by `share`.
         let sets = self
             .actions
@@ -499,13 +512,12 @@ impl Scenario {
                 _ => {}
             }
         }
-        let range = |key: &str, ok: bool, allowed: &str| {
-            if ok {
-                Ok(())
-            } else {
-                Err(format!("invalid `{key}`: {allowed}"))
-            }
-        };
+        Ok(())
+    }
+
+    /// The sweep: sweepable keys, no empty or repeated values, a plan of bounded size whose
+    /// seeds fit, and one folder per variant.
+    fn check_sweep(&self) -> Result<(), String> {
         for (key, values) in &self.sweep {
             if key == "seed" || key == "replicates" || key.starts_with("sweep") {
                 return Err(format!(
@@ -566,6 +578,18 @@ impl Scenario {
                 ));
             }
         }
+        Ok(())
+    }
+
+    /// Durations, intervals and thresholds in their ranges.
+    fn check_ranges(&self, cfg: &SimConfig) -> Result<(), String> {
+        let range = |key: &str, ok: bool, allowed: &str| {
+            if ok {
+                Ok(())
+            } else {
+                Err(format!("invalid `{key}`: {allowed}"))
+            }
+        };
         range(
             "duration",
             !self.duration.is_zero() && self.duration <= MAX_DURATION,
