@@ -88,9 +88,10 @@ fn two_hundred_peers_converge_and_forget_the_dead() {
     assert_eq!(out.totals.malformed, 0);
 }
 
-#[test]
-fn same_seed_same_run_whatever_the_threads() {
-    let base = SimConfig {
+/// 60 peers for 10 minutes, traced, with slots 5, 6 and 7 restarting as fresh installs at 5
+/// minutes: the run the thread-invariance tests compare.
+fn sixty_peers_three_fresh_restarts() -> SimConfig {
+    SimConfig {
         seed: 11,
         peers: 60,
         duration: Duration::from_secs(10 * 60),
@@ -106,7 +107,12 @@ fn same_seed_same_run_whatever_the_threads() {
             },
         }],
         ..SimConfig::default()
-    };
+    }
+}
+
+#[test]
+fn same_seed_same_run_whatever_the_threads() {
+    let base = sixty_peers_three_fresh_restarts();
     let one = run(&SimConfig {
         threads: 1,
         ..base.clone()
@@ -489,23 +495,7 @@ fn returning_after_the_expiry_meets_refused_findnodes() {
 #[test]
 fn the_dialer_connects_peers_deterministically() {
     for profile in Profile::ALL {
-        let mut base = SimConfig {
-            seed: 11,
-            peers: 60,
-            duration: Duration::from_secs(10 * 60),
-            trace: true,
-            actions: vec![ScheduledAction {
-                at: Duration::from_secs(300),
-                over: Duration::ZERO,
-                peers: vec![5, 6, 7],
-                action: Action::Restart {
-                    fresh: true,
-                    db_version: None,
-                    profile: None,
-                },
-            }],
-            ..SimConfig::default()
-        };
+        let mut base = sixty_peers_three_fresh_restarts();
         base.protocol.profile = profile;
         base.protocol.dialer = true;
         base.protocol.dial.useless_share = 0.1;

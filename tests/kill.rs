@@ -59,16 +59,21 @@ impl Moments {
     }
 }
 
-/// Runs `args` once to time it: when its first temporary folder or file appears (the write
-/// phase starts) and when it ends.
-fn calibrate(args: &[&str], out: &Path) -> (Duration, Duration) {
-    let start = Instant::now();
-    let mut child = Command::new(BIN)
+/// discsim started with `args`, its output discarded.
+fn spawn_quiet(args: &[&str]) -> std::process::Child {
+    Command::new(BIN)
         .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .unwrap();
+        .unwrap()
+}
+
+/// Runs `args` once to time it: when its first temporary folder or file appears (the write
+/// phase starts) and when it ends.
+fn calibrate(args: &[&str], out: &Path) -> (Duration, Duration) {
+    let start = Instant::now();
+    let mut child = spawn_quiet(args);
     let mut first_write = None;
     loop {
         if first_write.is_none() && has_temp(out) {
@@ -108,12 +113,7 @@ fn kill_repeatedly(args: &[&str], out: &Path, seed: u64, kills: usize) -> (usize
         // Start from the earlier result each time.
         std::fs::remove_dir_all(out).unwrap();
         write_all(out, &old);
-        let mut child = Command::new(BIN)
-            .args(args)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let mut child = spawn_quiet(args);
         std::thread::sleep(moments.next(write.mul_f64(0.7), end.mul_f64(1.1)));
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();

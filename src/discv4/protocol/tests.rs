@@ -39,10 +39,9 @@ fn findnode_without_endpoint_proof_is_ignored() {
     assert_eq!(net.peers[0].drain_transmits().count(), 0);
 }
 
-#[test]
-fn expired_and_malformed_packets_are_dropped_and_counted() {
-    let mut net = Net::new(2, discovery_only());
-    let ping = Packet::Ping(Ping {
+/// A PING from peer 1 to peer 0, sent at t0 with the default 20 s expiration.
+fn ping_1_to_0() -> Packet {
+    Packet::Ping(Ping {
         version: packet::PING_VERSION,
         from: packet::Endpoint {
             ip: addr(1).ip(),
@@ -56,7 +55,13 @@ fn expired_and_malformed_packets_are_dropped_and_counted() {
         },
         expiration: packet::expiration_at(t0(), Duration::from_secs(20)),
         enr_seq: None,
-    });
+    })
+}
+
+#[test]
+fn expired_and_malformed_packets_are_dropped_and_counted() {
+    let mut net = Net::new(2, discovery_only());
+    let ping = ping_1_to_0();
     let (bytes, _) = packet::encode(&ping, &node(1).id);
     net.peers[0].handle_packet(t0() + Duration::from_secs(21), addr(1), &bytes);
     assert_eq!(net.peers[0].stats().expired, 1);
@@ -72,21 +77,7 @@ fn expired_and_malformed_packets_are_dropped_and_counted() {
 #[test]
 fn a_corrupted_hash_is_caught_when_verification_is_on() {
     let mut net = Net::new(2, discovery_only());
-    let ping = Packet::Ping(Ping {
-        version: packet::PING_VERSION,
-        from: packet::Endpoint {
-            ip: addr(1).ip(),
-            udp: 30303,
-            tcp: 30303,
-        },
-        to: packet::Endpoint {
-            ip: addr(0).ip(),
-            udp: 30303,
-            tcp: 0,
-        },
-        expiration: packet::expiration_at(t0(), Duration::from_secs(20)),
-        enr_seq: None,
-    });
+    let ping = ping_1_to_0();
     let (mut bytes, _) = packet::encode(&ping, &node(1).id);
     bytes[5] ^= 0x01;
     // On (a peer's default, geth's behaviour): dropped as malformed, unanswered.

@@ -209,13 +209,7 @@ impl PeerRunner {
                     && rand::RngExt::random_bool(&mut self.conn_rng, dial.useless_share);
                 let added = p.dial_result(now, c.remote_id, ok, useless).is_ok();
                 if added {
-                    self.conns.insert(
-                        conn,
-                        Conn {
-                            state: ConnState::Established,
-                            ..c
-                        },
-                    );
+                    self.establish(conn, c);
                 }
                 if ok {
                     let msg = ConnMsg::Hello {
@@ -243,13 +237,7 @@ impl PeerRunner {
                         .as_mut()
                         .is_some_and(|p| p.admit_inbound(now, &c.remote_id, ip, 2).is_ok());
                 if added {
-                    self.conns.insert(
-                        conn,
-                        Conn {
-                            state: ConnState::Established,
-                            ..c
-                        },
-                    );
+                    self.establish(conn, c);
                 } else {
                     self.send_conn(now, from, lat, ConnMsg::Close { conn }, out);
                 }
@@ -270,6 +258,17 @@ impl PeerRunner {
                 }
             }
         }
+    }
+
+    /// Keeps `c` as an established connection: both handshake checkpoints passed on this side.
+    fn establish(&mut self, conn: ConnKey, c: Conn) {
+        self.conns.insert(
+            conn,
+            Conn {
+                state: ConnState::Established,
+                ..c
+            },
+        );
     }
 
     /// Removes and returns an outbound connection still being dialed.
