@@ -1,11 +1,10 @@
-//! Property tests: key and RLP round-trips, and the invariants of `query_seeds`.
+//! Property tests: RLP round-trips and the invariants of `query_seeds`.
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
 use std::time::Duration;
 
 use discsim::discv4::node::{Node, NodeId};
-use discsim::discv4::nodedb::keys::{decode_int, encode_int, make_key, split_key};
 use discsim::discv4::nodedb::{NodeDb, NodeDbConfig, Storage};
 use discsim::sim::clock::SimTime;
 use proptest::prelude::*;
@@ -36,19 +35,6 @@ proptest! {
         rng_seed: proptest::test_runner::RngSeed::Fixed(0x5eed_d15c),
         ..ProptestConfig::default()
     })]
-    #[test]
-    fn key_round_trip(id in arb_id(), field in proptest::collection::vec(any::<u8>(), 0..24)) {
-        let k = make_key(Some(&id), &field);
-        let (got, f) = split_key(&k);
-        prop_assert_eq!(got, Some(id));
-        prop_assert_eq!(f, field.as_slice());
-    }
-
-    #[test]
-    fn int_round_trip(v in any::<i64>()) {
-        prop_assert_eq!(decode_int(&encode_int(v)), Some(v));
-    }
-
     #[test]
     fn rlp_round_trip(n in arb_node()) {
         let bytes = rlp::encode(&n);

@@ -11,32 +11,20 @@ use integer_encoding::VarInt;
 use crate::discv4::node::NodeId;
 
 /// Prefix of every per-node key.
-pub const ITEM_PREFIX: &[u8] = b"n:";
+pub(crate) const ITEM_PREFIX: &[u8] = b"n:";
 /// The key holding the database version.
-pub const VERSION_KEY: &[u8] = b"version";
+pub(crate) const VERSION_KEY: &[u8] = b"version";
 /// Field of the node record (RLP of `[IP, UDP, TCP, ID]`).
-pub const DISCOVER_ROOT: &[u8] = b":discover";
+pub(crate) const DISCOVER_ROOT: &[u8] = b":discover";
 /// Field of the time of the last ping received from the node.
-pub const DISCOVER_PING: &[u8] = b":discover:lastping";
+pub(crate) const DISCOVER_PING: &[u8] = b":discover:lastping";
 /// Field of the time of the last pong received from the node.
-pub const DISCOVER_PONG: &[u8] = b":discover:lastpong";
+pub(crate) const DISCOVER_PONG: &[u8] = b":discover:lastpong";
 /// Field of the count of FINDNODE failures.
-pub const DISCOVER_FIND_FAILS: &[u8] = b":discover:findfail";
-
-/// Length of a node-record key: `n:` + 64 + `:discover`.
-pub const RECORD_KEY_LEN: usize = 2 + 64 + 9;
+pub(crate) const DISCOVER_FIND_FAILS: &[u8] = b":discover:findfail";
 
 /// geth's `makeKey`: `n:` + id + field, or the bare field when `id` is `None`.
-///
-/// ```
-/// use discsim::discv4::nodedb::keys::{make_key, DISCOVER_ROOT};
-/// use discsim::discv4::node::NodeId;
-/// let k = make_key(Some(&NodeId([7; 64])), DISCOVER_ROOT);
-/// assert_eq!(k.len(), 75);
-/// assert_eq!(&k[..3], b"n:\x07");
-/// assert_eq!(make_key(None, b"version"), b"version");
-/// ```
-pub fn make_key(id: Option<&NodeId>, field: &[u8]) -> Vec<u8> {
+pub(crate) fn make_key(id: Option<&NodeId>, field: &[u8]) -> Vec<u8> {
     match id {
         None => field.to_vec(),
         Some(id) => {
@@ -52,7 +40,7 @@ pub fn make_key(id: Option<&NodeId>, field: &[u8]) -> Vec<u8> {
 /// geth's `splitKey`: the node ID and the field of a per-node key, or `(None, key)` for any other
 /// key. A key with the `n:` prefix but too short to hold an ID is not a per-node key (geth would
 /// panic on it; a simulator must not).
-pub fn split_key(key: &[u8]) -> (Option<NodeId>, &[u8]) {
+pub(crate) fn split_key(key: &[u8]) -> (Option<NodeId>, &[u8]) {
     if key.len() < 2 + 64 || !key.starts_with(ITEM_PREFIX) {
         return (None, key);
     }
@@ -61,13 +49,13 @@ pub fn split_key(key: &[u8]) -> (Option<NodeId>, &[u8]) {
 }
 
 /// Go's `binary.PutVarint`.
-pub fn encode_int(v: i64) -> Vec<u8> {
+pub(crate) fn encode_int(v: i64) -> Vec<u8> {
     v.encode_var_vec()
 }
 
 /// Go's `binary.Varint` as geth's `fetchInt64` uses it: trailing bytes are ignored and anything
 /// unreadable is `None` (which the database reads as 0).
-pub fn decode_int(bytes: &[u8]) -> Option<i64> {
+pub(crate) fn decode_int(bytes: &[u8]) -> Option<i64> {
     // A varint of an i64 is at most 10 bytes; a longer run of continuation bits is an overflow.
     let (v, n) = i64::decode_var(bytes)?;
     (n > 0 && n <= 10).then_some(v)
@@ -112,6 +100,35 @@ mod tests {
         }
         assert_eq!(split_key(VERSION_KEY), (None, VERSION_KEY));
         assert_eq!(split_key(b"n:short"), (None, &b"n:short"[..]));
-        assert_eq!(make_key(Some(&id), DISCOVER_ROOT).len(), RECORD_KEY_LEN);
+        assert_eq!(make_key(Some(&id), DISCOVER_ROOT).len(), 2 + 64 + 9);
+        assert_eq!(
+            &make_key(Some(&NodeId([7; 64])), DISCOVER_ROOT)[..3],
+            b"n:\x07"
+        );
+        assert_eq!(make_key(None, b"version"), b"version");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            // A fixed seed: CI runs the same cases every time, so a red run is reproducible.
+            rng_seed: proptest::test_runner::RngSeed::Fixed(0x5eed_d15c),
+            ..proptest::prelude::ProptestConfig::default()
+        })]
+        #[test]
+        fn key_round_trip(
+            id in proptest::collection::vec(proptest::prelude::any::<u8>(), 64),
+            field in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..24),
+        ) {
+            let id = NodeId(id.try_into().unwrap());
+            let k = make_key(Some(&id), &field);
+            let (got, f) = split_key(&k);
+            proptest::prop_assert_eq!(got, Some(id));
+            proptest::prop_assert_eq!(f, field.as_slice());
+        }
+
+        #[test]
+        fn int_round_trip(v in proptest::prelude::any::<i64>()) {
+            proptest::prop_assert_eq!(decode_int(&encode_int(v)), Some(v));
+        }
     }
 }

@@ -31,125 +31,29 @@
 //! assert_eq!(db.node(&peer.id), None);
 //! ```
 
-pub mod keys;
-pub mod salvage;
+mod config;
+mod keys;
+mod salvage;
 mod storage;
+mod write;
 
 use std::collections::BTreeMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
 
 use rand::Rng;
-use rusty_leveldb::{LdbIterator, Status, StatusCode, WriteBatch, DB};
+use rusty_leveldb::{LdbIterator, Status, StatusCode, DB};
 use tracing::{debug, warn};
 
 use crate::discv4::node::{IdMap, Node, NodeId};
 use crate::sim::clock::SimTime;
+pub use config::{NodeDbConfig, NodeDbConfigError, DEFAULT_VERSION};
 pub use storage::{DbTuning, Storage};
 
 use keys::{
     decode_int, encode_int, make_key, split_key, DISCOVER_FIND_FAILS, DISCOVER_PING, DISCOVER_PONG,
     DISCOVER_ROOT, VERSION_KEY,
 };
-
-/// geth's `nodeDBVersion` in the 2018 database.
-pub const DEFAULT_VERSION: i64 = 5;
-
-/// The node database's knobs, with geth's defaults.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct NodeDbConfig {
-    /// Version written under the `version` key; a database holding another one is flushed.
-    pub version: i64,
-    /// `nodeDBNodeExpiration`: records whose last pong is older are expired (24 h).
-    #[serde(with = "crate::sim::clock::human_duration")]
-    pub node_expiration: Duration,
-    /// `nodeDBCleanupCycle`: how often the expirer runs once started (1 h).
-    #[serde(with = "crate::sim::clock::human_duration")]
-    pub cleanup_cycle: Duration,
-    /// rusty-leveldb memory knobs.
-    pub tuning: DbTuning,
-    /// How long writes may wait in memory before they go to rusty-leveldb as one batch (zero:
-    /// every write goes at once). Reads never see the difference: point reads are served from the
-    /// in-memory mirror, and every scan, seek, delete and close writes the pending batch first.
-    /// Rewrites of a key within the period reach rusty-leveldb once, which is what keeps a
-    /// simulation of thousands of databases affordable.
-    #[serde(with = "crate::sim::clock::human_duration")]
-    pub write_behind: Duration,
-}
-
-/// A node-database knob out of range.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid `{key}`: {allowed}")]
-pub struct NodeDbConfigError {
-    /// The scenario key, e.g. `nodedb.cleanup_cycle`.
-    pub key: &'static str,
-    /// What is allowed.
-    pub allowed: &'static str,
-}
-
-impl NodeDbConfig {
-    /// Checks every knob (rusty-leveldb panics on some of them, e.g. a zero cache).
-    ///
-    /// ```
-    /// use discsim::discv4::nodedb::NodeDbConfig;
-    /// assert!(NodeDbConfig::default().validate().is_ok());
-    /// let mut c = NodeDbConfig::default();
-    /// c.tuning.block_cache_bytes = 0;
-    /// assert_eq!(c.validate().unwrap_err().key, "nodedb.tuning.block_cache_bytes");
-    /// ```
-    pub fn validate(&self) -> Result<(), NodeDbConfigError> {
-        let t = &self.tuning;
-        let checks: [(&'static str, bool, &'static str); 6] = [
-            (
-                "nodedb.node_expiration",
-                !self.node_expiration.is_zero(),
-                "more than 0",
-            ),
-            (
-                "nodedb.cleanup_cycle",
-                !self.cleanup_cycle.is_zero(),
-                "more than 0",
-            ),
-            (
-                "nodedb.tuning.write_buffer_size",
-                t.write_buffer_size >= 4096,
-                "at least 4096 bytes",
-            ),
-            (
-                "nodedb.tuning.block_size",
-                t.block_size >= 256,
-                "at least 256 bytes",
-            ),
-            (
-                "nodedb.tuning.block_cache_bytes",
-                t.block_cache_bytes >= t.block_size,
-                "at least one block (nodedb.tuning.block_size)",
-            ),
-            (
-                "nodedb.tuning.max_open_files",
-                t.max_open_files >= 11,
-                "at least 11 (rusty-leveldb keeps 10 for itself)",
-            ),
-        ];
-        match checks.into_iter().find(|(_, ok, _)| !ok) {
-            Some((key, _, allowed)) => Err(NodeDbConfigError { key, allowed }),
-            None => Ok(()),
-        }
-    }
-}
-
-impl Default for NodeDbConfig {
-    fn default() -> Self {
-        NodeDbConfig {
-            version: DEFAULT_VERSION,
-            node_expiration: Duration::from_secs(24 * 3600),
-            cleanup_cycle: Duration::from_secs(3600),
-            tuning: DbTuning::default(),
-            write_behind: Duration::from_secs(600),
-        }
-    }
-}
 
 /// Things that happened to a database that a researcher may want to count.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -585,125 +489,6 @@ impl NodeDb {
             })
             .filter(|(_, pong)| now.saturating_since(*pong) <= max_age)
             .collect()
-    }
-
-    /// Writes raw bytes under a key: for tests and tools that plant foreign or garbled records.
-    pub fn put_raw(&mut self, key: &[u8], value: &[u8]) {
-        self.flush();
-        if self.write(key, value) {
-            self.mirror(key, value);
-        }
-    }
-
-    /// Sets an integer field: in the mirror at once, in rusty-leveldb at the next flush (or at
-    /// once without write-behind).
-    fn put_int(&mut self, id: &NodeId, field: Field, v: i64) {
-        if self.cfg.write_behind.is_zero() {
-            let key = make_key(Some(id), field.key_suffix());
-            if self.write(&key, &encode_int(v)) {
-                field.set(self.known.entry(*id).or_default(), v);
-            }
-            return;
-        }
-        let k = self.known.entry(*id).or_default();
-        field.set(k, v);
-        if k.dirty == 0 {
-            self.dirty.push(*id);
-        }
-        k.dirty |= field as u8;
-    }
-
-    /// Reflects a stored key-value pair in the mirror, decoding integers as reads would.
-    fn mirror(&mut self, key: &[u8], value: &[u8]) {
-        let (Some(id), field) = split_key(key) else {
-            return;
-        };
-        let int = || decode_int(value).unwrap_or(0);
-        let k = self.known.entry(id).or_default();
-        match field {
-            f if f == DISCOVER_ROOT => {
-                self.records += k.record.is_none() as usize;
-                k.record = Some(RecordEndpoint::of_record(&id, value));
-            }
-            f if f == DISCOVER_PING => k.last_ping = int(),
-            f if f == DISCOVER_PONG => k.last_pong = int(),
-            f if f == DISCOVER_FIND_FAILS => k.find_fails = int(),
-            _ => {}
-        }
-    }
-
-    /// Writes a node record (or other non-field key): pending under write-behind.
-    fn put(&mut self, key: &[u8], value: &[u8]) -> bool {
-        if !self.cfg.write_behind.is_zero() {
-            self.pending.insert(key.to_vec(), value.to_vec());
-            return true;
-        }
-        self.write(key, value)
-    }
-
-    /// Writes to rusty-leveldb at once.
-    fn write(&mut self, key: &[u8], value: &[u8]) -> bool {
-        self.stats.db_writes += 1;
-        self.stats.db_batches += 1;
-        match self.db.put(key, value) {
-            Ok(()) => true,
-            Err(e) => {
-                self.stats.write_errors += 1;
-                warn!(err = %e, "node database write failed");
-                false
-            }
-        }
-    }
-
-    /// Hands pending writes to rusty-leveldb once they have waited `write_behind`; the owner
-    /// calls this as its clock advances.
-    pub fn maybe_flush(&mut self, now: SimTime) {
-        if self.pending.is_empty() && self.dirty.is_empty() {
-            return;
-        }
-        match self.pending_since {
-            None => self.pending_since = Some(now),
-            Some(t) if now.saturating_since(t) >= self.cfg.write_behind => self.flush(),
-            Some(_) => {}
-        }
-    }
-
-    /// Hands every pending write to rusty-leveldb, in one batch.
-    pub fn flush(&mut self) {
-        self.pending_since = None;
-        if self.pending.is_empty() && self.dirty.is_empty() {
-            return;
-        }
-        let mut batch = WriteBatch::default();
-        for (k, v) in std::mem::take(&mut self.pending) {
-            batch.put(&k, &v);
-            self.stats.db_writes += 1;
-        }
-        let mut dirty = std::mem::take(&mut self.dirty);
-        dirty.sort_unstable();
-        for id in dirty {
-            let Some(k) = self.known.get_mut(&id) else {
-                continue; // deleted since
-            };
-            for f in Field::ALL {
-                if k.dirty & f as u8 != 0 {
-                    batch.put(&make_key(Some(&id), f.key_suffix()), &encode_int(f.get(k)));
-                    self.stats.db_writes += 1;
-                }
-            }
-            k.dirty = 0;
-        }
-        self.stats.db_batches += 1;
-        if let Err(e) = self.db.write(batch, false) {
-            self.stats.write_errors += 1;
-            warn!(err = %e, "node database write failed");
-        }
-        // rusty-leveldb checks the memtable's size before a write, not after: without this, a
-        // batch of ten minutes of writes would stay in the memtable (about 2.5x its bytes) and
-        // its log until the next flush. Reads see the same either way.
-        if self.db.compact_memtable_if_full().is_err() {
-            self.stats.write_errors += 1;
-        }
     }
 
     fn keys_with_prefix(&mut self, prefix: &[u8]) -> Vec<Vec<u8>> {

@@ -23,18 +23,18 @@ const BLOCK_TRAILER: usize = 5;
 
 /// What a scan of a database directory found.
 #[derive(Debug, Default)]
-pub struct Scan {
+pub(crate) struct Scan {
     /// The newest state of every key: `Some(value)` if live, `None` if its newest entry deletes it.
     entries: BTreeMap<Vec<u8>, (u64, Option<Vec<u8>>)>,
     /// Records, blocks or files that could not be read.
-    pub damaged: usize,
+    pub(crate) damaged: usize,
     /// Data files read.
-    pub files: usize,
+    pub(crate) files: usize,
 }
 
 impl Scan {
     /// The live key-value pairs, in key order.
-    pub fn live(self) -> impl Iterator<Item = (Vec<u8>, Vec<u8>)> {
+    pub(crate) fn live(self) -> impl Iterator<Item = (Vec<u8>, Vec<u8>)> {
         self.entries
             .into_iter()
             .filter_map(|(k, (_, v))| v.map(|v| (k, v)))
@@ -52,7 +52,7 @@ impl Scan {
 }
 
 /// Reads every data file of `storage`. Never fails: unreadable parts are counted in `damaged`.
-pub fn scan(storage: &Storage) -> Scan {
+pub(crate) fn scan(storage: &Storage) -> Scan {
     let mut scan = Scan::default();
     let names = match storage.file_names() {
         Ok(n) => n,
