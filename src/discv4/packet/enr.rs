@@ -1,6 +1,7 @@
 //! Node records (EIP-778), as geth's `p2p/enr` and the v4 identity scheme of `p2p/enode` write
 //! them: the record an ENRRESPONSE carries, and the checks a received one must pass.
 
+use super::codec::{append_ip, byte_string, first_items, Items};
 use super::*;
 
 /// The RLP of `node`'s v4 record with sequence number `seq`, as geth's `LocalNode` signs it:
