@@ -129,134 +129,184 @@ impl PeerRunner {
         out: &mut Vec<Outgoing>,
     ) {
         let lat = self.tcp_latency(from);
-        let dial = self.protocol.dial.clone();
         match msg {
             ConnMsg::Syn {
                 conn,
                 from_id,
                 to_id,
-            } => {
-                let refused_at = match &self.peer {
-                    None => Some(match dial.offline_connect {
-                        OfflineConnect::Refused => lat,
-                        OfflineConnect::Timeout => dial.dial_timeout.saturating_sub(lat).max(lat),
-                    }),
-                    Some(_) if self.is_bootnode && !dial.bootnodes_accept_tcp => Some(lat),
-                    Some(_) if self.nat.is_some() && !dial.nat_accepts_tcp => {
-                        Some(dial.dial_timeout.saturating_sub(lat).max(lat))
-                    }
-                    Some(_) => None,
-                };
-                let state = match refused_at {
-                    Some(delay) => {
-                        self.send_conn(now, from, delay, ConnMsg::ConnectFailed { conn }, out);
-                        ConnState::Refused
-                    }
-                    None => ConnState::SynReceived { expected: to_id },
-                };
-                self.conns.insert(
-                    conn,
-                    Conn {
-                        remote: from,
-                        remote_id: from_id,
-                        state,
-                    },
-                );
-            }
-            ConnMsg::Auth { conn } => {
-                let Some(c) = self.conns.remove(&conn) else {
-                    // B restarted since the SYN: the connection is gone.
-                    return self.send_conn(now, from, lat, ConnMsg::Ack { conn, ok: false }, out);
-                };
-                let ConnState::SynReceived { expected } = c.state else {
-                    return;
-                };
-                let ip = std::net::IpAddr::V4(self.shared.layout.ip_of(from));
-                let ok = match self.peer.as_mut() {
-                    Some(p) if p.node().id == expected => {
-                        p.admit_inbound(now, &c.remote_id, ip, 0).is_ok()
-                            && p.admit_inbound(now, &c.remote_id, ip, 1).is_ok()
-                    }
-                    _ => false,
-                };
-                if ok {
-                    self.conns.insert(
-                        conn,
-                        Conn {
-                            state: ConnState::AckSent,
-                            ..c
-                        },
-                    );
-                }
-                self.send_conn(now, from, lat, ConnMsg::Ack { conn, ok }, out);
-            }
-            ConnMsg::ConnectFailed { conn } => {
-                if let Some(c) = self.take_dialing(&conn) {
-                    if let Some(p) = self.peer.as_mut() {
-                        let _ = p.dial_result(now, c.remote_id, false, false);
-                    }
-                }
-            }
-            ConnMsg::Ack { conn, ok } => {
-                let Some(c) = self.take_dialing(&conn) else {
-                    return;
-                };
-                let Some(p) = self.peer.as_mut() else {
-                    return;
-                };
-                let useless = ok
-                    && dial.useless_share > 0.0
-                    && rand::RngExt::random_bool(&mut self.conn_rng, dial.useless_share);
-                let added = p.dial_result(now, c.remote_id, ok, useless).is_ok();
-                if added {
-                    self.establish(conn, c);
-                }
-                if ok {
-                    let msg = ConnMsg::Hello {
-                        conn,
-                        ok: added,
-                        useless,
-                    };
-                    self.send_conn(now, from, lat, msg, out);
-                }
-            }
+            } => self.on_syn(now, from, lat, (conn, from_id, to_id), out),
+            ConnMsg::Auth { conn } => self.on_auth(now, from, lat, conn, out),
+            ConnMsg::ConnectFailed { conn } => self.on_connect_failed(now, conn),
+            ConnMsg::Ack { conn, ok } => self.on_ack(now, from, lat, (conn, ok), out),
             ConnMsg::Hello { conn, ok, useless } => {
-                let Some(c) = self.conns.remove(&conn) else {
-                    if ok {
-                        self.send_conn(now, from, lat, ConnMsg::Close { conn }, out);
-                    }
-                    return;
-                };
-                if c.state != ConnState::AckSent || !ok {
-                    return;
-                }
-                let ip = std::net::IpAddr::V4(self.shared.layout.ip_of(from));
-                let added = !useless
-                    && self
-                        .peer
-                        .as_mut()
-                        .is_some_and(|p| p.admit_inbound(now, &c.remote_id, ip, 2).is_ok());
-                if added {
-                    self.establish(conn, c);
-                } else {
-                    self.send_conn(now, from, lat, ConnMsg::Close { conn }, out);
-                }
+                self.on_hello(now, from, lat, (conn, ok, useless), out)
             }
-            ConnMsg::Close { conn } => {
-                let Some(c) = self.conns.remove(&conn) else {
-                    return;
-                };
-                let Some(p) = self.peer.as_mut() else {
-                    return;
-                };
-                match c.state {
-                    ConnState::Established => p.peer_dropped(now, &c.remote_id),
-                    ConnState::Dialing => {
-                        let _ = p.dial_result(now, c.remote_id, false, false);
-                    }
-                    _ => {}
-                }
+            ConnMsg::Close { conn } => self.on_close(now, conn),
+        }
+    }
+
+    /// B, a dial's SYN: refused at once (offline, a bootnode that takes no TCP, a NAT), or
+    /// waiting for the dialer's auth.
+    fn on_syn(
+        &mut self,
+        now: SimTime,
+        from: u32,
+        lat: std::time::Duration,
+        (conn, from_id, to_id): (ConnKey, NodeId, NodeId),
+        out: &mut Vec<Outgoing>,
+    ) {
+        let dial = &self.protocol.dial;
+        let refused_at = match &self.peer {
+            None => Some(match dial.offline_connect {
+                OfflineConnect::Refused => lat,
+                OfflineConnect::Timeout => dial.dial_timeout.saturating_sub(lat).max(lat),
+            }),
+            Some(_) if self.is_bootnode && !dial.bootnodes_accept_tcp => Some(lat),
+            Some(_) if self.nat.is_some() && !dial.nat_accepts_tcp => {
+                Some(dial.dial_timeout.saturating_sub(lat).max(lat))
             }
+            Some(_) => None,
+        };
+        let state = match refused_at {
+            Some(delay) => {
+                self.send_conn(now, from, delay, ConnMsg::ConnectFailed { conn }, out);
+                ConnState::Refused
+            }
+            None => ConnState::SynReceived { expected: to_id },
+        };
+        self.conns.insert(
+            conn,
+            Conn {
+                remote: from,
+                remote_id: from_id,
+                state,
+            },
+        );
+    }
+
+    /// B, the dialer's auth: admitted through both inbound checkpoints, or refused.
+    fn on_auth(
+        &mut self,
+        now: SimTime,
+        from: u32,
+        lat: std::time::Duration,
+        conn: ConnKey,
+        out: &mut Vec<Outgoing>,
+    ) {
+        let Some(c) = self.conns.remove(&conn) else {
+            // B restarted since the SYN: the connection is gone.
+            return self.send_conn(now, from, lat, ConnMsg::Ack { conn, ok: false }, out);
+        };
+        let ConnState::SynReceived { expected } = c.state else {
+            return;
+        };
+        let ip = std::net::IpAddr::V4(self.shared.layout.ip_of(from));
+        let ok = match self.peer.as_mut() {
+            Some(p) if p.node().id == expected => {
+                p.admit_inbound(now, &c.remote_id, ip, 0).is_ok()
+                    && p.admit_inbound(now, &c.remote_id, ip, 1).is_ok()
+            }
+            _ => false,
+        };
+        if ok {
+            self.conns.insert(
+                conn,
+                Conn {
+                    state: ConnState::AckSent,
+                    ..c
+                },
+            );
+        }
+        self.send_conn(now, from, lat, ConnMsg::Ack { conn, ok }, out);
+    }
+
+    /// A, the SYN refused: the dial failed.
+    fn on_connect_failed(&mut self, now: SimTime, conn: ConnKey) {
+        if let Some(c) = self.take_dialing(&conn) {
+            if let Some(p) = self.peer.as_mut() {
+                let _ = p.dial_result(now, c.remote_id, false, false);
+            }
+        }
+    }
+
+    /// A, B's answer to the auth: the dialer's own checks, then its hello.
+    fn on_ack(
+        &mut self,
+        now: SimTime,
+        from: u32,
+        lat: std::time::Duration,
+        (conn, ok): (ConnKey, bool),
+        out: &mut Vec<Outgoing>,
+    ) {
+        let useless_share = self.protocol.dial.useless_share;
+        let Some(c) = self.take_dialing(&conn) else {
+            return;
+        };
+        let Some(p) = self.peer.as_mut() else {
+            return;
+        };
+        let useless = ok
+            && useless_share > 0.0
+            && rand::RngExt::random_bool(&mut self.conn_rng, useless_share);
+        let added = p.dial_result(now, c.remote_id, ok, useless).is_ok();
+        if added {
+            self.establish(conn, c);
+        }
+        if ok {
+            let msg = ConnMsg::Hello {
+                conn,
+                ok: added,
+                useless,
+            };
+            self.send_conn(now, from, lat, msg, out);
+        }
+    }
+
+    /// B, the dialer's hello: the last inbound checkpoint, or close.
+    fn on_hello(
+        &mut self,
+        now: SimTime,
+        from: u32,
+        lat: std::time::Duration,
+        (conn, ok, useless): (ConnKey, bool, bool),
+        out: &mut Vec<Outgoing>,
+    ) {
+        let Some(c) = self.conns.remove(&conn) else {
+            if ok {
+                self.send_conn(now, from, lat, ConnMsg::Close { conn }, out);
+            }
+            return;
+        };
+        if c.state != ConnState::AckSent || !ok {
+            return;
+        }
+        let ip = std::net::IpAddr::V4(self.shared.layout.ip_of(from));
+        let added = !useless
+            && self
+                .peer
+                .as_mut()
+                .is_some_and(|p| p.admit_inbound(now, &c.remote_id, ip, 2).is_ok());
+        if added {
+            self.establish(conn, c);
+        } else {
+            self.send_conn(now, from, lat, ConnMsg::Close { conn }, out);
+        }
+    }
+
+    /// Either side: the other closed the connection.
+    fn on_close(&mut self, now: SimTime, conn: ConnKey) {
+        let Some(c) = self.conns.remove(&conn) else {
+            return;
+        };
+        let Some(p) = self.peer.as_mut() else {
+            return;
+        };
+        match c.state {
+            ConnState::Established => p.peer_dropped(now, &c.remote_id),
+            ConnState::Dialing => {
+                let _ = p.dial_result(now, c.remote_id, false, false);
+            }
+            _ => {}
         }
     }
 
