@@ -251,39 +251,45 @@ fn the_dialer_adds_time_to_peers_columns_figures_and_chart() {
     assert!(!off.join("charts/peers-cdf.png").exists());
 }
 
-/// A run without the dialer reproduces the committed results byte for byte: the dialer-off
-/// variant of `results/dialer` (300 peers, 2 h, churn; about 15 s). When a change of behaviour
-/// is intended, the shipped results are regenerated with it.
+/// Runs reproduce the committed results byte for byte: of `results/dialer` (300 peers, 2 h,
+/// churn; about 15 s each), the geth-2018 variant without the dialer (its results predate the
+/// dialer) and the geth-2019 variant with it. When a change of behaviour is intended, the shipped
+/// results are regenerated with it.
 #[test]
-fn without_the_dialer_the_committed_results_are_reproduced() {
+fn the_committed_results_are_reproduced() {
     let dir = tempfile::tempdir().unwrap();
     let root = env!("CARGO_MANIFEST_DIR");
     let scenario = format!("{root}/scenarios/dialer.toml");
-    let out = dir.path().join("off");
-    let (code, _, err) = discsim(&[
-        "run",
-        &scenario,
-        "--set",
-        "replicates=1",
-        "--set",
-        "protocol.dialer=false",
-        "--set",
-        "protocol.profile=geth-2018",
-        "--threads",
-        "2",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
-    assert_eq!(code, 0, "{err}");
-    let committed = std::path::Path::new(root)
-        .join("results/dialer/protocol.dialer=false,protocol.profile=geth-2018/seed-1");
-    for f in ["metrics.csv", "peers.csv", "probes.csv", "summary.json"] {
-        assert!(
-            std::fs::read(out.join("seed-1").join(f)).unwrap()
-                == std::fs::read(committed.join(f)).unwrap(),
-            "{f} differs from the committed {}",
-            committed.display()
-        );
+    for (dialer, profile) in [("false", "geth-2018"), ("true", "geth-2019")] {
+        let variant = format!("protocol.dialer={dialer},protocol.profile={profile}");
+        let out = dir.path().join(&variant);
+        let (code, _, err) = discsim(&[
+            "run",
+            &scenario,
+            "--set",
+            "replicates=1",
+            "--set",
+            &format!("protocol.dialer={dialer}"),
+            "--set",
+            &format!("protocol.profile={profile}"),
+            "--threads",
+            "2",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let committed = std::path::Path::new(root)
+            .join("results/dialer")
+            .join(&variant)
+            .join("seed-1");
+        for f in ["metrics.csv", "peers.csv", "probes.csv", "summary.json"] {
+            assert!(
+                std::fs::read(out.join("seed-1").join(f)).unwrap()
+                    == std::fs::read(committed.join(f)).unwrap(),
+                "{f} differs from the committed {}",
+                committed.display()
+            );
+        }
     }
 }
 
