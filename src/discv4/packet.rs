@@ -112,6 +112,12 @@ impl PacketKind {
         self as usize - 1
     }
 
+    /// Whether a reply quotes this kind's hash: a PONG quotes its PING's (`ReplyTok`), an
+    /// ENRRESPONSE its ENRREQUEST's (EIP-868).
+    pub fn is_quoted(self) -> bool {
+        matches!(self, PacketKind::Ping | PacketKind::EnrRequest)
+    }
+
     fn from_type(t: u8) -> Option<PacketKind> {
         match t {
             1 => Some(PacketKind::Ping),
@@ -377,6 +383,27 @@ fn param_of<A, R>(_: fn(A) -> R, a: A) -> A {
 /// assert_eq!((d.packet, d.sender, d.hash), (p, me, hash));
 /// ```
 pub fn encode(packet: &Packet, sender: &NodeId) -> (Vec<u8>, [u8; 32]) {
+    encode_for(packet, sender, HashCheck::Verify)
+}
+
+/// [`encode`] for a network whose receivers check hashes as `receivers` says. Under
+/// [`HashCheck::Trust`] no receiver ever recomputes a hash, and the only hashes anyone reads are
+/// those a reply quotes: a PING's (in its PONG) and an ENRREQUEST's (in its ENRRESPONSE). Those
+/// are computed as geth computes them; every other packet leaves its hash slot zero, which saves
+/// a keccak256 per packet and changes nothing a trusting receiver sees but the 32 bytes it never
+/// reads. The returned hash is then zero too.
+///
+/// ```
+/// use discsim::discv4::node::NodeId;
+/// use discsim::discv4::packet::{decode_with, encode, encode_for, FindNode, HashCheck, Packet};
+/// let me = NodeId([7; 64]);
+/// let p = Packet::FindNode(FindNode { target: NodeId([9; 64]), expiration: 1_530_576_020 });
+/// let (bytes, hash) = encode_for(&p, &me, HashCheck::Trust);
+/// assert_eq!(hash, [0; 32]);
+/// assert_eq!(bytes[32..], encode(&p, &me).0[32..]);
+/// assert_eq!(decode_with(&bytes, HashCheck::Trust).unwrap().packet, p);
+/// ```
+pub fn encode_for(packet: &Packet, sender: &NodeId, receivers: HashCheck) -> (Vec<u8>, [u8; 32]) {
     let mut buf = param_of(RlpStream::new_with_buffer, Default::default());
     buf.reserve(packet.max_encoded_len());
     buf.extend_from_slice(&[0u8; MAC_SIZE]);
@@ -393,6 +420,9 @@ pub fn encode(packet: &Packet, sender: &NodeId) -> (Vec<u8>, [u8; 32]) {
         Packet::EnrResponse(p) => s.append(p),
     };
     let mut out: Vec<u8> = s.out().into();
+    if receivers == HashCheck::Trust && !packet.kind().is_quoted() {
+        return (out, [0; 32]);
+    }
     let hash = keccak256(&out[MAC_SIZE..]);
     out[..MAC_SIZE].copy_from_slice(&hash);
     (out, hash)
@@ -412,7 +442,8 @@ pub enum HashCheck {
     /// Trust the first 32 bytes as the hash. Only for packets that [`encode`] wrote and nothing
     /// corrupted since (the engine's network never alters bytes in flight): for those the check
     /// always passes, and skipping it saves one keccak256 per packet. Every other check (size,
-    /// type, body) still applies.
+    /// type, body) still applies. A network where every receiver trusts also lets senders skip
+    /// the hashes no one reads ([`encode_for`]).
     Trust,
 }
 

@@ -391,6 +391,11 @@ impl Peer {
     /// Whether arriving packets' hashes are checked ([`HashCheck::Verify`], the default and
     /// geth's behaviour) or trusted ([`HashCheck::Trust`]: for a network that never alters a
     /// packet, where the check always passes and only costs a keccak256 per packet).
+    ///
+    /// Trust is a property of the whole network: a trusting peer hashes only the packets a reply
+    /// quotes ([`packet::encode_for`](crate::discv4::packet::encode_for)) and leaves the others'
+    /// hash slot zero, which a verifying receiver would drop. Set every peer of a run alike (the
+    /// engine does).
     pub fn set_hash_check(&mut self, check: HashCheck) {
         self.hash_check = check;
     }

@@ -92,7 +92,11 @@ fn a_corrupted_hash_is_caught_when_verification_is_on() {
     let sent: Vec<_> = net.peers[0].drain_transmits().collect();
     let pong = sent
         .iter()
-        .map(|t| packet::decode(&t.bytes).unwrap().packet)
+        .map(|t| {
+            packet::decode_with(&t.bytes, packet::HashCheck::Trust)
+                .unwrap()
+                .packet
+        })
         .find_map(|p| match p {
             Packet::Pong(p) => Some(p),
             _ => None,

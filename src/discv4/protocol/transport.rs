@@ -20,7 +20,7 @@ use crate::sim::clock::SimTime;
 
 impl Peer {
     pub(super) fn send(&mut self, to: SocketAddr, packet: &Packet) -> [u8; 32] {
-        let (bytes, hash) = packet::encode(packet, &self.me.id);
+        let (bytes, hash) = packet::encode_for(packet, &self.me.id, self.hash_check);
         let k = packet.kind().index();
         self.stats.sent[k] += 1;
         self.stats.sent_bytes[k] += bytes.len() as u64;
