@@ -1,4 +1,4 @@
-#![warn(unreachable_pub)]
+#![warn(missing_docs, unreachable_pub)]
 //! discsim: a deterministic simulation harness for Ethereum discv4 node discovery.
 //!
 //! The crate has four layers, and a path says which one a piece of code belongs to:

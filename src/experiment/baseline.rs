@@ -116,18 +116,27 @@ impl Summary {
 /// A key figure that moved beyond its tolerance.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Regression {
+    /// The figure's key in `summary.json` (`convergence_seconds`, `packets_sent`, ...).
     pub figure: &'static str,
+    /// Its value in the baseline (a run that never converged: infinity).
     pub baseline: f64,
+    /// Its value in this run.
     pub now: f64,
+    /// The tolerance it moved beyond, as printed: `±0.02`, or `±10 %` for packets.
     pub tolerance: String,
 }
 
 /// Tolerances of `discsim check`: absolute for shares and seconds, relative for counts.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Tolerances {
+    /// Of `convergence_seconds`, in seconds (default 120); a run that never converged counts as
+    /// infinitely late, so converging or ceasing to converge is a regression.
     pub convergence_seconds: f64,
+    /// Of `final_mean_recall` (default 0.02).
     pub recall: f64,
+    /// Of `probe_success_share` (default 0.05).
     pub probe_success: f64,
+    /// Of `final_mean_table_size`, in entries (default 5).
     pub table_size: f64,
     /// Relative, e.g. 0.1 for ±10 %.
     pub packets: f64,

@@ -25,7 +25,9 @@ use crate::sim::engine::SimOutput;
 #[derive(Debug, thiserror::Error)]
 #[error("cannot write results to {path}: {source}")]
 pub struct ReportError {
+    /// The file or folder that could not be written.
     pub path: String,
+    /// Why not.
     #[source]
     pub source: std::io::Error,
 }
@@ -33,37 +35,61 @@ pub struct ReportError {
 /// The key figures of a run (`summary.json`).
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Summary {
+    /// The scenario's `name`.
     pub scenario: String,
+    /// The run's seed.
     pub seed: u64,
+    /// The version of discsim that wrote the file (the crate's).
     pub discsim_version: String,
+    /// Peer slots, bootnodes included (the scenario's `peers`).
     pub peers: u32,
+    /// The run's virtual length in seconds (`duration`).
     pub virtual_seconds: f64,
     /// Seconds until 95 % of live peers reached recall 0.9 (the thresholds are in the scenario).
     pub convergence_seconds: Option<f64>,
+    /// Mean recall over the live peers at the last sample (0 without samples).
     pub final_mean_recall: f64,
+    /// Mean table entries per live peer at the last sample, dead entries included.
     pub final_mean_table_size: f64,
+    /// Share of all table entries that point at a dead peer or a stale identity, at the last
+    /// sample.
     pub final_dead_entry_share: f64,
+    /// Mean node-database records per live peer at the last sample.
     pub final_mean_db_records: f64,
+    /// Probe lookups that finished (the rows of `probes.csv`).
     pub probes: usize,
+    /// Share of those probes that found the true closest live node to their target (0 without
+    /// probes).
     pub probe_success_share: f64,
+    /// Mean seconds from an episode's start to the end of its first refresh, over the episodes
+    /// that got there (`None` when none did).
     pub mean_init_seconds: Option<f64>,
+    /// Packets sent by all peers over the run, every kind.
     pub packets_sent: u64,
+    /// Bytes of those packets (whole datagrams).
     pub bytes_sent: u64,
+    /// Packets sent by all peers over the run, by kind.
     pub packets_by_kind: PacketCounts,
+    /// Packets received that failed to decode, over all peers.
     pub malformed_packets: u64,
+    /// Sent packets lost by the loss model (`network.loss`).
     pub lost_packets: u64,
-    /// Node databases flushed by a version change, and rebuilt after damage, at joins.
+    /// Node databases flushed at a join because their version differed (an upgrade).
     #[serde(default)]
     pub version_flushes: u64,
+    /// Node databases found damaged at a join and rebuilt from what was readable.
     #[serde(default)]
     pub db_recoveries: u64,
-    /// Bootstrap episodes (joins, returns, restarts) and the medians of their times to recall
-    /// (`convergence.recall`): first joins, and every later (re)start. An episode that never got
-    /// there counts as infinitely slow, so a median is `None` when most never did.
+    /// Bootstrap episodes: first joins, returns, restarts, fresh installs and upgrades (the rows
+    /// of `peers.csv`).
     #[serde(default)]
     pub bootstrap_episodes: usize,
+    /// Median seconds from a first join until the peer's recall reached `convergence.recall`.
+    /// An episode that never got there counts as infinitely slow, so the median is `None` when
+    /// most never did.
     #[serde(default)]
     pub median_recall_seconds: Option<f64>,
+    /// The same median over every later (re)start: returns, restarts, fresh installs, upgrades.
     #[serde(default)]
     pub median_rebootstrap_seconds: Option<f64>,
     /// Share of episodes that never reached the recall threshold before they ended.
@@ -78,17 +104,18 @@ pub struct Summary {
     /// Records deleted by every expirer over the run.
     #[serde(default)]
     pub records_expired: u64,
-    /// FINDNODE queries that failed (timeout or empty answer), and FINDNODE requests refused for
-    /// lack of an endpoint proof: the signs of asymmetric bonds after expiry.
+    /// FINDNODE queries that failed (timeout or empty answer), over all peers.
     #[serde(default)]
     pub findnode_failures: u64,
+    /// FINDNODE requests refused for lack of an endpoint proof; with `findnode_failures`, the
+    /// signs of asymmetric bonds after expiry.
     #[serde(default)]
     pub unbonded_findnode: u64,
     /// FINDNODEs sent after a bonding PING, by the gap from that PING (under 250 ms, 250-550,
-    /// 550-800, over 800 ms), and FINDNODEs sent without one: the bins in which real geth's bond
-    /// timing was measured.
+    /// 550-800, over 800 ms): the bins in which real geth's bond timing was measured.
     #[serde(default)]
     pub bond_gaps: [u64; 4],
+    /// FINDNODEs sent without a bonding PING before them.
     #[serde(default)]
     pub unbonded_findnodes_sent: u64,
     /// The dialers' figures, in runs with `protocol.dialer` (absent otherwise, so a run without
@@ -102,9 +129,11 @@ pub struct Summary {
 pub struct DialerSummary {
     /// Per episode kind, by name: how fast peers arrived.
     pub by_kind: BTreeMap<String, PeerTimes>,
-    /// Lookups the dialers started, dials they tried, and dials that gave no peer.
+    /// Lookups the dialers started, over every episode.
     pub lookups: u64,
+    /// Dials they tried.
     pub dials: u64,
+    /// Of those, the dials that gave no peer.
     pub dials_failed: u64,
 }
 
@@ -112,8 +141,12 @@ pub struct DialerSummary {
 /// counts as infinitely slow (`None` when most never did).
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 pub struct PeerTimes {
+    /// Episodes of this kind that ran a dialer.
     pub episodes: usize,
+    /// Median seconds from an episode's start until its first peer connected (dialed or
+    /// inbound).
     pub median_first_peer_seconds: Option<f64>,
+    /// Median seconds until all `maxDynDials` dialed peers were connected.
     pub median_full_peers_seconds: Option<f64>,
 }
 
@@ -156,6 +189,7 @@ impl DialerSummary {
 pub struct PacketCounts(pub [u64; PacketKind::COUNT]);
 
 impl PacketCounts {
+    /// Packets of `kind`.
     pub fn get(&self, kind: PacketKind) -> u64 {
         self.0[kind.index()]
     }
@@ -245,6 +279,7 @@ pub fn median_or_never(values: impl IntoIterator<Item = Option<f64>>) -> Option<
 }
 
 impl Summary {
+    /// The key figures of `out`, a run of `s`.
     pub fn new(s: &Scenario, out: &SimOutput) -> Summary {
         let last = out.samples.last();
         let ok = out.probes.iter().filter(|p| p.success).count();
@@ -316,14 +351,18 @@ impl Summary {
 /// it is the one thing that differs between two runs of one scenario and seed.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Timing {
+    /// Wall-clock seconds the run took.
     pub wall_seconds: f64,
+    /// Shard threads it ran on.
     pub threads: usize,
     /// Packets delivered, scenario actions and timer wake-ups per wall second.
     pub events_per_second: f64,
+    /// Packets sent by all peers per wall second.
     pub packets_per_second: f64,
 }
 
 impl Timing {
+    /// The timing of `out`, a run that took `wall` on `threads` shard threads.
     pub fn new(wall: std::time::Duration, threads: usize, out: &SimOutput) -> Timing {
         let secs = wall.as_secs_f64().max(1e-9);
         Timing {

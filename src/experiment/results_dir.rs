@@ -61,6 +61,7 @@ impl TempPath {
         TempPath { path }
     }
 
+    /// The path it stands for.
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -243,6 +244,7 @@ impl OutLock {
         })
     }
 
+    /// The results folder locked.
     pub fn dir(&self) -> &Path {
         &self.dir
     }

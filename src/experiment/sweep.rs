@@ -84,11 +84,14 @@ impl FromStr for SweepSlice {
 /// fingerprint of the scenario and the plan (the thread count left out).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PlanStamp {
+    /// Runs in the whole plan (the slices' `plan_runs` column).
     pub runs: usize,
+    /// The fingerprint, 16 hex digits of a 64-bit FNV-1a hash (the slices' `plan` column).
     pub id: String,
 }
 
 impl PlanStamp {
+    /// The stamp of `plan`, the sweep plan of `base` ([`Scenario::sweep_plan`]).
     pub fn of(base: &Scenario, plan: &[SweepRun]) -> PlanStamp {
         let mut s = base.clone();
         s.threads = 0;

@@ -12,8 +12,12 @@ use crate::experiment::report::{write_csv_atomic, ReportError, Summary};
 pub struct SweepRow<'a> {
     /// Position in the sweep's plan (what `merge` orders slices by).
     pub run: usize,
+    /// The variant's folder name (`base` without a grid).
     pub variant: &'a str,
+    /// The overrides that make the variant, as `--set` takes them, separated by spaces.
     pub assignments: String,
+    /// The run's key figures; the row lists its seed and the figures `sweep.csv` has columns
+    /// for.
     pub summary: &'a Summary,
 }
 
@@ -87,10 +91,22 @@ pub fn write_sweep_csv(
 /// Slices of a sharded sweep that cannot be merged.
 #[derive(Debug, thiserror::Error)]
 pub enum MergeError {
+    /// The folder holds no file `sweep-I-of-N.csv`.
     #[error("no sweep slices (sweep-I-of-N.csv) in {dir}")]
-    NoSlices { dir: String },
+    NoSlices {
+        /// The folder given to merge.
+        dir: String,
+    },
+    /// A slice missing, of another `N` or plan, or not whole (a run twice or absent, a garbled
+    /// row, a value that is not a number).
     #[error("{file}: {message}")]
-    Bad { file: String, message: String },
+    Bad {
+        /// The slice at fault, or the folder when no one slice is.
+        file: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// `sweep.csv` could not be written.
     #[error(transparent)]
     Write(#[from] ReportError),
 }

@@ -157,9 +157,11 @@ pub struct DialEpisode {
     pub half_peers_seconds: Option<f64>,
     /// Until all `maxDynDials` dialed peers were.
     pub full_peers_seconds: Option<f64>,
-    /// Lookups the dialer started, dials it tried, and those that ended without a peer.
+    /// Lookups the dialer started in the episode.
     pub lookups: u64,
+    /// Dials it tried.
     pub dials: u64,
+    /// Of those, the dials that ended without a peer.
     pub dials_failed: u64,
 }
 

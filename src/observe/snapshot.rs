@@ -89,15 +89,19 @@ pub struct Snapshot {
 /// A running dialer, as a snapshot sees it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DialSnapshot {
-    /// Connected peers: dialed by us (dynamic) and inbound.
+    /// Connected peers dialed by us (dynamic).
     pub dyn_peers: usize,
+    /// Connected peers that dialed us (inbound).
     pub inbound_peers: usize,
+    /// `maxDynDials`: the dynamic peers the dialer aims for.
     pub max_dyn: usize,
     /// When this session first had a peer, half of `max_dyn` dynamic peers, and all of them.
     pub milestones: [Option<crate::sim::clock::SimTime>; 3],
-    /// This session's dials, failed dials and dialer lookups.
+    /// Dials this session's dialer started.
     pub dials: u64,
+    /// Of those, the dials that ended without a connection.
     pub dials_failed: u64,
+    /// Lookups this session's dialer started.
     pub lookups: u64,
 }
 
@@ -105,7 +109,9 @@ pub struct DialSnapshot {
 /// peer stops, or read from the last snapshot when the run ends, and kept by its episode.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SessionEnd {
+    /// Packets the peer sent in the session, every kind.
     pub packets_sent: u64,
+    /// Records the peer's expirer deleted in the session.
     pub records_expired: u64,
     /// The dialer's state at the stop, when the peer ran one.
     pub dial: Option<DialSnapshot>,

@@ -183,15 +183,21 @@ impl DialConfig {
 /// connections are not modelled).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ConnFlag {
+    /// A dynamic dial of ours: counts toward `maxDynDials`.
     DynDialed,
+    /// Dialed by the other side: counts toward the inbound slots, `MaxPeers - maxDynDials`.
     Inbound,
 }
 
 /// Why a handshake checkpoint refused a connection (geth's `Disc*` reasons).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Refusal {
+    /// `MaxPeers` connections already, or, for an inbound one, every inbound slot
+    /// (`MaxPeers - maxDynDials`) taken.
     TooManyPeers,
+    /// The node is a connected peer already.
     AlreadyConnected,
+    /// The node is this peer itself.
     SelfConnection,
     /// geth-2019's inbound throttle: the source IP connected within `inbound_throttle`.
     Throttled,
@@ -207,24 +213,32 @@ pub enum Command {
     Lookup,
     /// geth-2019: read `want` nodes from the discovery iterator; report them with
     /// [`Scheduler::discover_done`].
-    Pull { want: usize },
+    Pull {
+        /// How many nodes the dialer wants.
+        want: usize,
+    },
 }
 
 /// What the scheduler reads from its peer at each iteration.
 pub struct Ctx<'a> {
+    /// The peer's table, which geth-2018 reads candidates from (`ReadRandomNodes`).
     pub table: &'a Table,
     /// Whether the table's first refresh has ended (`ReadRandomNodes` gives nothing before).
     pub init_done: bool,
+    /// The peer's seeded protocol stream, which geth-2018's `ReadRandomNodes` shuffle draws from.
     pub rng: &'a mut ChaCha8Rng,
 }
 
 /// Counters of one dialer.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct DialStats {
+    /// Dial tasks launched (bootnode fallback dials included).
     pub dials: u64,
+    /// Of those, the dials that ended without a connection.
     pub dials_failed: u64,
     /// Discover tasks launched.
     pub discover_tasks: u64,
+    /// Dials of a bootnode by the fallback, after `fallback_interval` with no peer.
     pub bootnode_dials: u64,
 }
 
@@ -281,7 +295,9 @@ pub struct DialState {
 /// The dial scheduler of one peer, per profile.
 #[derive(Clone, Debug)]
 pub enum Scheduler {
+    /// geth-2018's ([`geth2018`]): candidates from the table and from throttled lookups.
     Geth2018(DialState),
+    /// geth-2019's ([`geth2019`]): every candidate from the discovery iterator.
     Geth2019(DialState),
 }
 

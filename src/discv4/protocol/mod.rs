@@ -136,8 +136,9 @@ pub struct PeerStats {
     pub lookups: u64,
     /// Lookups started by the dialer (geth-2018's discover tasks, geth-2019's iterator).
     pub dialer_lookups: u64,
-    /// Dials the dialer started, and those that ended without a connection.
+    /// Dials the dialer started.
     pub dials: u64,
+    /// Of those, the ones that ended without a connection.
     pub dials_failed: u64,
     /// Refreshes completed.
     pub refreshes: u64,

@@ -22,46 +22,87 @@ use std::sync::Once;
 /// Results that could not be read or charts that could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum PlotError {
+    /// The path is no folder, or holds no run: no `metrics.csv` in it or in the folders below.
     #[error("no discsim results under {}: expected folders containing metrics.csv", dir.display())]
-    NoResults { dir: PathBuf },
+    NoResults {
+        /// The folder given to plot.
+        dir: PathBuf,
+    },
+    /// A cell of a CSV that should hold a number does not (or is empty where one is required).
     #[error("{} line {line}: column {column}: {value:?} is not a number", path.display())]
     NotANumber {
+        /// The CSV file.
         path: PathBuf,
+        /// Its line (1 is the header).
         line: u64,
+        /// The column's name.
         column: String,
+        /// The cell as written.
         value: String,
     },
+    /// A CSV the charts cannot use: a required column missing from the header, a number out of
+    /// its range, an unknown episode kind.
     #[error("{} line {line}: column {column}: {problem}", path.display())]
     Invalid {
+        /// The CSV file.
         path: PathBuf,
+        /// Its line (1 is the header).
         line: u64,
+        /// The column's name.
         column: String,
+        /// What is wrong, and what is allowed.
         problem: String,
     },
+    /// A run's `scenario.toml` or `summary.json` that does not read, or holds a figure out of
+    /// range.
     #[error("{}: {message}", path.display())]
-    Malformed { path: PathBuf, message: String },
+    Malformed {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// A CSV with a header and no rows (an empty or cut-short file).
     #[error("{}: no rows below the header (an empty or cut-short file)", path.display())]
-    Empty { path: PathBuf },
+    Empty {
+        /// The CSV file.
+        path: PathBuf,
+    },
+    /// A CSV that the CSV reader refuses (a garbled row, a row of the wrong length).
     #[error("{}: malformed CSV: {source}", path.display())]
     Csv {
+        /// The CSV file.
         path: PathBuf,
+        /// The reader's error.
         #[source]
         source: csv::Error,
     },
+    /// A results file that could not be read.
     #[error("cannot read {}: {source}", path.display())]
     Read {
+        /// The file.
         path: PathBuf,
+        /// Why it could not be read.
         #[source]
         source: std::io::Error,
     },
+    /// A chart or the charts folder that could not be written.
     #[error("cannot write {}: {source}", path.display())]
     Write {
+        /// The file or folder.
         path: PathBuf,
+        /// Why it could not be written.
         #[source]
         source: std::io::Error,
     },
+    /// A chart that the drawing library failed to draw.
     #[error("cannot draw {}: {message}", path.display())]
-    Draw { path: PathBuf, message: String },
+    Draw {
+        /// The image being drawn (SVG or PNG).
+        path: PathBuf,
+        /// The drawing library's message.
+        message: String,
+    },
 }
 
 impl PlotError {

@@ -37,24 +37,51 @@ use overrides::{apply_override, fill_tags, without_lines};
 /// A scenario that could not be read.
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
+    /// The file (a scenario, or the baseline `summary.json` of `discsim check`) could not be read.
     #[error("{file}: cannot read the file: {source}")]
     Read {
+        /// The file, as given.
         file: String,
+        /// Why it could not be read.
         #[source]
         source: std::io::Error,
     },
+    /// The text does not read as a scenario (or a summary): not TOML (or JSON), an unknown key,
+    /// a value of the wrong type.
     #[error("{file}: {message}")]
-    Parse { file: String, message: String },
+    Parse {
+        /// The file, or the name the text was given.
+        file: String,
+        /// The parser's message, naming the key or the line.
+        message: String,
+    },
+    /// The file reads, but a value is out of range or at odds with another (or the churn trace
+    /// it names cannot be opened).
     #[error("{file}: {message}")]
-    Invalid { file: String, message: String },
+    Invalid {
+        /// The file, as given.
+        file: String,
+        /// What is wrong, naming the key and what is allowed.
+        message: String,
+    },
+    /// A `--set path=value` that is malformed, or after which the scenario no longer reads.
     #[error("--set {assignment}: {message}")]
-    Override { assignment: String, message: String },
+    Override {
+        /// The `path=value` as given.
+        assignment: String,
+        /// What is wrong with it.
+        message: String,
+    },
     /// A churn trace that cannot be used (`line` 1 is its header).
     #[error("{file}: line {line}: {message} (the trace of `churn.trace` in {scenario})")]
     Trace {
+        /// The trace file, as found relative to the scenario file.
         file: String,
+        /// The scenario file whose `churn.trace` names it.
         scenario: String,
+        /// The line at fault (1 is the header).
         line: u64,
+        /// What is wrong with that line.
         message: String,
     },
 }
@@ -68,24 +95,42 @@ pub struct Scenario {
     pub name: String,
     /// The question the scenario answers (shown by `discsim scenarios`).
     pub question: String,
+    /// Seed of every random stream (default 1, at most [`MAX_SEED`]); replicates take `seed`,
+    /// `seed + 1`, ...
     pub seed: u64,
+    /// Peer slots, bootnodes included (default 200, at most [`MAX_PEERS`]).
     pub peers: u32,
+    /// How many slots are bootnodes, slots `0..bootnodes` (default 2, at most `peers`): every
+    /// peer is given them, and they join at the start and never churn.
     pub bootnodes: u32,
+    /// Virtual length of the run (default 1h, at most [`MAX_DURATION`]).
     #[serde(with = "dur")]
     pub duration: Duration,
+    /// How often the observer samples, one row of `metrics.csv` each (default 1m).
     #[serde(with = "dur")]
     pub sample_interval: Duration,
     /// Zero disables probes.
     #[serde(with = "dur")]
     pub probe_interval: Duration,
+    /// Shard threads, 1 to 256 (default 1); results do not depend on them.
     pub threads: usize,
+    /// Every peer's UDP and TCP port (default 30303); each peer has its own IP.
     pub udp_port: u16,
+    /// `[join]`: when the non-bootnode peers first join (default: all at once).
     pub join: JoinSchedule,
+    /// `[network]`: latency, jitter, loss, NAT, handling time and the peers' IP layout.
     pub network: NetworkConfig,
+    /// `[protocol]`: the profile, timings and table layout every peer follows (geth's constants
+    /// by default); `[[groups]]` and restarts may give some peers another profile.
     pub protocol: ProtocolConfig,
+    /// `[nodedb]`: every peer's node database (version, expiry, write-behind, tuning).
     pub nodedb: NodeDbConfig,
+    /// `[convergence]`: when a peer counts as bootstrapped and the network as converged.
     pub convergence: ConvergenceCriteria,
+    /// `[churn]`: peers leaving and coming back, from distributions or a trace (none by
+    /// default).
     pub churn: ChurnConfig,
+    /// `[[actions]]`: scripted leaves, joins and restarts (outages, upgrades), besides churn.
     pub actions: Vec<ActionFile>,
     /// `[[groups]]`: peers that start with another protocol profile than `protocol.profile`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -101,6 +146,7 @@ pub struct Scenario {
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct ActionFile {
+    /// When the action starts, as an offset from the start of the run.
     #[serde(with = "dur")]
     pub at: Duration,
     /// Peer slots.
@@ -141,11 +187,16 @@ pub struct GroupFile {
     pub profile: Profile,
 }
 
+/// What an `[[actions]]` entry does to its peers (`action = "leave"`, `"join"` or `"restart"`):
+/// the file's form of [`Action`].
 #[derive(Clone, Copy, Debug, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
 pub enum ActionKind {
+    /// Stop the peers; their databases are kept.
     Leave,
+    /// Start stopped peers again.
     Join,
+    /// Stop and start at once, as the entry's `fresh`, `db_version` and `profile` say.
     Restart,
 }
 
@@ -456,6 +507,7 @@ pub struct SweepRun {
     pub variant: String,
     /// The `--set` overrides that make the variant.
     pub sets: Vec<String>,
+    /// The run's seed: the scenario's `seed` plus the replicate's index.
     pub seed: u64,
 }
 
