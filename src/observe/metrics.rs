@@ -66,7 +66,7 @@ pub enum EpisodeKind {
 }
 
 impl EpisodeKind {
-    /// The lower-case name written in `episodes.csv`.
+    /// The lower-case name written in the `kind` column of `peers.csv`.
     pub fn name(self) -> &'static str {
         match self {
             EpisodeKind::Join => "join",

@@ -7,7 +7,7 @@
 //!
 //! Properties that must not depend on any stream's position (a link's base latency, whether a
 //! peer is behind NAT) are stateless draws instead: pure functions of the seed and a key
-//! ([`link_key`], [`nat_key`]), so nothing per link is ever stored.
+//! (`link_key`, `nat_key`), so nothing per link is ever stored.
 
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;

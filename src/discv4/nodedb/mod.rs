@@ -1,6 +1,6 @@
 //! The per-peer node database, faithful to geth's `p2p/discover/database.go` (2018).
 //!
-//! A [`NodeDb`] is a rusty-leveldb database with geth's key layout (see [`keys`]): node records,
+//! A [`NodeDb`] is a rusty-leveldb database with geth's key layout (see `keys.rs`): node records,
 //! the times of the last ping and pong, and FINDNODE failure counts, all in Unix seconds. It is a
 //! plain state machine: every operation that depends on time takes `now` as an argument, and the
 //! periodic expirer is polled by whoever owns the virtual clock ([`NodeDb::next_expiry`],
@@ -11,7 +11,7 @@
 //!   simulated peer's in-memory database *does* outlive a restart, and versioning experiments
 //!   depend on the check, so [`NodeDb::open`] runs it for every storage.
 //! - geth's `RecoverFile` repairs a corrupted directory in place; rusty-leveldb has no repair, so
-//!   [`NodeDb::open`] salvages every readable record into a fresh database (see [`salvage`]).
+//!   [`NodeDb::open`] salvages every readable record into a fresh database (see `salvage.rs`).
 //!
 //! ```
 //! use discsim::sim::clock::SimTime;

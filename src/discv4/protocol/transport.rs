@@ -109,7 +109,7 @@ impl Peer {
 
     /// [`Peer::handle_packet`] for a packet handled at `now` that arrived at `arrived` and waited
     /// for the peer meanwhile (a handling-time model): pending entries registered after it
-    /// arrived find it only if they win the race (see [`Pending`]).
+    /// arrived find it only if they win the race (see `Pending`).
     pub fn handle_packet_arrived(
         &mut self,
         now: SimTime,

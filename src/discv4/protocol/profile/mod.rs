@@ -3,10 +3,10 @@
 //! geth's rules changed between the versions researchers compare, and the changes interact (a
 //! bond lifetime, a liveness rule for FINDNODE answers, how seeds enter the table). Rather than
 //! scatter `if version` tests over the transport and the table loop, every rule that differs is a
-//! method of [`Rules`], and each profile implements it in a file of its own that names the geth
+//! method of `Rules`, and each profile implements it in a file of its own that names the geth
 //! commit it follows, the way geth gave revalidation its own type and file
 //! (`p2p/discover/table_reval.go`) and quinn-proto keeps one congestion controller per file.
-//! The transport and the table loop ask [`Profile::rules`]; nothing else knows which version
+//! The transport and the table loop ask `Profile::rules`; nothing else knows which version
 //! runs.
 //!
 //! ```
