@@ -3,11 +3,11 @@
 use std::process::Command;
 
 mod common;
-use common::{discsim, scenario_file};
+use common::{discsim, discsim_ok, scenario_file};
 
 #[test]
 fn bench_prints_its_figures() {
-    let (code, out, err) = discsim(&[
+    let out = discsim_ok(&[
         "bench",
         "--peers",
         "30",
@@ -16,13 +16,11 @@ fn bench_prints_its_figures() {
         "--threads",
         "2",
     ]);
-    assert_eq!(code, 0, "{err}");
     for needle in ["wall time", "events", "packets sent", "peak RSS", "probes"] {
         assert!(out.contains(needle), "missing {needle:?} in:\n{out}");
     }
     assert!(!out.contains("dialer"), "{out}");
-    let (code, out, err) = discsim(&["bench", "--peers", "30", "--hours", "0.05", "--dialer"]);
-    assert_eq!(code, 0, "{err}");
+    let out = discsim_ok(&["bench", "--peers", "30", "--hours", "0.05", "--dialer"]);
     assert!(
         out.contains("dialer on") && out.contains(" dials ("),
         "{out}"
@@ -58,20 +56,17 @@ fn bench_refuses_an_impossible_configuration() {
 
 #[test]
 fn demo_is_reproducible_and_works_on_disk() {
-    let (code, a, err) = discsim(&["demo", "--nodes", "300", "--seed", "4"]);
-    assert_eq!(code, 0, "{err}");
+    let a = discsim_ok(&["demo", "--nodes", "300", "--seed", "4"]);
     let (_, b, _) = discsim(&["demo", "--nodes", "300", "--seed", "4"]);
     assert_eq!(a, b, "same seed, same output");
     assert!(a.contains("query_seeds(30, 5 days) chose"));
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("db");
     let p = path.to_str().unwrap();
-    let (code, first, err) = discsim(&["demo", "--nodes", "100", "--dir", p]);
-    assert_eq!(code, 0, "{err}");
+    let first = discsim_ok(&["demo", "--nodes", "100", "--dir", p]);
     assert!(first.contains("database holds 0 records before the demo"));
     // The second run finds what the first left (minus what the expirer deleted).
-    let (code, second, err) = discsim(&["demo", "--nodes", "100", "--dir", p]);
-    assert_eq!(code, 0, "{err}");
+    let second = discsim_ok(&["demo", "--nodes", "100", "--dir", p]);
     assert!(!second.contains("database holds 0 records"), "{second}");
 }
 
@@ -83,7 +78,7 @@ fn run_writes_identical_results_whatever_the_threads() {
     let file = scenario_file(dir.path(), SMALL);
     let out1 = dir.path().join("one");
     let out2 = dir.path().join("two");
-    let (code, stdout, err) = discsim(&[
+    let stdout = discsim_ok(&[
         "run",
         &file,
         "--threads",
@@ -91,9 +86,8 @@ fn run_writes_identical_results_whatever_the_threads() {
         "--out",
         out1.to_str().unwrap(),
     ]);
-    assert_eq!(code, 0, "{err}");
     assert!(stdout.contains("converged at"), "{stdout}");
-    let (code, _, err) = discsim(&[
+    discsim_ok(&[
         "run",
         &file,
         "--threads",
@@ -101,7 +95,6 @@ fn run_writes_identical_results_whatever_the_threads() {
         "--out",
         out2.to_str().unwrap(),
     ]);
-    assert_eq!(code, 0, "{err}");
     for f in [
         "scenario.toml",
         "metrics.csv",
@@ -179,7 +172,7 @@ fn run_writes_identical_results_whatever_the_threads() {
     // The resolved scenario runs again as it is.
     let resolved = out1.join("seed-1").join("scenario.toml");
     let out3 = dir.path().join("three");
-    let (code, _, err) = discsim(&[
+    discsim_ok(&[
         "run",
         resolved.to_str().unwrap(),
         "--threads",
@@ -187,7 +180,6 @@ fn run_writes_identical_results_whatever_the_threads() {
         "--out",
         out3.to_str().unwrap(),
     ]);
-    assert_eq!(code, 0, "{err}");
     assert_eq!(
         std::fs::read(out1.join("seed-1/metrics.csv")).unwrap(),
         std::fs::read(out3.join("seed-1/metrics.csv")).unwrap()
@@ -263,7 +255,7 @@ fn the_committed_results_are_reproduced() {
     for (dialer, profile) in [("false", "geth-2018"), ("true", "geth-2019")] {
         let variant = format!("protocol.dialer={dialer},protocol.profile={profile}");
         let out = dir.path().join(&variant);
-        let (code, _, err) = discsim(&[
+        discsim_ok(&[
             "run",
             &scenario,
             "--set",
@@ -277,7 +269,6 @@ fn the_committed_results_are_reproduced() {
             "--out",
             out.to_str().unwrap(),
         ]);
-        assert_eq!(code, 0, "{err}");
         let committed = std::path::Path::new(root)
             .join("results/dialer")
             .join(&variant)
@@ -298,7 +289,7 @@ fn set_overrides_any_key() {
     let dir = tempfile::tempdir().unwrap();
     let file = scenario_file(dir.path(), SMALL);
     let out = dir.path().join("o");
-    let (code, stdout, err) = discsim(&[
+    let stdout = discsim_ok(&[
         "run",
         &file,
         "--out",
@@ -310,7 +301,6 @@ fn set_overrides_any_key() {
         "--seed",
         "9",
     ]);
-    assert_eq!(code, 0, "{err}");
     assert!(
         stdout.contains("peers                        25"),
         "{stdout}"
@@ -427,12 +417,10 @@ fn check_passes_on_its_own_baseline_and_fails_when_a_figure_moves() {
     let dir = tempfile::tempdir().unwrap();
     let file = scenario_file(dir.path(), SMALL);
     let out = dir.path().join("base");
-    let (code, _, err) = discsim(&["run", &file, "--out", out.to_str().unwrap()]);
-    assert_eq!(code, 0, "{err}");
+    discsim_ok(&["run", &file, "--out", out.to_str().unwrap()]);
     let baseline = out.join("seed-1/summary.json");
     let b = baseline.to_str().unwrap();
-    let (code, stdout, err) = discsim(&["check", &file, "--baseline", b]);
-    assert_eq!(code, 0, "{stdout}{err}");
+    let stdout = discsim_ok(&["check", &file, "--baseline", b]);
     assert!(stdout.contains("check passed"));
     // A baseline that claims far more traffic and better recall than this code gives.
     let mut summary: serde_json::Value =
@@ -475,8 +463,7 @@ fn check_passes_on_its_own_baseline_and_fails_when_a_figure_moves() {
         .into();
     let old_file = dir.path().join("old.json");
     std::fs::write(&old_file, serde_json::to_string(&old).unwrap()).unwrap();
-    let (code, stdout, err) = discsim(&["check", &file, "--baseline", old_file.to_str().unwrap()]);
-    assert_eq!(code, 0, "{stdout}{err}");
+    discsim_ok(&["check", &file, "--baseline", old_file.to_str().unwrap()]);
     // A file that is no summary is bad input.
     let junk = dir.path().join("junk.json");
     std::fs::write(&junk, "{\"hello\": 1}").unwrap();
@@ -502,8 +489,7 @@ fn scenarios_outside_the_repository_is_bad_input() {
 #[test]
 fn scenarios_lists_the_shipped_files_with_their_questions() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/scenarios");
-    let (code, stdout, err) = discsim(&["scenarios", "--dir", dir]);
-    assert_eq!(code, 0, "{err}");
+    let stdout = discsim_ok(&["scenarios", "--dir", dir]);
     assert!(
         stdout.contains("bootstrap.toml") && stdout.contains("bootstrap from 2 bootnodes"),
         "{stdout}"
@@ -522,8 +508,7 @@ fn sweep_runs_the_grid_times_replicates_identically_whatever_the_jobs() {
         discsim(&["sweep", &file, "--jobs", "1", "--out", a.to_str().unwrap()]);
     assert_eq!(code, 0, "{err}");
     assert!(stdout.contains("protocol.table.bucket_size=8"), "{stdout}");
-    let (code, _, err) = discsim(&["sweep", &file, "--jobs", "2", "--out", b.to_str().unwrap()]);
-    assert_eq!(code, 0, "{err}");
+    discsim_ok(&["sweep", &file, "--jobs", "2", "--out", b.to_str().unwrap()]);
     let csv_a = std::fs::read_to_string(a.join("sweep.csv")).unwrap();
     assert_eq!(csv_a, std::fs::read_to_string(b.join("sweep.csv")).unwrap());
     assert_eq!(csv_a.lines().count(), 5, "{csv_a}");
@@ -547,7 +532,7 @@ fn sweep_runs_the_grid_times_replicates_identically_whatever_the_jobs() {
     // Shards partition the plan: together they give the same rows.
     let c = dir.path().join("c");
     for i in 0..2 {
-        let (code, _, err) = discsim(&[
+        discsim_ok(&[
             "sweep",
             &file,
             "--shard",
@@ -555,12 +540,10 @@ fn sweep_runs_the_grid_times_replicates_identically_whatever_the_jobs() {
             "--out",
             c.to_str().unwrap(),
         ]);
-        assert_eq!(code, 0, "{err}");
     }
     // Merging the slices gives exactly what the unsharded sweep wrote.
     let c_dir = c.to_str().unwrap();
-    let (code, stdout, err) = discsim(&["merge", c_dir]);
-    assert_eq!(code, 0, "{err}");
+    let stdout = discsim_ok(&["merge", c_dir]);
     assert!(stdout.contains("merged 4 runs"), "{stdout}");
     assert_eq!(std::fs::read_to_string(c.join("sweep.csv")).unwrap(), csv_a);
     // A missing slice, or a slice twice, is refused and names the problem.
@@ -614,8 +597,7 @@ fn a_churn_trace_drives_joins_and_leaves() {
         &format!("{SMALL}[churn]\ntrace = \"trace.csv\"\n"),
     );
     let out = dir.path().join("out");
-    let (code, _, err) = discsim(&["run", &file, "--out", out.to_str().unwrap()]);
-    assert_eq!(code, 0, "{err}");
+    discsim_ok(&["run", &file, "--out", out.to_str().unwrap()]);
     let peers = std::fs::read_to_string(out.join("seed-1/peers.csv")).unwrap();
     let header: Vec<&str> = peers.lines().next().unwrap().split(',').collect();
     let ended = header
@@ -738,13 +720,11 @@ fn plot_redraws_charts_and_refuses_bad_csvs() {
     let dir = tempfile::tempdir().unwrap();
     let file = scenario_file(dir.path(), SMALL);
     let out = dir.path().join("out");
-    let (code, _, err) = discsim(&["run", &file, "--out", out.to_str().unwrap()]);
-    assert_eq!(code, 0, "{err}");
+    discsim_ok(&["run", &file, "--out", out.to_str().unwrap()]);
     let chart = out.join("charts/convergence.png");
     let before = std::fs::read(&chart).unwrap();
     std::fs::remove_dir_all(out.join("charts")).unwrap();
-    let (code, stdout, err) = discsim(&["plot", out.to_str().unwrap()]);
-    assert_eq!(code, 0, "{err}");
+    let stdout = discsim_ok(&["plot", out.to_str().unwrap()]);
     assert!(stdout.contains("convergence"), "{stdout}");
     assert_eq!(
         std::fs::read(&chart).unwrap(),
@@ -752,8 +732,7 @@ fn plot_redraws_charts_and_refuses_bad_csvs() {
         "redrawn identically"
     );
     // One run folder alone is plotted too.
-    let (code, _, err) = discsim(&["plot", out.join("seed-1").to_str().unwrap()]);
-    assert_eq!(code, 0, "{err}");
+    discsim_ok(&["plot", out.join("seed-1").to_str().unwrap()]);
     assert!(out.join("seed-1/charts/convergence.svg").exists());
     // A value that is not a number names the file, the line and the column.
     let metrics = out.join("seed-1/metrics.csv");
@@ -779,8 +758,7 @@ fn plot_redraws_charts_and_refuses_bad_csvs() {
 
 #[test]
 fn bench_db_and_bad_shards() {
-    let (code, out, err) = discsim(&["bench-db", "--dbs", "3", "--records", "20"]);
-    assert_eq!(code, 0, "{err}");
+    let out = discsim_ok(&["bench-db", "--dbs", "3", "--records", "20"]);
     assert!(out.contains("3 in-memory databases x 20 records"), "{out}");
     let dir = tempfile::tempdir().unwrap();
     let file = scenario_file(dir.path(), SMALL);

@@ -10,7 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{discsim, discsim_in, scenario_file, snapshot_skipping, BIN};
+use common::{discsim, discsim_ok, discsim_ok_in, scenario_file, snapshot_skipping, BIN};
 
 fn spawn(args: &[&str]) -> Child {
     Command::new(BIN)
@@ -67,8 +67,7 @@ fn f7_a_failed_replacement_keeps_the_earlier_run_byte_for_byte() {
     let file = scenario_file(dir.path(), SMALL);
     let out = dir.path().join("out");
     let o = out.to_str().unwrap();
-    let (code, _, err) = discsim(&["run", &file, "--out", o]);
-    assert_eq!(code, 0, "{err}");
+    discsim_ok(&["run", &file, "--out", o]);
     let before = snapshot(&out.join("seed-1"));
     // Every rename fails (EIO), as on a failing disk.
     let run = Command::new("strace")
@@ -165,8 +164,7 @@ fn f9_a_folder_holds_runs_of_one_configuration() {
     let file = scenario_file(dir.path(), SMALL);
     let out = dir.path().join("out");
     let o = out.to_str().unwrap();
-    let (code, _, err) = discsim(&["run", &file, "--out", o]);
-    assert_eq!(code, 0, "{err}");
+    discsim_ok(&["run", &file, "--out", o]);
     let before = snapshot(&out);
     // The README's example with another peer count and seed, and a --set without --seed.
     for args in [
@@ -193,8 +191,7 @@ fn f9_a_folder_holds_runs_of_one_configuration() {
         "`peers` is 40 there, 30 here"
     ));
     // Another seed and thread count of the same configuration is a replicate.
-    let (code, _, err) = discsim(&["run", &file, "--out", o, "--seed", "2", "--threads", "2"]);
-    assert_eq!(code, 0, "{err}");
+    discsim_ok(&["run", &file, "--out", o, "--seed", "2", "--threads", "2"]);
     assert!(out.join("seed-2/summary.json").exists());
     // A sweep's variant folder likewise.
     let sweep = scenario_file(
@@ -202,8 +199,7 @@ fn f9_a_folder_holds_runs_of_one_configuration() {
         &format!("{SMALL}[sweep]\n\"network.loss\" = [0.0]\n"),
     );
     let s = dir.path().join("sweep");
-    let (code, _, err) = discsim(&["sweep", &sweep, "--out", s.to_str().unwrap()]);
-    assert_eq!(code, 0, "{err}");
+    discsim_ok(&["sweep", &sweep, "--out", s.to_str().unwrap()]);
     let (code, _, err) = discsim(&[
         "sweep",
         &sweep,
@@ -232,8 +228,7 @@ fn f10_stale_variants_are_reported_and_sweep_csv_names_the_current_ones() {
             &format!("{SMALL}[sweep]\n\"protocol.table.bucket_size\" = {sizes}\n"),
         )
     };
-    let (code, _, err) = discsim(&["sweep", &grid("[8, 16]"), "--out", o]);
-    assert_eq!(code, 0, "{err}");
+    discsim_ok(&["sweep", &grid("[8, 16]"), "--out", o]);
     let (code, _, err) = discsim(&["sweep", &grid("[8, 32]"), "--out", o]);
     assert_eq!(code, 0, "{err}");
     assert!(
@@ -300,18 +295,16 @@ fn f17_a_traced_run_folder_reruns_as_it_is_from_anywhere() {
         &format!("{SMALL}[churn]\ntrace = \"traces/t.csv\"\n"),
     );
     let out = dir.path().join("out");
-    let (code, _, err) = discsim(&["run", &file, "--out", out.to_str().unwrap()]);
-    assert_eq!(code, 0, "{err}");
+    discsim_ok(&["run", &file, "--out", out.to_str().unwrap()]);
     let saved = out.join("seed-1/scenario.toml");
     assert!(out.join("seed-1/trace.csv").exists());
     // From another folder, with the original trace gone.
     std::fs::remove_dir_all(dir.path().join("traces")).unwrap();
     let elsewhere = tempfile::tempdir().unwrap();
-    let (code, _, err) = discsim_in(
+    discsim_ok_in(
         Some(elsewhere.path()),
         &["run", saved.to_str().unwrap(), "--out", "again"],
     );
-    assert_eq!(code, 0, "{err}");
     for f in [
         "metrics.csv",
         "peers.csv",
@@ -326,7 +319,7 @@ fn f17_a_traced_run_folder_reruns_as_it_is_from_anywhere() {
         );
     }
     // And the same folder takes the rerun as a replicate of the same configuration.
-    let (code, _, err) = discsim(&[
+    discsim_ok(&[
         "run",
         saved.to_str().unwrap(),
         "--out",
@@ -334,7 +327,6 @@ fn f17_a_traced_run_folder_reruns_as_it_is_from_anywhere() {
         "--seed",
         "2",
     ]);
-    assert_eq!(code, 0, "{err}");
 }
 
 /// Runs a sharded sweep of 4 runs in 2 slices into `dir`; returns the scenario file.
@@ -344,7 +336,7 @@ fn sharded(dir: &Path, out: &Path) -> String {
         "name = \"sh\"\npeers = 20\nduration = \"2m\"\nreplicates = 2\n[sweep]\n\"network.loss\" = [0.0, 0.1]\n",
     );
     for i in 0..2 {
-        let (code, _, err) = discsim(&[
+        discsim_ok(&[
             "sweep",
             &file,
             "--shard",
@@ -352,7 +344,6 @@ fn sharded(dir: &Path, out: &Path) -> String {
             "--out",
             out.to_str().unwrap(),
         ]);
-        assert_eq!(code, 0, "{err}");
     }
     file
 }
@@ -362,8 +353,7 @@ fn f14_f15_f26_merge_refuses_garbled_cut_short_foreign_and_misnamed_slices() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let file = sharded(dir.path(), &out);
-    let (code, stdout, err) = discsim(&["merge", out.to_str().unwrap()]);
-    assert_eq!(code, 0, "{err}");
+    let stdout = discsim_ok(&["merge", out.to_str().unwrap()]);
     assert!(stdout.contains("merged 4 runs"), "{stdout}");
     let merged = std::fs::read(out.join("sweep.csv")).unwrap();
     let slice1 = std::fs::read_to_string(out.join("sweep-1-of-2.csv")).unwrap();
@@ -371,7 +361,7 @@ fn f14_f15_f26_merge_refuses_garbled_cut_short_foreign_and_misnamed_slices() {
     // Another plan: the same grid with another peer count.
     let other = dir.path().join("other");
     std::fs::create_dir(&other).unwrap();
-    let (code, _, err) = discsim(&[
+    discsim_ok(&[
         "sweep",
         &file,
         "--shard",
@@ -381,7 +371,6 @@ fn f14_f15_f26_merge_refuses_garbled_cut_short_foreign_and_misnamed_slices() {
         "--set",
         "peers=21",
     ]);
-    assert_eq!(code, 0, "{err}");
     let foreign = std::fs::read_to_string(other.join("sweep-1-of-2.csv")).unwrap();
     let garbled = {
         let mut cells: Vec<String> = lines[1].split(',').map(String::from).collect();
@@ -451,10 +440,8 @@ fn f21_an_empty_shard_is_warned_about_and_still_merges() {
         err.contains("slice 1/2 of a plan of 1 runs has no run"),
         "{err}"
     );
-    let (code, _, err) = discsim(&["sweep", &file, "--shard", "0/2", "--out", o]);
-    assert_eq!(code, 0, "{err}");
-    let (code, stdout, err) = discsim(&["merge", o]);
-    assert_eq!(code, 0, "{err}");
+    discsim_ok(&["sweep", &file, "--shard", "0/2", "--out", o]);
+    let stdout = discsim_ok(&["merge", o]);
     assert!(stdout.contains("merged 1 runs"), "{stdout}");
 }
 
@@ -483,8 +470,7 @@ fn f18_f19_check_refuses_a_baseline_of_another_run_or_out_of_range() {
     let dir = tempfile::tempdir().unwrap();
     let file = scenario_file(dir.path(), SMALL);
     let out = dir.path().join("base");
-    let (code, _, err) = discsim(&["run", &file, "--out", out.to_str().unwrap()]);
-    assert_eq!(code, 0, "{err}");
+    discsim_ok(&["run", &file, "--out", out.to_str().unwrap()]);
     let baseline = out.join("seed-1/summary.json");
     let b = baseline.to_str().unwrap();
     let (code, stdout, err) = discsim(&[
@@ -603,7 +589,7 @@ fn f4_f23_f24_f25_f28_bad_input_is_one_message_at_the_users_line() {
     }
     // F25: one knob of the default latency, without its table.
     let file = scenario_file(dir.path(), "peers = 10\nduration = \"2m\"\n");
-    let (code, _, err) = discsim(&[
+    discsim_ok(&[
         "run",
         &file,
         "--out",
@@ -611,7 +597,6 @@ fn f4_f23_f24_f25_f28_bad_input_is_one_message_at_the_users_line() {
         "--set",
         "network.latency.value=\"20ms\"",
     ]);
-    assert_eq!(code, 0, "{err}");
     // F28: knobs that do nothing are warned about.
     let file = scenario_file(
         dir.path(),

@@ -14,6 +14,18 @@ pub fn discsim(args: &[&str]) -> (i32, String, String) {
     discsim_in(None, args)
 }
 
+/// Runs discsim with `args`, which must succeed: its stdout (a failure shows stderr).
+pub fn discsim_ok(args: &[&str]) -> String {
+    discsim_ok_in(None, args)
+}
+
+/// Runs discsim with `args` in `cwd` (or here), which must succeed: its stdout.
+pub fn discsim_ok_in(cwd: Option<&Path>, args: &[&str]) -> String {
+    let (code, stdout, err) = discsim_in(cwd, args);
+    assert_eq!(code, 0, "discsim {} failed: {stdout}{err}", args.join(" "));
+    stdout
+}
+
 /// Runs discsim with `args` in `cwd` (or here): exit code, stdout, stderr.
 pub fn discsim_in(cwd: Option<&Path>, args: &[&str]) -> (i32, String, String) {
     let mut c = Command::new(BIN);
