@@ -409,11 +409,20 @@ impl NodeDb {
         rng: &mut R,
     ) -> Vec<Node> {
         let mut nodes: Vec<Node> = Vec::with_capacity(n);
+        let mut id = [0u8; 64];
+        if self.records == 0 {
+            // No record at all (a fresh database, as at every join): every seek would find
+            // nothing, so only the draws are made, keeping the random stream where geth's loop
+            // leaves it.
+            for _ in 0..n * 5 {
+                rng.fill_bytes(&mut id);
+            }
+            return nodes;
+        }
         self.flush();
         let Ok(mut it) = self.db.new_iter() else {
             return nodes;
         };
-        let mut id = [0u8; 64];
         let mut seeks = 0;
         'seek: while nodes.len() < n && seeks < n * 5 {
             seeks += 1;

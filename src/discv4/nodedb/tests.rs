@@ -249,6 +249,20 @@ fn query_seeds_on_empty_or_pongless_database_is_empty() {
         .is_empty());
 }
 
+/// A database without records skips the seeks but leaves the random stream where geth's loop
+/// leaves it: where a database whose records are all too old (every seek runs, none qualifies).
+#[test]
+fn query_seeds_on_an_empty_database_draws_as_the_full_loop_does() {
+    let now = t0() + 10 * DAY;
+    let mut stale = seeded_db(20, now - 6 * DAY);
+    let mut empty = open(&Storage::memory());
+    assert_eq!(empty.record_count(), 0);
+    let (mut a, mut b) = (ChaCha8Rng::seed_from_u64(7), ChaCha8Rng::seed_from_u64(7));
+    assert!(stale.query_seeds(30, 5 * DAY, now, &mut a).is_empty());
+    assert!(empty.query_seeds(30, 5 * DAY, now, &mut b).is_empty());
+    assert_eq!(a.next_u64(), b.next_u64());
+}
+
 #[test]
 fn query_seeds_skips_undecodable_records_and_counts_them() {
     let now = t0();
