@@ -69,20 +69,19 @@ fn geth_2018_is_within_tolerance_minute_by_minute() {
     );
 }
 
-/// geth-2019 within 15 % on every figure, with one known exception: the converged share at
-/// minute 1 counts 4 of 82 peers in geth's single run, and discsim's 5-seed mean is about 3
-/// (2 to 5 over 10 seeds). With shares floored at 0.05 one peer is 24 %: the test holds that
-/// figure to within two peers instead, and the README says so.
+/// geth-2019 within 15 % on every figure but the converged share at minute 1, which counts a
+/// handful of peers (4 of 82 in geth's reference run, 3 to 7 over 10 more runs of real geth):
+/// that one may pass only within the run-to-run noise, and nothing else may.
 #[test]
-fn geth_2019_is_within_tolerance_but_for_one_peer_at_minute_one() {
+fn geth_2019_is_within_tolerance_or_within_noise_minute_by_minute() {
     let r = validate(Profile::Geth2019);
     assert_eq!(r.compared(), 15 * 10, "ENR packets compared too");
+    assert!(r.passed(), "{}", r.verdict());
     for row in &r.rows {
         for c in &row.checks {
-            if row.t == 60 && c.figure.name == "converged_share" {
-                assert!((c.discsim - c.geth).abs() <= 2.0 / 82.0, "{c:?}");
-            } else {
-                assert!(c.ok, "minute {}: {c:?}", row.t / 60);
+            if c.within_noise_only(r.tolerance) {
+                assert_eq!((row.t, c.figure.name), (60, "converged_share"), "{c:?}");
+                assert!((c.discsim - c.geth).abs() <= c.noise, "{c:?}");
             }
         }
     }

@@ -200,7 +200,7 @@ fn the_csv_lists_every_check() {
     assert_eq!(path, dir.path().join("validation-geth-2019.csv"));
     assert_eq!(
         std::fs::read_to_string(&path).unwrap(),
-        "t,figure,geth,discsim,diff,ok\n60,ping,100,100,0,true\n60,pong,100,200,1,false\n"
+        "t,figure,geth,discsim,diff,noise,ok\n60,ping,100,100,0,0,true\n60,pong,100,200,1,0,false\n"
     );
     let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(names.len(), 1, "no temporary file left");
@@ -399,9 +399,58 @@ fn percentages_print_without_float_noise() {
         geth,
         discsim,
         diff: relative_difference(geth, discsim, 1.0),
+        noise: 0.0,
         ok: true,
     };
     assert_eq!(c(100.0, 99.99).signed_percent(), "+0.0%");
     assert_eq!(c(100.0, 99.9).signed_percent(), "-0.1%");
     assert_eq!(c(100.0, 127.6).signed_percent(), "+27.6%");
+}
+
+/// A difference beyond the tolerance passes when discsim's own seeds vary enough to explain it,
+/// `NOISE_Z` standard errors of the difference, and is marked; without spread it fails.
+#[test]
+fn noise_explains_a_difference_only_as_far_as_the_seeds_vary() {
+    let table = |v: f64| -> Table {
+        [(
+            60u64,
+            [("converged_share".to_string(), v)].into_iter().collect(),
+        )]
+        .into_iter()
+        .collect()
+    };
+    let geth: Table = [(
+        60u64,
+        [("converged_share".to_string(), 0.0488)]
+            .into_iter()
+            .collect(),
+    )]
+    .into_iter()
+    .collect();
+    let ours = table(0.0366);
+    // Five seeds of 2 to 5 converged peers of 82.
+    let seeds: Vec<Table> = [4.0, 4.0, 2.0, 3.0, 2.0]
+        .iter()
+        .map(|n| table(n / 82.0))
+        .collect();
+    let spread = spread_tables(&seeds);
+    let sd = spread[&60]["converged_share"];
+    assert!((sd - 1.0 / 82.0).abs() < 1e-12, "{sd}");
+    let strict = compare(Profile::Geth2019, &geth, &ours, 5, 0.15).unwrap();
+    assert!(!strict.passed(), "24 % is beyond 15 % without noise");
+    let r = compare_with_spread(Profile::Geth2019, &geth, &ours, &spread, 5, 0.15).unwrap();
+    let c = &r.rows[0].checks[0];
+    assert!((c.noise - NOISE_Z * sd * (1.0f64 / 5.0 + 1.0).sqrt()).abs() < 1e-12);
+    assert!(c.ok && c.within_noise_only(0.15), "{c:?}");
+    let verdict = r.verdict();
+    assert!(
+        verdict.contains("1 only within run-to-run noise: converged_share at minute 1"),
+        "{verdict}"
+    );
+    assert!(r.render_table().contains(")~"), "{}", r.render_table());
+    // A difference past the noise still fails.
+    let far = compare_with_spread(Profile::Geth2019, &geth, &table(0.0), &spread, 5, 0.15).unwrap();
+    assert!(!far.passed(), "{:?}", far.rows[0].checks[0]);
+    // No spread without two seeds.
+    assert_eq!(spread_tables(&seeds[..1])[&60]["converged_share"], 0.0);
 }
