@@ -821,7 +821,7 @@ fn validate_works_from_any_folder_and_writes_its_csv_only_when_asked() {
         "{stdout}"
     );
     let csv = std::fs::read_to_string(out.join("validation-geth-2018.csv")).unwrap();
-    assert!(csv.starts_with("t,figure,geth,discsim,diff,ok\n60,mean_table_size,47.293,"));
+    assert!(csv.starts_with("t,figure,geth,discsim,diff,noise,ok\n60,mean_table_size,47.293,"));
     assert_eq!(csv.lines().count(), 1 + 120);
     let entries = std::fs::read_dir(dir.path()).unwrap().count();
     assert_eq!(entries, 1, "nothing but --out is written");
