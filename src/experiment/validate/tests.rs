@@ -1,6 +1,8 @@
 //! The comparison with real geth's figures, on hand-made tables.
 
+use super::render::{format_minute, percent};
 use super::*;
+use std::path::Path;
 
 fn table(rows: &[(u64, &[(&str, f64)])]) -> Table {
     rows.iter()
