@@ -3,7 +3,8 @@
 //! sender's record sequence number at the end of PING and PONG and add ENRREQUEST and ENRRESPONSE.
 //!
 //! A packet is `hash(32) || signature(65) || type(1) || RLP body`, where
-//! `hash = keccak256(signature || type || body)`.
+//! `hash = keccak256(signature || type || body)`. In a network whose receivers trust hashes
+//! ([`HashCheck::Trust`]), only the hashes a reply quotes are computed; see [`encode_for`].
 //!
 //! **Signatures are not modelled.** The simulator never holds private keys, and recovering a
 //! public key from a real signature would cost more than delivering the packet. Instead the
