@@ -5,7 +5,6 @@
 //! so that the discv4 layer never reaches into the simulator (`sim::network` lays out the
 //! addresses these functions judge).
 
-use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// geth's `netutil.IsLAN`: loopback, or in 0/8, 10/8, 172.16/12, 192.168/16, fe80::/10, fc00::/7.
@@ -68,7 +67,10 @@ fn is_lan6(ip: Ipv6Addr) -> bool {
 pub struct DistinctNetSet {
     subnet: u8,
     limit: usize,
-    members: BTreeMap<NetKey, usize>,
+    /// Networks with members and their counts, sorted by network. A sorted vector rather than a
+    /// map: a bucket's set holds a handful of networks, and an ordered map's node costs about
+    /// 450 bytes even for one (20 KB per peer for a table's 18 sets, measured).
+    members: Vec<(NetKey, usize)>,
     len: usize,
 }
 
@@ -86,7 +88,7 @@ impl DistinctNetSet {
         DistinctNetSet {
             subnet,
             limit,
-            members: BTreeMap::new(),
+            members: Vec::new(),
             len: 0,
         }
     }
@@ -125,31 +127,32 @@ impl DistinctNetSet {
     /// Adds `ip`, unless its network already holds `limit` addresses; says whether it did.
     pub fn add(&mut self, ip: IpAddr) -> bool {
         let key = self.key(ip);
-        let n = self.members.get(&key).copied().unwrap_or(0);
-        if n < self.limit {
-            self.members.insert(key, n + 1);
-            self.len += 1;
-            true
-        } else {
-            false
+        match self.members.binary_search_by_key(&key, |m| m.0) {
+            Ok(i) if self.members[i].1 < self.limit => self.members[i].1 += 1,
+            Ok(_) => return false,
+            Err(_) if self.limit == 0 => return false,
+            Err(i) => self.members.insert(i, (key, 1)),
         }
+        self.len += 1;
+        true
     }
 
     /// Frees one slot in `ip`'s network, if it has any members.
     pub fn remove(&mut self, ip: IpAddr) {
         let key = self.key(ip);
-        if let Some(n) = self.members.get_mut(&key) {
-            *n -= 1;
+        if let Ok(i) = self.members.binary_search_by_key(&key, |m| m.0) {
+            self.members[i].1 -= 1;
             self.len -= 1;
-            if *n == 0 {
-                self.members.remove(&key);
+            if self.members[i].1 == 0 {
+                self.members.remove(i);
             }
         }
     }
 
     /// Whether `ip`'s network has any member.
     pub fn contains(&self, ip: IpAddr) -> bool {
-        self.members.contains_key(&self.key(ip))
+        let key = self.key(ip);
+        self.members.binary_search_by_key(&key, |m| m.0).is_ok()
     }
 
     /// How many addresses the set holds.
