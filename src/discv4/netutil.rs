@@ -124,13 +124,20 @@ impl DistinctNetSet {
         }
     }
 
+    /// `ip`'s network, and where it is in `members` (or where it would go).
+    fn find(&self, ip: IpAddr) -> (NetKey, Result<usize, usize>) {
+        let key = self.key(ip);
+        (key, self.members.binary_search_by_key(&key, |m| m.0))
+    }
+
     /// Adds `ip`, unless its network already holds `limit` addresses; says whether it did.
     pub fn add(&mut self, ip: IpAddr) -> bool {
-        let key = self.key(ip);
-        match self.members.binary_search_by_key(&key, |m| m.0) {
-            Ok(i) if self.members[i].1 < self.limit => self.members[i].1 += 1,
-            Ok(_) => return false,
-            Err(_) if self.limit == 0 => return false,
+        let (key, at) = self.find(ip);
+        if at.map_or(0, |i| self.members[i].1) >= self.limit {
+            return false;
+        }
+        match at {
+            Ok(i) => self.members[i].1 += 1,
             Err(i) => self.members.insert(i, (key, 1)),
         }
         self.len += 1;
@@ -139,8 +146,7 @@ impl DistinctNetSet {
 
     /// Frees one slot in `ip`'s network, if it has any members.
     pub fn remove(&mut self, ip: IpAddr) {
-        let key = self.key(ip);
-        if let Ok(i) = self.members.binary_search_by_key(&key, |m| m.0) {
+        if let (_, Ok(i)) = self.find(ip) {
             self.members[i].1 -= 1;
             self.len -= 1;
             if self.members[i].1 == 0 {
@@ -151,8 +157,7 @@ impl DistinctNetSet {
 
     /// Whether `ip`'s network has any member.
     pub fn contains(&self, ip: IpAddr) -> bool {
-        let key = self.key(ip);
-        self.members.binary_search_by_key(&key, |m| m.0).is_ok()
+        self.find(ip).1.is_ok()
     }
 
     /// How many addresses the set holds.

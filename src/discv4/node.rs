@@ -295,10 +295,18 @@ impl Decodable for Node {
         if rlp.item_count()? != 4 {
             return Err(DecoderError::RlpIncorrectListLen);
         }
-        let ip = ip_from_bytes(rlp.at(0)?.data()?)?;
-        let udp: u16 = rlp.val_at(1)?;
-        let tcp: u16 = rlp.val_at(2)?;
-        let id = NodeId::from_slice(rlp.at(3)?.data()?)
+        Node::from_items([&rlp.at(0)?, &rlp.at(1)?, &rlp.at(2)?, &rlp.at(3)?])
+    }
+}
+
+impl Node {
+    /// A node from the four items of its RLP list, `[IP, UDP, TCP, ID]`, checked in that order:
+    /// a 4- or 16-byte IP, canonical 16-bit ports, a 64-byte ID. One place for the rules that both
+    /// the database's records and NEIGHBORS entries (`packet::codec`) follow.
+    pub(crate) fn from_items([ip, udp, tcp, id]: [&Rlp<'_>; 4]) -> Result<Node, DecoderError> {
+        let ip = ip_from_bytes(ip.data()?)?;
+        let (udp, tcp): (u16, u16) = (udp.as_val()?, tcp.as_val()?);
+        let id = NodeId::from_slice(id.data()?)
             .ok_or(DecoderError::Custom("node ID must be 64 bytes"))?;
         Ok(Node::new(ip, udp, tcp, id))
     }

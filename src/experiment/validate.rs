@@ -503,59 +503,38 @@ pub fn discsim_table(samples: &[Sample]) -> Table {
 
 /// The mean of each figure at each sample over the tables that have it.
 pub fn mean_tables(tables: &[Table]) -> Table {
-    let mut sums: BTreeMap<u64, BTreeMap<String, (f64, u32)>> = BTreeMap::new();
-    for table in tables {
-        for (&t, row) in table {
-            let at = sums.entry(t).or_default();
-            for (k, &v) in row {
-                let e = at.entry(k.clone()).or_insert((0.0, 0));
-                e.0 += v;
-                e.1 += 1;
-            }
-        }
-    }
-    sums.into_iter()
-        .map(|(t, row)| {
-            let row = row
-                .into_iter()
-                .map(|(k, (sum, n))| (k, sum / n as f64))
-                .collect();
-            (t, row)
-        })
-        .collect()
+    per_figure(tables, |values| {
+        values.iter().sum::<f64>() / values.len() as f64
+    })
 }
 
 /// The sample standard deviation of each figure at each sample over the tables that have it
 /// (0 where fewer than two do).
 pub fn spread_tables(tables: &[Table]) -> Table {
-    let means = mean_tables(tables);
-    let mut sums: BTreeMap<u64, BTreeMap<String, (f64, u32)>> = BTreeMap::new();
+    per_figure(tables, |values| {
+        let n = values.len() as f64;
+        if values.len() < 2 {
+            return 0.0;
+        }
+        let mean = values.iter().sum::<f64>() / n;
+        (values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1.0)).sqrt()
+    })
+}
+
+/// `stat` of each figure's values at each sample, in table order, over the tables that have it.
+fn per_figure(tables: &[Table], stat: impl Fn(&[f64]) -> f64) -> Table {
+    let mut values: BTreeMap<u64, BTreeMap<String, Vec<f64>>> = BTreeMap::new();
     for table in tables {
         for (&t, row) in table {
-            let at = sums.entry(t).or_default();
+            let at = values.entry(t).or_default();
             for (k, &v) in row {
-                let m = means[&t][k];
-                let e = at.entry(k.clone()).or_insert((0.0, 0));
-                e.0 += (v - m) * (v - m);
-                e.1 += 1;
+                at.entry(k.clone()).or_default().push(v);
             }
         }
     }
-    sums.into_iter()
-        .map(|(t, row)| {
-            let row = row
-                .into_iter()
-                .map(|(k, (sq, n))| {
-                    let sd = if n > 1 {
-                        (sq / f64::from(n - 1)).sqrt()
-                    } else {
-                        0.0
-                    };
-                    (k, sd)
-                })
-                .collect();
-            (t, row)
-        })
+    values
+        .into_iter()
+        .map(|(t, row)| (t, row.into_iter().map(|(k, v)| (k, stat(&v))).collect()))
         .collect()
 }
 

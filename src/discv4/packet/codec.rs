@@ -186,14 +186,12 @@ impl Decodable for EnrResponse {
 /// with `Rlp::data`, which let malformed trailing bytes and lists-for-strings through; geth's
 /// `rpcNode` rejects both, so they are checked here first.
 fn decode_node(rlp: &Rlp<'_>) -> Result<Node, DecoderError> {
-    // The checks of `Node::decode`, in its order, on the items `fields` has already split: the
-    // rlp crate's `at` and `item_count` would walk the list again for every field.
+    // Split once by the strictness walk (the rlp crate's `at` would walk the list again per
+    // field), with geth's byte-string checks before `Node::decode`'s field rules.
     let [ip, udp, tcp, id] = fields(rlp, Tail::Reject)?;
-    let (ip, id) = (byte_string(&ip)?, byte_string(&id)?);
-    let ip = ip_from_bytes(ip)?;
-    let (udp, tcp): (u16, u16) = (udp.as_val()?, tcp.as_val()?);
-    let id = NodeId::from_slice(id).ok_or(DecoderError::Custom("node ID must be 64 bytes"))?;
-    Ok(Node::new(ip, udp, tcp, id))
+    byte_string(&ip)?;
+    byte_string(&id)?;
+    Node::from_items([&ip, &udp, &tcp, &id])
 }
 
 // ---------------------------------------------------------------------------------------------

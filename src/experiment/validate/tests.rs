@@ -413,27 +413,13 @@ fn percentages_print_without_float_noise() {
 /// `NOISE_Z` standard errors of the difference, and is marked; without spread it fails.
 #[test]
 fn noise_explains_a_difference_only_as_far_as_the_seeds_vary() {
-    let table = |v: f64| -> Table {
-        [(
-            60u64,
-            [("converged_share".to_string(), v)].into_iter().collect(),
-        )]
-        .into_iter()
-        .collect()
-    };
-    let geth: Table = [(
-        60u64,
-        [("converged_share".to_string(), 0.0488)]
-            .into_iter()
-            .collect(),
-    )]
-    .into_iter()
-    .collect();
-    let ours = table(0.0366);
+    let share = |v: f64| table(&[(60, &[("converged_share", v)])]);
+    let geth = share(0.0488);
+    let ours = share(0.0366);
     // Five seeds of 2 to 5 converged peers of 82.
     let seeds: Vec<Table> = [4.0, 4.0, 2.0, 3.0, 2.0]
         .iter()
-        .map(|n| table(n / 82.0))
+        .map(|n| share(n / 82.0))
         .collect();
     let spread = spread_tables(&seeds);
     let sd = spread[&60]["converged_share"];
@@ -451,7 +437,7 @@ fn noise_explains_a_difference_only_as_far_as_the_seeds_vary() {
     );
     assert!(r.render_table().contains(")~"), "{}", r.render_table());
     // A difference past the noise still fails.
-    let far = compare_with_spread(Profile::Geth2019, &geth, &table(0.0), &spread, 5, 0.15).unwrap();
+    let far = compare_with_spread(Profile::Geth2019, &geth, &share(0.0), &spread, 5, 0.15).unwrap();
     assert!(!far.passed(), "{:?}", far.rows[0].checks[0]);
     // No spread without two seeds.
     assert_eq!(spread_tables(&seeds[..1])[&60]["converged_share"], 0.0);
