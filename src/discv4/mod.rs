@@ -6,7 +6,7 @@
 //! the only things borrowed from the simulator are its time type ([`crate::sim::clock`]) and
 //! its seeded random streams ([`crate::sim::rng`]).
 //!
-//! - [`node`]: identities, keccak hashes, XOR distances.
+//! - [`node`]: identities, keccak hashes, XOR distances; `intern` names stored IDs by 4 bytes.
 //! - [`packet`]: the wire format (RLP, signatures by hash, real sizes, EIP-868).
 //! - [`netutil`]: geth's LAN test and per-prefix IP limits.
 //! - [`table`], [`lookup`]: the Kademlia table and the iterative lookup.
@@ -15,6 +15,7 @@
 //! - [`protocol`]: a peer (transport and table loop) and the per-version [`protocol::Profile`].
 
 pub mod dial;
+pub(crate) mod intern;
 pub mod lookup;
 pub mod netutil;
 pub mod node;

@@ -45,7 +45,8 @@ use rand::Rng;
 use rusty_leveldb::{LdbIterator, Status, StatusCode, DB};
 use tracing::{debug, warn};
 
-use crate::discv4::node::{IdMap, Node, NodeId};
+use crate::discv4::intern::{HandleMap, IdHandle};
+use crate::discv4::node::{Node, NodeId};
 use crate::sim::clock::SimTime;
 pub use config::{NodeDbConfig, NodeDbConfigError, DEFAULT_VERSION};
 pub use storage::{DbTuning, Storage};
@@ -118,14 +119,15 @@ pub struct NodeDb {
     /// served from it: rusty-leveldb reads are slow, and they trigger seek compactions that
     /// would otherwise dominate a simulation. It also keeps the endpoint each node record encodes,
     /// which gives the record count in O(1) and lets `update_node` recognise an unchanged record
-    /// without encoding it. Only looked up (`record_ids`' callers sort), so its order cannot
-    /// reach results.
-    known: IdMap<Known>,
+    /// without encoding it. Keyed by interned IDs (a peer's database holds a good share of the
+    /// network's IDs, and the records in rusty-leveldb hold them already). Only looked up
+    /// (`record_ids` sorts), so its order cannot reach results.
+    known: HandleMap<Known>,
     records: usize,
     /// Node records not yet handed to rusty-leveldb, in key order. (Pending field writes are
     /// flags in the mirror, with their nodes listed in `dirty`.)
     pending: BTreeMap<Vec<u8>, Vec<u8>>,
-    dirty: Vec<NodeId>,
+    dirty: Vec<IdHandle>,
     pending_since: Option<SimTime>,
 }
 
@@ -213,7 +215,7 @@ impl NodeDb {
             cfg,
             next_expiry: None,
             stats,
-            known: IdMap::default(),
+            known: HandleMap::default(),
             records: 0,
             pending: BTreeMap::new(),
             dirty: Vec::new(),
@@ -273,14 +275,14 @@ impl NodeDb {
         // function of its endpoint and ID), so an unchanged record is recognised without
         // encoding it: `copyLiveNodes` rewrites every live entry every 30 s.
         let endpoint = RecordEndpoint::of(node);
-        if self.known.get(&node.id).and_then(|k| k.record) == Some(Some(endpoint)) {
+        if self.known_of(&node.id).and_then(|k| k.record) == Some(Some(endpoint)) {
             self.stats.unchanged_writes += 1;
             return;
         }
         let blob = rlp::encode(node);
         let key = make_key(Some(&node.id), DISCOVER_ROOT);
         if self.put(&key, &blob) {
-            let k = self.known.entry(node.id).or_default();
+            let k = self.known.entry(IdHandle::intern(&node.id)).or_default();
             self.records += k.record.is_none() as usize;
             k.record = Some(Some(endpoint));
         }
@@ -288,7 +290,7 @@ impl NodeDb {
 
     /// Deletes every key under the node's prefix `n:<id>`: its record and all its fields.
     pub fn delete_node(&mut self, id: &NodeId) {
-        if let Some(k) = self.known.remove(id) {
+        if let Some(k) = IdHandle::find(id).and_then(|h| self.known.remove(&h)) {
             self.records -= k.record.is_some() as usize;
         }
         self.flush();
@@ -303,7 +305,7 @@ impl NodeDb {
 
     /// When `id` last pinged us (Unix epoch if never).
     pub fn last_ping(&mut self, id: &NodeId) -> SimTime {
-        secs_to_time(self.known.get(id).map_or(0, |k| k.last_ping))
+        secs_to_time(self.known_of(id).map_or(0, |k| k.last_ping))
     }
 
     /// Records a ping from `id` at `t` (whole seconds are stored).
@@ -313,7 +315,7 @@ impl NodeDb {
 
     /// When `id` last answered our ping (Unix epoch if never).
     pub fn last_pong(&mut self, id: &NodeId) -> SimTime {
-        secs_to_time(self.known.get(id).map_or(0, |k| k.last_pong))
+        secs_to_time(self.known_of(id).map_or(0, |k| k.last_pong))
     }
 
     /// Records a pong from `id` at `t` (whole seconds are stored).
@@ -323,12 +325,17 @@ impl NodeDb {
 
     /// FINDNODE failures of `id` since bonding.
     pub fn find_fails(&mut self, id: &NodeId) -> i64 {
-        self.known.get(id).map_or(0, |k| k.find_fails)
+        self.known_of(id).map_or(0, |k| k.find_fails)
     }
 
     /// Sets the FINDNODE failure count of `id`.
     pub fn update_find_fails(&mut self, id: &NodeId, fails: i64) {
         self.put_int(id, Field::FindFails, fails);
+    }
+
+    /// The mirror's entry for `id`, if the database holds anything under it.
+    fn known_of(&self, id: &NodeId) -> Option<&Known> {
+        self.known.get(&IdHandle::find(id)?)
     }
 
     /// Starts the expirer if it is not running (geth's `sync.Once`): its first run is one cleanup
@@ -457,12 +464,13 @@ impl NodeDb {
     /// The IDs of every node with a record, self excluded, sorted: for observers that count (how
     /// many records point at dead nodes) without needing the records themselves. Sorted because
     /// the mirror is a hash map, whose order must never reach a result.
-    pub fn record_ids(&self) -> Vec<&NodeId> {
-        let mut ids: Vec<&NodeId> = self
+    pub fn record_ids(&self) -> Vec<NodeId> {
+        let mut ids: Vec<NodeId> = self
             .known
             .iter()
-            .filter(|(id, k)| k.record.is_some() && **id != self.self_id)
-            .map(|(id, _)| id)
+            .filter(|(_, k)| k.record.is_some())
+            .map(|(h, _)| h.id())
+            .filter(|id| *id != self.self_id)
             .collect();
         ids.sort_unstable();
         ids

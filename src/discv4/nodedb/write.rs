@@ -10,6 +10,7 @@ use super::keys::{
     DISCOVER_ROOT,
 };
 use super::{Field, NodeDb, RecordEndpoint};
+use crate::discv4::intern::IdHandle;
 use crate::discv4::node::NodeId;
 use crate::sim::clock::SimTime;
 
@@ -28,14 +29,15 @@ impl NodeDb {
         if self.cfg.write_behind.is_zero() {
             let key = make_key(Some(id), field.key_suffix());
             if self.write(&key, &encode_int(v)) {
-                field.set(self.known.entry(*id).or_default(), v);
+                field.set(self.known.entry(IdHandle::intern(id)).or_default(), v);
             }
             return;
         }
-        let k = self.known.entry(*id).or_default();
+        let h = IdHandle::intern(id);
+        let k = self.known.entry(h).or_default();
         field.set(k, v);
         if k.dirty == 0 {
-            self.dirty.push(*id);
+            self.dirty.push(h);
         }
         k.dirty |= field as u8;
     }
@@ -46,7 +48,7 @@ impl NodeDb {
             return;
         };
         let int = || decode_int(value).unwrap_or(0);
-        let k = self.known.entry(id).or_default();
+        let k = self.known.entry(IdHandle::intern(&id)).or_default();
         match field {
             f if f == DISCOVER_ROOT => {
                 self.records += k.record.is_none() as usize;
@@ -106,10 +108,12 @@ impl NodeDb {
             batch.put(&k, &v);
             self.stats.db_writes += 1;
         }
-        let mut dirty = std::mem::take(&mut self.dirty);
-        dirty.sort_unstable();
-        for id in dirty {
-            let Some(k) = self.known.get_mut(&id) else {
+        // In key order, as a batch built from geth's writes would be (handles have no order).
+        let mut dirty: Vec<(NodeId, IdHandle)> =
+            self.dirty.drain(..).map(|h| (h.id(), h)).collect();
+        dirty.sort_unstable_by_key(|&(id, _)| id);
+        for (id, h) in dirty {
+            let Some(k) = self.known.get_mut(&h) else {
                 continue; // deleted since
             };
             for f in Field::ALL {

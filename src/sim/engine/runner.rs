@@ -403,7 +403,7 @@ impl PeerRunner {
                 session_sent = p.stats().packets_sent();
                 session_expired = p.db().stats().expired_nodes;
                 if full {
-                    db_ids = p.db().record_ids().into_iter().map(id_prefix).collect();
+                    db_ids = p.db().record_ids().iter().map(id_prefix).collect();
                 }
                 protocol += p.stats();
                 let table = p
