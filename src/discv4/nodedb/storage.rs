@@ -37,7 +37,10 @@ pub struct Storage {
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DbTuning {
-    /// Memtable size before it is written out as a table (bytes).
+    /// Memtable size before it is written out as a table (bytes). 8 KiB: a write-behind batch
+    /// (ten minutes of a peer's writes) then goes to a table at once instead of waiting in the
+    /// memtable, about 2.5x its bytes, until the next batch; 12 KB less per peer at 1,000 peers
+    /// and no measurable time (a 32 KiB buffer was the default until then; 4 KiB saves no more).
     pub write_buffer_size: usize,
     /// Block cache capacity (bytes).
     pub block_cache_bytes: usize,
@@ -50,7 +53,7 @@ pub struct DbTuning {
 impl Default for DbTuning {
     fn default() -> Self {
         DbTuning {
-            write_buffer_size: 32 * 1024,
+            write_buffer_size: 8 * 1024,
             block_cache_bytes: 32 * 1024,
             block_size: 4 * 1024,
             max_open_files: 16,

@@ -349,3 +349,47 @@ fn write_through_when_write_behind_is_zero() {
     db.update_last_ping(&node(1).id, t0());
     assert_eq!((db.stats().db_writes, db.stats().db_batches), (2, 2));
 }
+
+/// The mirror keys nodes by handles that number IDs in the order a thread first met them; a
+/// database's files must not depend on that order (nor on what else the thread holds).
+#[test]
+fn the_files_do_not_depend_on_the_threads_interning_order() {
+    let files = |pre_intern: bool| {
+        std::thread::spawn(move || {
+            if pre_intern {
+                for i in (1..=40u8).rev() {
+                    crate::discv4::intern::IdHandle::intern(&node(i).id);
+                }
+            }
+            let s = Storage::memory();
+            let mut db = open(&s);
+            for round in 0..3u64 {
+                for i in 1..=40u8 {
+                    let t = t0() + Duration::from_secs(round * 60 + u64::from(i));
+                    db.update_last_ping(&node(i).id, t);
+                    if i % 3 != 0 {
+                        db.update_last_pong(&node(i).id, t);
+                        db.update_node(&node(i));
+                    }
+                    if i % 7 == 0 {
+                        db.update_find_fails(&node(i).id, round as i64);
+                    }
+                }
+                db.flush();
+            }
+            let s = db.close();
+            s.file_names()
+                .unwrap()
+                .into_iter()
+                .map(|f| (s.read_file(&f).unwrap(), f))
+                .collect::<Vec<_>>()
+        })
+        .join()
+        .unwrap()
+    };
+    let plain = files(false);
+    assert!(plain
+        .iter()
+        .any(|(_, f)| f.ends_with(".ldb") || f.ends_with(".log")));
+    assert_eq!(plain, files(true));
+}
