@@ -16,12 +16,14 @@ use std::cell::RefCell;
 #[allow(clippy::disallowed_types)] // only looked up, never iterated: order cannot leak
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
+use std::marker::PhantomData;
 
 use super::node::{IdMap, NodeId};
 
-/// A thread's 4-byte name for a node ID (see the module documentation for its rules).
+/// A thread's 4-byte name for a node ID (see the module documentation for its rules). Neither
+/// `Send` nor `Sync`, so that the compiler keeps it on the thread whose interner gave it meaning.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub(crate) struct IdHandle(u32);
+pub(crate) struct IdHandle(u32, PhantomData<*const ()>);
 
 /// This thread's interned IDs: a handle is an index into `ids`.
 #[derive(Default)]
@@ -35,25 +37,29 @@ thread_local! {
 }
 
 impl IdHandle {
+    fn new(h: u32) -> IdHandle {
+        IdHandle(h, PhantomData)
+    }
+
     /// The handle of `id`, registering the ID on first sight. Call it when about to store
     /// something under the ID.
     pub(crate) fn intern(id: &NodeId) -> IdHandle {
         INTERNER.with(|i| {
             let mut i = i.borrow_mut();
             if let Some(&h) = i.index.get(id) {
-                return IdHandle(h);
+                return IdHandle::new(h);
             }
             let h = u32::try_from(i.ids.len()).expect("fewer than 2^32 distinct node IDs");
             i.ids.push(*id);
             i.index.insert(*id, h);
-            IdHandle(h)
+            IdHandle::new(h)
         })
     }
 
     /// The handle of `id` if this thread has interned it. Call it to read: an ID without a
     /// handle has nothing stored under it anywhere on this thread.
     pub(crate) fn find(id: &NodeId) -> Option<IdHandle> {
-        INTERNER.with(|i| i.borrow().index.get(id).copied().map(IdHandle))
+        INTERNER.with(|i| i.borrow().index.get(id).copied().map(IdHandle::new))
     }
 
     /// The ID this handle names.
