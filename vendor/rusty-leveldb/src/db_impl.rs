@@ -39,13 +39,14 @@ use std::path::Path;
 use std::path::PathBuf;
 use std::rc::Rc;
 
-/// DB contains the actual database implemenation. As opposed to the original, this implementation
-/// is not concurrent (yet).
 /// The buffer in front of the write-ahead log (discsim patch, see vendor/README.md). `BufWriter`'s
 /// default is 8 KiB, held for as long as the database is open: 8 KB for each of thousands of
 /// small databases. The log receives the same bytes in the same order whatever the size; a record
 /// larger than the buffer goes straight to the file.
 const LOG_BUFFER_BYTES: usize = 512;
+
+/// DB contains the actual database implemenation. As opposed to the original, this implementation
+/// is not concurrent (yet).
 
 pub struct DB {
     name: PathBuf,

@@ -181,7 +181,16 @@ pub struct VersionSet {
     compaction_ptrs: [Bytes; NUM_LEVELS],
 
     descriptor_log: Option<LogWriter<Box<dyn Write>>>,
+    /// Bytes in the current manifest (discsim patch, see `MANIFEST_ROTATE_BYTES`).
+    descriptor_bytes: usize,
 }
+
+/// A manifest larger than this is replaced, at the next version edit, by a new one that starts
+/// with a snapshot of the current version, as a reopened database's does (discsim patch, see
+/// vendor/README.md). Without it the manifest grows by every flush and compaction for as long as
+/// the database stays open: about 1.7 KB per virtual hour for a simulated peer, held in memory
+/// by the in-memory environment.
+const MANIFEST_ROTATE_BYTES: usize = 8 * 1024;
 
 impl VersionSet {
     // Note: opt.cmp should not contain an InternalKeyCmp at this point, but instead the default or
@@ -203,6 +212,7 @@ impl VersionSet {
             current: Some(v),
             compaction_ptrs: Default::default(),
             descriptor_log: None,
+            descriptor_bytes: 0,
         }
     }
 
@@ -500,18 +510,24 @@ impl VersionSet {
         }
         self.finalize(&mut v);
 
+        if self.descriptor_log.is_some() && self.descriptor_bytes > MANIFEST_ROTATE_BYTES {
+            // The old manifest stays CURRENT until the new one is complete; the database deletes
+            // it with the other obsolete files.
+            self.descriptor_log = None;
+            self.manifest_num = self.new_file_number();
+        }
         if self.descriptor_log.is_none() {
             let descname = manifest_file_name(&self.dbname, self.manifest_num);
             edit.set_next_file(self.next_file_num);
             self.descriptor_log = Some(LogWriter::new(
                 self.opt.env.open_writable_file(Path::new(&descname))?,
             ));
-            self.write_snapshot()?;
+            self.descriptor_bytes = self.write_snapshot()?;
         }
 
         let encoded = edit.encode();
         if let Some(ref mut lw) = self.descriptor_log {
-            lw.add_record(&encoded)?;
+            self.descriptor_bytes += lw.add_record(&encoded)?;
             lw.flush()?;
         }
         set_current_file(
@@ -691,6 +707,7 @@ impl VersionSet {
                 if let Ok(f) = s {
                     log!(self.opt.log, "reusing manifest {:?}", current_manifest_path);
                     self.descriptor_log = Some(LogWriter::new_with_off(f, size));
+                    self.descriptor_bytes = size;
                     self.manifest_num = num;
                     return true;
                 } else {
