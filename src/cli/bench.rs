@@ -67,6 +67,7 @@ impl TuningArgs {
         if let Some(c) = self.block_cache {
             cfg.tuning.block_cache_bytes = c;
         }
+
         cfg
     }
 }
@@ -187,23 +188,28 @@ pub(crate) fn bench(args: &BenchArgs) -> Result<()> {
     let cpu_before = cpu_time();
     // Memory over time: RSS each time a sample crosses a virtual hour (samples fall on whole
     // hours with the default --sample-secs), printed as it happens so that growth shows in
-    // long runs.
-    let mut by_hour: Vec<(u64, u64)> = Vec::new();
-    let mut progress = |elapsed: Duration| {
-        let h = elapsed.as_secs() / 3600;
-        if h > by_hour.last().map_or(0, |(last, _)| *last) {
+    // long runs, beside what it grows with: the nodes each peer's database knows.
+    let mut by_hour: Vec<HourMemory> = Vec::new();
+    let mut progress = |s: &discsim::observe::metrics::Sample| {
+        let h = s.t as u64 / 3600;
+        if h > by_hour.last().map_or(0, |m| m.hour) {
             let rss = rss_bytes().unwrap_or(0);
             let cpu = match (cpu_before, cpu_time()) {
                 (Some(a), Some(b)) => format!("{:.1} s", b.saturating_sub(a).as_secs_f64()),
                 _ => "unknown".into(),
             };
             println!(
-                "  at {h:>3} virtual h  RSS {:>9.1} MiB  ({:.0} KB per peer), wall {:.1} s, CPU {cpu}",
+                "  at {h:>3} virtual h  RSS {:>9.1} MiB  ({:.0} KB per peer), DB {:.0} nodes per peer, wall {:.1} s, CPU {cpu}",
                 rss as f64 / 1048576.0,
                 rss as f64 / 1024.0 / peers as f64,
+                s.mean_db_nodes,
                 started.elapsed().as_secs_f64(),
             );
-            by_hour.push((h, rss));
+            by_hour.push(HourMemory {
+                hour: h,
+                rss,
+                db_nodes: s.mean_db_nodes,
+            });
         }
     };
     let out = run_with_progress(&cfg, &mut progress)?;
@@ -217,6 +223,14 @@ pub(crate) fn bench(args: &BenchArgs) -> Result<()> {
     Ok(())
 }
 
+/// Memory at a virtual hour of a `bench` run.
+struct HourMemory {
+    hour: u64,
+    rss: u64,
+    /// Mean nodes a live peer's database knows anything about.
+    db_nodes: f64,
+}
+
 /// The figures `bench` prints after the run: time, CPU per packet, traffic, memory (peak and by
 /// virtual hour) and what the run reached.
 fn print_bench(
@@ -225,7 +239,7 @@ fn print_bench(
     hours: f64,
     wall: f64,
     cpu: Option<f64>,
-    by_hour: &[(u64, u64)],
+    by_hour: &[HourMemory],
     dialer: bool,
 ) {
     let c = &out.counters;
@@ -293,8 +307,9 @@ fn print_bench(
     }
 }
 
-/// Peak RSS, and RSS at every virtual hour with the growth from the first to the last.
-fn print_memory(peers: u32, by_hour: &[(u64, u64)]) {
+/// Peak RSS, and RSS at every virtual hour with the growth from the first to the last, and what
+/// each further node a database knows costs.
+fn print_memory(peers: u32, by_hour: &[HourMemory]) {
     use discsim::experiment::benchmark::peak_rss_bytes;
 
     let peak = peak_rss_bytes().unwrap_or(0);
@@ -306,15 +321,32 @@ fn print_memory(peers: u32, by_hour: &[(u64, u64)]) {
     if !by_hour.is_empty() {
         let line: Vec<String> = by_hour
             .iter()
-            .map(|(h, rss)| format!("{h}h {:.0}", *rss as f64 / 1048576.0))
+            .map(|m| format!("{}h {:.0}", m.hour, m.rss as f64 / 1048576.0))
             .collect();
         println!("  RSS by hour (MiB) {}", line.join(", "));
-        if let (Some((h0, first)), Some((h, last))) = (by_hour.first(), by_hour.last()) {
-            if h > h0 {
+        let line: Vec<String> = by_hour
+            .iter()
+            .map(|m| format!("{}h {:.0}", m.hour, m.db_nodes))
+            .collect();
+        println!("  DB nodes by hour {}", line.join(", "));
+        if let (Some(first), Some(last)) = (by_hour.first(), by_hour.last()) {
+            if last.hour > first.hour {
                 println!(
-                    "  memory growth    {:>12.2}x  from {h0} h to {h} h",
-                    *last as f64 / (*first).max(1) as f64
+                    "  memory growth    {:>12.2}x  from {} h to {} h",
+                    last.rss as f64 / first.rss.max(1) as f64,
+                    first.hour,
+                    last.hour
                 );
+                // The marginal cost of a node met: RSS added per node added to the databases.
+                let nodes = (last.db_nodes - first.db_nodes) * peers as f64;
+                if nodes >= 1.0 {
+                    println!(
+                        "  per node met     {:>12.0} B   (RSS added per node the databases added, {} h to {} h)",
+                        (last.rss as f64 - first.rss as f64) / nodes,
+                        first.hour,
+                        last.hour
+                    );
+                }
             }
         }
     }

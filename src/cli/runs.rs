@@ -117,7 +117,7 @@ pub(crate) fn run_scenario(args: &ScenarioArgs, out: Option<PathBuf>) -> Result<
         let bar = progress_bar(cfg.duration);
         let started = discsim::experiment::benchmark::Stopwatch::start();
         let result =
-            discsim::sim::engine::run_with_progress(&cfg, &mut |t| bar.set_position(t.as_secs()))?;
+            discsim::sim::engine::run_with_progress(&cfg, &mut |s| bar.set_position(s.t as u64))?;
         bar.finish_and_clear();
         let wall = started.elapsed();
         let timing = Timing::new(wall, cfg.threads, &result);

@@ -198,6 +198,9 @@ pub struct Sample {
     pub mean_ideal_fill: f64,
     /// Mean node-database records per live peer.
     pub mean_db_records: f64,
+    /// Mean nodes per live peer's database that it holds anything about (see
+    /// [`Snapshot::db_nodes`]). Not a CSV column: `bench` reads it to show what memory grows with.
+    pub mean_db_nodes: f64,
     /// Share of the live peers' database records that point at a node no longer alive.
     pub db_stale_share: f64,
     /// Records deleted by the expirers since the previous sample.
@@ -582,8 +585,8 @@ impl Observer {
     pub fn sample(&mut self, now: SimTime, snaps: &[Snapshot]) -> &Sample {
         let (mut live, mut init_done, mut table_total, mut dead, mut entries) =
             (0usize, 0usize, 0usize, 0usize, 0usize);
-        let (mut recall_sum, mut converged, mut fill_sum, mut db_sum) =
-            (0.0f64, 0usize, 0.0f64, 0usize);
+        let (mut recall_sum, mut converged, mut fill_sum, mut db_sum, mut db_nodes) =
+            (0.0f64, 0usize, 0.0f64, 0usize, 0usize);
         let (mut db_ids, mut db_stale, mut expired) = (0usize, 0usize, 0u64);
         let (mut dialers, mut dial_peers, mut no_peer) = (0usize, 0usize, 0usize);
         let mut totals = PeerStats::default();
@@ -601,6 +604,7 @@ impl Observer {
                 no_peer += (d.dyn_peers + d.inbound_peers == 0) as usize;
             }
             db_sum += s.db_records;
+            db_nodes += s.db_nodes;
             table_total += s.table.len();
             db_ids += s.db_ids.len();
             db_stale += s.db_ids.iter().filter(|p| !self.prefix_alive(**p)).count();
@@ -643,6 +647,7 @@ impl Observer {
             converged_share: per(converged as f64),
             mean_ideal_fill: per(fill_sum),
             mean_db_records: per(db_sum as f64),
+            mean_db_nodes: per(db_nodes as f64),
             db_stale_share: share(db_stale, db_ids),
             records_expired,
             packets,

@@ -69,6 +69,9 @@ pub struct Snapshot {
     pub table: Vec<(u32, u64)>,
     /// Node records in the running peer's database (0 when offline).
     pub db_records: usize,
+    /// Nodes the running peer's database holds anything about (records, ping and pong times,
+    /// FINDNODE failures; 0 when offline): what its size grows with.
+    pub db_nodes: usize,
     /// The first 8 bytes of the ID of every node the database holds a record of (self excluded);
     /// only in full snapshots, for the staleness of databases.
     pub db_ids: Vec<u64>,

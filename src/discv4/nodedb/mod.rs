@@ -461,6 +461,14 @@ impl NodeDb {
         self.records
     }
 
+    /// Number of nodes the database holds anything about: a record, a last ping or pong, or a
+    /// FINDNODE failure count (self included if it has a record). geth keeps the times of every
+    /// node it exchanged packets with, record or not, so this, not [`NodeDb::record_count`], is
+    /// what a database's size follows.
+    pub fn node_count(&self) -> usize {
+        self.known.len()
+    }
+
     /// The IDs of every node with a record, self excluded, sorted: for observers that count (how
     /// many records point at dead nodes) without needing the records themselves. Sorted because
     /// the mirror is a hash map, whose order must never reach a result.

@@ -253,6 +253,7 @@ fn sample(t: f64, table: f64, ping: u64) -> Sample {
         converged_share: 1.0,
         mean_ideal_fill: 1.0,
         mean_db_records: 3.0,
+        mean_db_nodes: 3.0,
         db_stale_share: 0.0,
         records_expired: 0,
         packets,

@@ -18,7 +18,7 @@ use super::{
 use crate::discv4::node::{Node, NodeId};
 use crate::discv4::packet::HashCheck;
 use crate::discv4::protocol::{PeerEvent, PeerStats};
-use crate::observe::metrics::{EpisodeKind, Observer};
+use crate::observe::metrics::{EpisodeKind, Observer, Sample};
 use crate::observe::snapshot::{SlotStats, Snapshot};
 use crate::sim::clock::SimTime;
 use crate::sim::rng::{stream, Purpose};
@@ -248,7 +248,7 @@ impl<'a> Coordinator<'a> {
         }
     }
 
-    pub(crate) fn run(mut self, progress: &mut dyn FnMut(Duration)) -> Result<SimOutput, SimError> {
+    pub(crate) fn run(mut self, progress: &mut dyn FnMut(&Sample)) -> Result<SimOutput, SimError> {
         let cfg = self.cfg;
         let end = cfg.start + cfg.duration;
         let mut t = cfg.start;
@@ -258,9 +258,8 @@ impl<'a> Coordinator<'a> {
             let next_check = self.observer.next_check().unwrap_or(end);
             if t >= next_sample {
                 let snaps = self.snapshots(None, true)?;
-                self.observer.sample(t, &snaps);
                 next_sample += cfg.sample_interval;
-                progress(t.saturating_since(cfg.start));
+                progress(self.observer.sample(t, &snaps));
             }
             if t >= next_check && t < end {
                 let due = self.observer.due_checks(t);

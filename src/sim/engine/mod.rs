@@ -45,7 +45,6 @@ mod timeline;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use std::time::Duration;
 
 use crate::discv4::node::Node;
 use crate::discv4::nodedb::NodeDbConfig;
@@ -133,11 +132,11 @@ pub fn run(cfg: &SimConfig) -> Result<SimOutput, SimError> {
     run_with_progress(cfg, &mut |_| {})
 }
 
-/// [`run`], calling `progress` with the virtual time elapsed at every sample (for a progress
-/// bar; it cannot change the run).
+/// [`run`], showing `progress` every sample as it is taken (its `t` is the virtual time elapsed),
+/// for a progress bar or `bench`'s memory over time; it cannot change the run.
 pub fn run_with_progress(
     cfg: &SimConfig,
-    progress: &mut dyn FnMut(Duration),
+    progress: &mut dyn FnMut(&Sample),
 ) -> Result<SimOutput, SimError> {
     cfg.validate()?;
     coordinator::Coordinator::new(cfg).run(progress)

@@ -397,8 +397,8 @@ impl PeerRunner {
         let mut protocol = self.past.clone();
         let (mut session_sent, mut session_expired, mut db_ids) = (0, 0, Vec::new());
         let dial = self.peer.as_ref().and_then(dial_snapshot);
-        let (online, init_done, table, db_records) = match self.peer.as_mut() {
-            None => (false, false, Vec::new(), 0),
+        let (online, init_done, table, db_records, db_nodes) = match self.peer.as_mut() {
+            None => (false, false, Vec::new(), 0, 0),
             Some(p) => {
                 session_sent = p.stats().packets_sent();
                 session_expired = p.db().stats().expired_nodes;
@@ -417,7 +417,9 @@ impl PeerRunner {
                         (slot, id_prefix(&e.node.id))
                     })
                     .collect();
-                (true, p.init_done(), table, p.db().record_count())
+                let init_done = p.init_done();
+                let db = p.db();
+                (true, init_done, table, db.record_count(), db.node_count())
             }
         };
         Snapshot {
@@ -426,6 +428,7 @@ impl PeerRunner {
             init_done,
             table,
             db_records,
+            db_nodes,
             db_ids,
             session_sent,
             session_expired,
