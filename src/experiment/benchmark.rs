@@ -114,11 +114,11 @@ pub fn nodedb_memory(databases: usize, records: usize, cfg: &NodeDbConfig) -> Db
     let put = started.elapsed() / writes.max(1) as u32;
     // Steady state: what a peer does for an hour, a last-pong and a last-ping update per
     // revalidation, round robin over the databases so that caches are as cold as in a run, with
-    // a flush every 300 updates (10 minutes of them) as the default write-behind does.
+    // a flush every 900 updates (30 minutes of them) as the default write-behind does.
     let steady_writes = 1500u64;
     let started = Stopwatch::start();
     for round in 0..steady_writes {
-        if round % 300 == 299 {
+        if round % 900 == 899 {
             dbs.iter_mut().for_each(NodeDb::flush);
         }
         let t = now + Duration::from_secs(120 + round * 2);

@@ -38,7 +38,7 @@ pub struct Storage {
 #[serde(deny_unknown_fields, default)]
 pub struct DbTuning {
     /// Memtable size before it is written out as a table (bytes). 8 KiB: a write-behind batch
-    /// (ten minutes of a peer's writes) then goes to a table at once instead of waiting in the
+    /// (half an hour of a peer's writes) then goes to a table at once instead of waiting in the
     /// memtable, about 2.5x its bytes, until the next batch; 12 KB less per peer at 1,000 peers
     /// and no measurable time (a 32 KiB buffer was the default until then; 4 KiB saves no more).
     pub write_buffer_size: usize,

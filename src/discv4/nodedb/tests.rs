@@ -308,7 +308,7 @@ fn corrupted_in_memory_log_is_recovered() {
 fn write_behind_coalesces_writes_and_reads_never_notice() {
     let s = Storage::memory();
     let mut db = open(&s);
-    assert_eq!(db.config().write_behind, Duration::from_secs(600));
+    assert_eq!(db.config().write_behind, Duration::from_secs(1800));
     let id = node(1).id;
     db.update_node(&node(1));
     db.update_last_pong(&id, t0());
@@ -317,9 +317,9 @@ fn write_behind_coalesces_writes_and_reads_never_notice() {
     assert_eq!(db.stats().db_writes, 0, "nothing reached rusty-leveldb yet");
     // The clock starts the wait at the first poll; the batch goes once it has waited enough.
     db.maybe_flush(t0());
-    db.maybe_flush(t0() + Duration::from_secs(599));
+    db.maybe_flush(t0() + Duration::from_secs(1799));
     assert_eq!(db.stats().db_batches, 0);
-    db.maybe_flush(t0() + Duration::from_secs(600));
+    db.maybe_flush(t0() + Duration::from_secs(1800));
     assert_eq!(
         (db.stats().db_writes, db.stats().db_batches),
         (2, 1),

@@ -130,7 +130,7 @@ impl NodeDb {
             warn!(err = %e, "node database write failed");
         }
         // rusty-leveldb checks the memtable's size before a write, not after: without this, a
-        // batch of ten minutes of writes would stay in the memtable (about 2.5x its bytes) and
+        // write-behind batch would stay in the memtable (about 2.5x its bytes) and
         // its log until the next flush. Reads see the same either way.
         if self.db.compact_memtable_if_full().is_err() {
             self.stats.write_errors += 1;
