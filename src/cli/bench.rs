@@ -55,6 +55,10 @@ pub(crate) struct TuningArgs {
     /// rusty-leveldb block cache per database (bytes); default: the node database's.
     #[arg(long)]
     block_cache: Option<usize>,
+    /// How long database writes wait to go to rusty-leveldb as one batch (e.g. 10m, 0s);
+    /// default: the node database's.
+    #[arg(long, value_parser = humantime::parse_duration)]
+    write_behind: Option<Duration>,
 }
 
 impl TuningArgs {
@@ -66,6 +70,9 @@ impl TuningArgs {
         }
         if let Some(c) = self.block_cache {
             cfg.tuning.block_cache_bytes = c;
+        }
+        if let Some(d) = self.write_behind {
+            cfg.write_behind = d;
         }
 
         cfg
