@@ -79,15 +79,14 @@ impl SnapshotList {
     /// oldest returns the lowest sequence number of all snapshots. It returns 0 if no snapshots
     /// are present.
     pub fn oldest(&self) -> SequenceNumber {
+        // discsim patch (vendor/README.md): the map is handle -> sequence number; the fold read
+        // the handles.
         let oldest = self
             .inner
             .borrow()
             .map
-            .iter()
-            .fold(
-                MAX_SEQUENCE_NUMBER,
-                |s, (seq, _)| if *seq < s { *seq } else { s },
-            );
+            .values()
+            .fold(MAX_SEQUENCE_NUMBER, |s, seq| if *seq < s { *seq } else { s });
         if oldest == MAX_SEQUENCE_NUMBER {
             0
         } else {
@@ -106,7 +105,10 @@ impl SnapshotList {
     }
 
     pub fn empty(&self) -> bool {
-        self.inner.borrow().oldest == 0
+        // discsim patch (vendor/README.md): `oldest` is never reset when snapshots are dropped, so
+        // it said "not empty" for ever after the first snapshot (every iterator takes one), and
+        // compactions then kept every obsolete version of every key.
+        self.inner.borrow().map.is_empty()
     }
 }
 
