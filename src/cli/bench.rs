@@ -74,7 +74,6 @@ impl TuningArgs {
         if let Some(d) = self.write_behind {
             cfg.write_behind = d;
         }
-
         cfg
     }
 }

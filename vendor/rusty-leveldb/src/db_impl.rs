@@ -47,7 +47,6 @@ const LOG_BUFFER_BYTES: usize = 512;
 
 /// DB contains the actual database implemenation. As opposed to the original, this implementation
 /// is not concurrent (yet).
-
 pub struct DB {
     name: PathBuf,
     path: PathBuf,

@@ -97,11 +97,12 @@ impl SnapshotList {
     /// newest returns the newest sequence number of all snapshots. If no snapshots are present, it
     /// returns 0.
     pub fn newest(&self) -> SequenceNumber {
+        // discsim patch: sequence numbers, not handles, as in `oldest`.
         self.inner
             .borrow()
             .map
-            .iter()
-            .fold(0, |s, (seq, _)| if *seq > s { *seq } else { s })
+            .values()
+            .fold(0, |s, seq| if *seq > s { *seq } else { s })
     }
 
     pub fn empty(&self) -> bool {
@@ -148,6 +149,16 @@ mod tests {
 
             assert_eq!(l.oldest(), 1);
         }
+        // Dropping every snapshot empties the list again (discsim patch), and sequence numbers
+        // that differ from the handles are what `oldest` and `newest` report.
+        assert!(l.empty());
+        {
+            let d = l.new_snapshot(40);
+            let e = l.new_snapshot(30);
+            assert_eq!((l.oldest(), l.newest()), (30, 40));
+        }
+        assert!(l.empty());
+        assert_eq!(l.oldest(), 0);
         assert_eq!(l.oldest(), 0);
     }
 }
