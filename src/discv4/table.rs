@@ -455,7 +455,7 @@ impl Table {
     ) -> Vec<Node> {
         let mut c = Closest::new(*target, n);
         for e in self.entries().filter(|e| keep(e)) {
-            c.push(e.node);
+            c.offer(&e.node);
         }
         c.into_nodes()
     }
@@ -544,6 +544,25 @@ impl Closest {
 
     /// Inserts `n` in distance order, dropping the farthest beyond `max`.
     pub fn push(&mut self, n: Node) {
+        self.offer(&n);
+    }
+
+    /// [`Closest::push`] for a node held elsewhere, copied only if it is kept: a table answering
+    /// FINDNODE offers all its ~140 entries (120 bytes each) to keep 16. Once the list is full,
+    /// most offers are no closer than its farthest node, which one comparison rejects.
+    pub fn offer(&mut self, n: &Node) {
+        if self.entries.len() == self.max {
+            match self.entries.last() {
+                Some(last)
+                    if self.target.cmp_distance(last.hash(), n.hash())
+                        != std::cmp::Ordering::Greater =>
+                {
+                    return;
+                }
+                None => return, // max == 0
+                _ => {}
+            }
+        }
         let ix = self.entries.partition_point(|e| {
             self.target.cmp_distance(e.hash(), n.hash()) != std::cmp::Ordering::Greater
         });
@@ -553,7 +572,7 @@ impl Closest {
         if self.entries.len() == self.max {
             self.entries.pop();
         }
-        self.entries.insert(ix, n);
+        self.entries.insert(ix, *n);
     }
 
     /// The nodes, closest first.

@@ -240,7 +240,7 @@ impl Peer {
     fn start_iter_lookup(&mut self) {
         let target = NodeId::random(&mut self.rng);
         let k = self.cfg.table.bucket_size;
-        let hash = target.hash();
+        let hash = target.hash_unmemoised();
         let initial = self.table.closest(&hash, k);
         let mut lookup =
             Lookup::with_target_hash(target, hash, self.me.id, initial.clone(), self.cfg.alpha, k);

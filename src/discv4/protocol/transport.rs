@@ -278,9 +278,9 @@ impl Peer {
             self.stats.unbonded_findnode += 1;
             return;
         }
-        // keccak256(target), as geth computes it; memoised per thread like every node hash (a
-        // lookup's target reaches many peers, and its sender hashed it already).
-        let target = req.target.hash();
+        // keccak256(target), as geth computes it. Not memoised: most targets are random and
+        // reach a dozen peers once each, so a memo would keep every target ever looked up.
+        let target = req.target.hash_unmemoised();
         let closest = self.cfg.profile.rules().findnode_answer(
             &self.table,
             &target,

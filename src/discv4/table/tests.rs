@@ -444,3 +444,31 @@ fn a_revalidation_restores_the_object_it_pinged() {
         (Some(t0()), 1, 1)
     );
 }
+
+proptest::proptest! {
+    /// `Closest` is a stable sort by distance cut at `max`: a node as far as one already kept goes
+    /// after it (ties from a small pool of IDs, the same ID at several ports), whether offered by
+    /// reference or pushed.
+    #[test]
+    fn closest_is_a_stable_sort_cut_at_max(picks in proptest::collection::vec((0usize..6, 0u16..1000), 0..40), max in 0usize..10, by_ref: bool) {
+        let mut rng = ChaCha8Rng::seed_from_u64(9);
+        let ids: Vec<NodeId> = (0..6).map(|_| NodeId::random(&mut rng)).collect();
+        let target = NodeId::random(&mut rng).hash();
+        let nodes: Vec<Node> = picks
+            .iter()
+            .map(|&(i, port)| Node::new("11.0.0.1".parse().unwrap(), port, port, ids[i]))
+            .collect();
+        let mut c = Closest::new(target, max);
+        for n in &nodes {
+            if by_ref {
+                c.offer(n);
+            } else {
+                c.push(*n);
+            }
+        }
+        let mut want = nodes.clone();
+        want.sort_by(|a, b| target.cmp_distance(a.hash(), b.hash()));
+        want.truncate(max);
+        proptest::prop_assert_eq!(c.into_nodes(), want);
+    }
+}
