@@ -158,7 +158,13 @@ impl Default for Tolerances {
 pub fn compare(baseline: &Summary, now: &Summary, tol: &Tolerances) -> Vec<Regression> {
     let mut out = Vec::new();
     let mut abs = |figure: &'static str, b: f64, n: f64, t: f64| {
-        if (n - b).abs() > t {
+        // Equal figures never regress: two runs that never converged are both infinite, and
+        // their difference (NaN) must not decide. A NaN difference otherwise is a regression.
+        if b == n {
+            return;
+        }
+        let moved = (n - b).abs();
+        if moved.is_nan() || moved > t {
             out.push(Regression {
                 figure,
                 baseline: b,
@@ -202,4 +208,63 @@ pub fn compare(baseline: &Summary, now: &Summary, tol: &Tolerances) -> Vec<Regre
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::experiment::scenario::Scenario;
+    use crate::sim::engine::{run, SimConfig};
+    use std::time::Duration;
+
+    fn summary() -> Summary {
+        let cfg = SimConfig {
+            peers: 8,
+            duration: Duration::from_secs(60),
+            ..SimConfig::default()
+        };
+        Summary::new(
+            &Scenario::from_config("tiny", "", &cfg),
+            &run(&cfg).unwrap(),
+        )
+    }
+
+    fn figures(b: &Summary, n: &Summary) -> Vec<&'static str> {
+        compare(b, n, &Tolerances::default())
+            .iter()
+            .map(|r| r.figure)
+            .collect()
+    }
+
+    #[test]
+    fn never_converging_regresses_only_against_a_run_that_converged() {
+        let mut base = summary();
+        let mut now = base.clone();
+        base.convergence_seconds = None;
+        now.convergence_seconds = None;
+        assert!(figures(&base, &now).is_empty(), "both never: no change");
+        now.convergence_seconds = Some(600.0);
+        assert_eq!(figures(&base, &now), ["convergence_seconds"]);
+        assert_eq!(figures(&now, &base), ["convergence_seconds"]);
+        base.convergence_seconds = Some(700.0);
+        assert!(figures(&base, &now).is_empty(), "within 120 s");
+        base.convergence_seconds = Some(721.0);
+        assert_eq!(figures(&base, &now), ["convergence_seconds"]);
+    }
+
+    #[test]
+    fn shares_and_packets_regress_beyond_their_tolerances() {
+        let base = summary();
+        let mut now = base.clone();
+        now.final_mean_recall = base.final_mean_recall - 0.019;
+        now.packets_sent = base.packets_sent + base.packets_sent / 20;
+        assert!(figures(&base, &now).is_empty());
+        now.final_mean_recall = base.final_mean_recall - 0.03;
+        now.packets_sent = base.packets_sent * 2;
+        now.probe_success_share = f64::NAN;
+        assert_eq!(
+            figures(&base, &now),
+            ["final_mean_recall", "probe_success_share", "packets_sent"]
+        );
+    }
 }
