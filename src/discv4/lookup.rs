@@ -10,9 +10,7 @@
 //! starts from are not marked "seen", so a reply that names one of them again pushes a duplicate
 //! into the result.
 
-use std::collections::{BTreeMap, BTreeSet};
-
-use crate::discv4::node::{Node, NodeHash, NodeId};
+use crate::discv4::node::{IdMap, IdSet, Node, NodeHash, NodeId};
 use crate::discv4::table::Closest;
 
 /// One lookup towards a target.
@@ -35,12 +33,14 @@ pub struct Lookup {
     target: NodeId,
     target_hash: NodeHash,
     alpha: usize,
-    asked: BTreeSet<NodeId>,
-    seen: BTreeSet<NodeId>,
+    // Hash sets, only asked about: a lookup's sets were ordered trees of 64-byte keys, 3 % of CPU
+    // at 10,000 peers in `memcmp`-bound inserts. Nothing iterates them, so order cannot leak.
+    asked: IdSet,
+    seen: IdSet,
     result: Closest,
     in_flight: usize,
     /// Hops from the local table: 0 for the starting nodes, h + 1 for nodes named by a node at h.
-    hops: BTreeMap<NodeId, u32>,
+    hops: IdMap<u32>,
     queries: u32,
 }
 
@@ -67,14 +67,14 @@ impl Lookup {
         k: usize,
     ) -> Lookup {
         let mut result = Closest::new(target_hash, k);
-        let mut hops = BTreeMap::new();
+        let mut hops = IdMap::default();
         for n in initial {
             hops.entry(n.id).or_insert(0);
             result.push(n);
         }
-        let mut asked = BTreeSet::new();
+        let mut asked = IdSet::default();
         asked.insert(self_id);
-        let seen = BTreeSet::new();
+        let seen = IdSet::default();
         Lookup {
             target,
             target_hash,

@@ -38,6 +38,10 @@ pub(crate) struct IdHasher(u64);
 #[allow(clippy::disallowed_types)]
 pub(crate) type IdMap<V> = HashMap<NodeId, V, BuildHasherDefault<IdHasher>>;
 
+/// The set of [`IdMap`]: for sets of IDs that are only asked about, never iterated.
+#[allow(clippy::disallowed_types)]
+pub(crate) type IdSet = std::collections::HashSet<NodeId, BuildHasherDefault<IdHasher>>;
+
 impl Hasher for IdHasher {
     fn finish(&self) -> u64 {
         self.0
