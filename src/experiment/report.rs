@@ -279,6 +279,18 @@ pub fn median_or_never(values: impl IntoIterator<Item = Option<f64>>) -> Option<
 }
 
 impl Summary {
+    /// The summary of a real 8-peer, one-minute run, for tests that edit its figures.
+    #[cfg(test)]
+    pub(crate) fn of_a_tiny_run() -> Summary {
+        let cfg = crate::sim::engine::SimConfig {
+            peers: 8,
+            duration: std::time::Duration::from_secs(60),
+            ..crate::sim::engine::SimConfig::default()
+        };
+        let scenario = Scenario::from_config("tiny", "", &cfg);
+        Summary::new(&scenario, &crate::sim::engine::run(&cfg).unwrap())
+    }
+
     /// The key figures of `out`, a run of `s`.
     pub fn new(s: &Scenario, out: &SimOutput) -> Summary {
         let last = out.samples.last();

@@ -281,17 +281,9 @@ pub fn render_table(variants: &[VariantSummary]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sim::engine::{run, SimConfig};
-    use std::time::Duration;
 
     fn summary() -> Summary {
-        let cfg = SimConfig {
-            peers: 8,
-            duration: Duration::from_secs(60),
-            ..SimConfig::default()
-        };
-        let scenario = Scenario::from_config("tiny", "", &cfg);
-        Summary::new(&scenario, &run(&cfg).unwrap())
+        Summary::of_a_tiny_run()
     }
 
     #[test]
