@@ -122,6 +122,12 @@ impl NodeId {
     /// keccak256 of the ID, not memoised: for IDs seen about once, such as a lookup's random
     /// target, which would only fill the memo of [`NodeId::hash`] (by about 100 bytes each, a
     /// few hundred thousand an hour at 10,000 peers).
+    ///
+    /// ```
+    /// use discsim::discv4::node::NodeId;
+    /// let target = NodeId([7; 64]);
+    /// assert_eq!(target.hash_unmemoised(), target.hash());
+    /// ```
     pub fn hash_unmemoised(&self) -> NodeHash {
         NodeHash(keccak256(&self.0))
     }

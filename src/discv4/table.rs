@@ -550,6 +550,18 @@ impl Closest {
     /// [`Closest::push`] for a node held elsewhere, copied only if it is kept: a table answering
     /// FINDNODE offers all its ~140 entries (120 bytes each) to keep 16. Once the list is full,
     /// most offers are no closer than its farthest node, which one comparison rejects.
+    ///
+    /// ```
+    /// use discsim::discv4::node::{Node, NodeId};
+    /// use discsim::discv4::table::Closest;
+    /// let ip = "11.0.0.1".parse().unwrap();
+    /// let (near, far) = (Node::new(ip, 1, 1, NodeId([1; 64])), Node::new(ip, 2, 2, NodeId([2; 64])));
+    /// let mut c = Closest::new(*near.hash(), 1);
+    /// c.offer(&far);
+    /// c.offer(&near); // distance 0 to the target: it replaces `far`
+    /// c.offer(&far);
+    /// assert_eq!(c.nodes(), &[near]);
+    /// ```
     pub fn offer(&mut self, n: &Node) {
         if self.entries.len() == self.max {
             match self.entries.last() {
