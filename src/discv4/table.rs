@@ -563,21 +563,12 @@ impl Closest {
     /// assert_eq!(c.nodes(), &[near]);
     /// ```
     pub fn offer(&mut self, n: &Node) {
-        if self.entries.len() == self.max {
-            match self.entries.last() {
-                Some(last)
-                    if self.target.cmp_distance(last.hash(), n.hash())
-                        != std::cmp::Ordering::Greater =>
-                {
-                    return;
-                }
-                None => return, // max == 0
-                _ => {}
-            }
+        let no_farther =
+            |e: &Node| self.target.cmp_distance(e.hash(), n.hash()) != std::cmp::Ordering::Greater;
+        if self.entries.len() == self.max && self.entries.last().is_some_and(no_farther) {
+            return;
         }
-        let ix = self.entries.partition_point(|e| {
-            self.target.cmp_distance(e.hash(), n.hash()) != std::cmp::Ordering::Greater
-        });
+        let ix = self.entries.partition_point(no_farther);
         if ix >= self.max {
             return;
         }

@@ -213,20 +213,9 @@ pub fn compare(baseline: &Summary, now: &Summary, tol: &Tolerances) -> Vec<Regre
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::experiment::scenario::Scenario;
-    use crate::sim::engine::{run, SimConfig};
-    use std::time::Duration;
 
     fn summary() -> Summary {
-        let cfg = SimConfig {
-            peers: 8,
-            duration: Duration::from_secs(60),
-            ..SimConfig::default()
-        };
-        Summary::new(
-            &Scenario::from_config("tiny", "", &cfg),
-            &run(&cfg).unwrap(),
-        )
+        Summary::of_a_tiny_run()
     }
 
     fn figures(b: &Summary, n: &Summary) -> Vec<&'static str> {

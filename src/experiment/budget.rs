@@ -14,7 +14,9 @@ use crate::Error;
 /// Bytes of one peer after its first virtual hour (the highest measurement, at 100,000 peers,
 /// with a little to spare).
 pub const PEER_BYTES: u64 = 170 * 1024;
-/// Bytes a peer grows by per further virtual hour, until node expiry (a day) stops the growth.
+/// Bytes a peer grows by per further virtual hour, counted up to the 24th hour. geth-2018's
+/// expirer deletes only nodes with a record, so a peer grows until it has met the whole network;
+/// the estimate stops after a day, which is generous for small networks.
 pub const PEER_BYTES_PER_HOUR: u64 = 100 * 1024;
 /// Events per peer and virtual hour.
 pub const EVENTS_PER_PEER_HOUR: f64 = 3_700.0;

@@ -159,6 +159,5 @@ mod tests {
         }
         assert!(l.empty());
         assert_eq!(l.oldest(), 0);
-        assert_eq!(l.oldest(), 0);
     }
 }
