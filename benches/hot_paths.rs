@@ -1,6 +1,7 @@
 //! The per-packet hot paths of a simulation, one by one: encoding and decoding a packet (with
-//! and without the hash work), filing nodes into a Kademlia table and finding the closest, and a
-//! whole short run of the engine (every layer at once, per packet delivered).
+//! and without the hash work), filing nodes into a Kademlia table and finding the closest, one
+//! window of a shard in a warmed network, and a whole short run of the engine (every layer at
+//! once, per packet sent).
 //! Run: `cargo bench --bench hot_paths`.
 
 use std::time::Duration;
@@ -12,7 +13,7 @@ use discsim::discv4::packet::{
 };
 use discsim::discv4::table::{AddOutcome, Table, TableConfig};
 use discsim::sim::clock::SimTime;
-use discsim::sim::engine::{run, SimConfig};
+use discsim::sim::engine::{run, ShardStepper, SimConfig};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
@@ -98,6 +99,34 @@ fn table(c: &mut Criterion) {
     g.finish();
 }
 
+/// One window of a shard: 2,000 peers on one shard, past their bootstrap (10 virtual minutes),
+/// stepped window after window; each iteration is the next window (the state moves on, as in a
+/// run). Per packet sent, from the mean packets per window of the 2,000 windows before.
+fn shard_window(c: &mut Criterion) {
+    let cfg = SimConfig {
+        peers: 2000,
+        bootnodes: 2,
+        // Long enough that the measurement never reaches the end.
+        duration: Duration::from_secs(24 * 3600),
+        probe_interval: None,
+        ..SimConfig::default()
+    };
+    let mut stepper = ShardStepper::new(&cfg).unwrap();
+    stepper.run_until(cfg.start + Duration::from_secs(600));
+    let (mut windows, mut packets) = (0u64, 0u64);
+    while windows < 2000 {
+        packets += stepper.step().expect("before the end").packets;
+        windows += 1;
+    }
+    let mut g = c.benchmark_group("shard");
+    g.sample_size(20);
+    g.throughput(Throughput::Elements((packets / windows).max(1)));
+    g.bench_function("one window, 2000 warm peers (per packet)", |b| {
+        b.iter(|| stepper.step().expect("before the end"))
+    });
+    g.finish();
+}
+
 /// The engine end to end: 100 peers for 10 virtual minutes, two shard threads.
 fn engine(c: &mut Criterion) {
     let cfg = SimConfig {
@@ -116,5 +145,5 @@ fn engine(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, packets, table, engine);
+criterion_group!(benches, packets, table, shard_window, engine);
 criterion_main!(benches);

@@ -617,3 +617,57 @@ fn without_the_dialer_nothing_reports_one() {
     assert!(out.samples.iter().all(|s| s.dial == Default::default()));
     assert_eq!(out.totals.dials + out.totals.dialer_lookups, 0);
 }
+
+/// The coordinator's windows are cut short by samples and checks; a lone shard stepped window by
+/// window (the benchmark's hook) is not, and has no observer. Neither may change a run: the peers
+/// receive the same inputs in the same order either way, with restarts and with churn.
+#[test]
+fn a_shard_stepped_alone_runs_as_the_coordinator_does() {
+    use discsim::sim::churn::{ChurnConfig, DurationDist};
+    use discsim::sim::engine::ShardStepper;
+    let churn = SimConfig {
+        seed: 3,
+        peers: 80,
+        duration: Duration::from_secs(20 * 60),
+        churn: ChurnConfig {
+            share: 0.5,
+            session: DurationDist::Exponential {
+                mean: Duration::from_secs(300),
+            },
+            downtime: DurationDist::Exponential {
+                mean: Duration::from_secs(120),
+            },
+            fresh_share: 0.3,
+            start_after: Duration::from_secs(120),
+            ..ChurnConfig::default()
+        },
+        trace: true,
+        ..SimConfig::default()
+    };
+    for cfg in [sixty_peers_three_fresh_restarts(), churn] {
+        let cfg = SimConfig {
+            probe_interval: None,
+            threads: 2,
+            ..cfg
+        };
+        let want = run(&cfg).unwrap();
+        let mut stepper = ShardStepper::new(&cfg).unwrap();
+        let mut windows = 0;
+        let mut packets = 0;
+        while let Some(w) = stepper.step() {
+            windows += 1;
+            packets += w.packets;
+        }
+        assert_eq!(stepper.now(), cfg.start + cfg.duration);
+        assert!(want.digest.is_some());
+        assert_eq!(stepper.digest(), want.digest);
+        assert_eq!(packets, want.counters.packets_sent);
+        // Never more windows than the coordinator: it cuts some at samples and checks.
+        assert!(
+            windows <= want.counters.windows,
+            "{windows} vs {}",
+            want.counters.windows
+        );
+        assert!(stepper.step().is_none());
+    }
+}

@@ -2,21 +2,15 @@
 //! window by window, routes the packets that cross shards, and lets the observer sample
 //! between windows.
 
-use std::net::IpAddr;
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tiny_keccak::{Hasher, Keccak};
-
 use super::runner::SlotEvent;
 use super::shard::{self, Batch, Links, ShardCmd, ShardReply};
 use super::timeline::Timeline;
-use super::{
-    identity, Control, Input, InputKind, RunCounters, Shared, SimConfig, SimError, SimOutput, Slot,
-};
-use crate::discv4::node::{Node, NodeId};
-use crate::discv4::packet::HashCheck;
+use super::{identity, Control, Input, RunCounters, Shared, SimConfig, SimError, SimOutput, Slot};
+use crate::discv4::node::NodeId;
 use crate::discv4::protocol::{PeerEvent, PeerStats};
 use crate::observe::metrics::{EpisodeKind, Observer, Sample};
 use crate::observe::snapshot::{SlotStats, Snapshot};
@@ -45,41 +39,8 @@ pub(crate) struct Coordinator<'a> {
 impl<'a> Coordinator<'a> {
     pub(crate) fn new(cfg: &'a SimConfig) -> Coordinator<'a> {
         let shards = cfg.threads.min(cfg.peers as usize).max(1);
-        let layout = cfg.network.ip_layout;
         let ids: Vec<NodeId> = (0..cfg.peers).map(|i| identity(cfg.seed, i, 0)).collect();
-        let bootnodes = (0..cfg.bootnodes)
-            .map(|i| {
-                Node::new(
-                    IpAddr::V4(layout.ip_of(i)),
-                    cfg.udp_port,
-                    cfg.udp_port,
-                    ids[i as usize],
-                )
-            })
-            .collect();
-        // Bootnodes are reachable by definition; other peers sit behind a NAT at the configured
-        // rate.
-        let nat = (0..cfg.peers)
-            .map(|i| i >= cfg.bootnodes && cfg.network.behind_nat(cfg.seed, i))
-            .collect();
-        let shared = Arc::new(Shared {
-            seed: cfg.seed,
-            peers: cfg.peers,
-            udp_port: cfg.udp_port,
-            layout,
-            network: cfg.network.clone(),
-            protocol: Arc::new(cfg.protocol.clone()),
-            profiles: cfg.profiles.clone(),
-            nodedb: cfg.nodedb.clone(),
-            bootnodes,
-            nat,
-            trace: cfg.trace,
-            hash_check: if cfg.verify_packet_hashes {
-                HashCheck::Verify
-            } else {
-                HashCheck::Trust
-            },
-        });
+        let shared = Arc::new(Shared::from_config(cfg));
         let (reply_tx, from_shards) = mpsc::channel();
         let mut to_shards = Vec::new();
         let mut threads = Vec::new();
@@ -158,12 +119,7 @@ impl<'a> Coordinator<'a> {
             }
             Control::Probe { .. } => {}
         }
-        let input = Input {
-            at,
-            from: Slot::COORDINATOR,
-            seq: self.timeline.next_seq(),
-            kind: InputKind::Control(control),
-        };
+        let input = self.timeline.input(at, control);
         self.outbox[Slot(slot).shard_of(self.shards)].push((slot, input));
     }
 
@@ -406,14 +362,6 @@ impl<'a> Coordinator<'a> {
                 _ => return Err(SimError::Runtime("unexpected shard reply".into())),
             }
         }
-        all.sort_by_key(|(slot, _)| *slot);
-        let mut k = Keccak::v256();
-        for (slot, d) in all {
-            k.update(&slot.to_le_bytes());
-            k.update(&d.unwrap_or([0; 32]));
-        }
-        let mut out = [0u8; 32];
-        k.finalize(&mut out);
-        Ok(out)
+        Ok(super::run_digest(all))
     }
 }

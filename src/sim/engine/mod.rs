@@ -31,6 +31,7 @@
 //! - `input.rs`: what reaches a slot, and the ordering key.
 //! - `coordinator.rs`: virtual time, windows, the observer.
 //! - `shard.rs`, `actor.rs`: a shard thread's actix system and its peer actors.
+//! - `stepper.rs`: one shard stepped window by window without the coordinator (benchmarks).
 //! - `runner.rs`: one slot (online or not, NAT, loss and latency draws) around a
 //!   [`crate::discv4::protocol::Peer`].
 
@@ -41,6 +42,7 @@ mod coordinator;
 mod input;
 mod runner;
 mod shard;
+mod stepper;
 mod timeline;
 
 use std::collections::BTreeMap;
@@ -56,6 +58,7 @@ use crate::sim::network::NetworkConfig;
 pub use config::{Action, JoinSchedule, ScheduledAction, SimConfig, SimError};
 pub(crate) use input::{ConnKey, ConnMsg, Control, Input, InputKind, Slot};
 pub(crate) use runner::identity;
+pub use stepper::{ShardStepper, WindowWork};
 
 /// What every shard needs to know, shared read-only.
 pub(crate) struct Shared {
@@ -74,6 +77,56 @@ pub(crate) struct Shared {
     pub trace: bool,
     /// How peers check arriving packets' hashes ([`SimConfig::verify_packet_hashes`]).
     pub hash_check: crate::discv4::packet::HashCheck,
+}
+
+impl Shared {
+    /// What the shards of a run share, from its configuration.
+    pub(crate) fn from_config(cfg: &SimConfig) -> Shared {
+        let layout = cfg.network.ip_layout;
+        let bootnodes = (0..cfg.bootnodes)
+            .map(|i| {
+                let ip = std::net::IpAddr::V4(layout.ip_of(i));
+                Node::new(ip, cfg.udp_port, cfg.udp_port, identity(cfg.seed, i, 0))
+            })
+            .collect();
+        // Bootnodes are reachable by definition; other peers sit behind a NAT at the configured
+        // rate.
+        let nat = (0..cfg.peers)
+            .map(|i| i >= cfg.bootnodes && cfg.network.behind_nat(cfg.seed, i))
+            .collect();
+        Shared {
+            seed: cfg.seed,
+            peers: cfg.peers,
+            udp_port: cfg.udp_port,
+            layout,
+            network: cfg.network.clone(),
+            protocol: Arc::new(cfg.protocol.clone()),
+            profiles: cfg.profiles.clone(),
+            nodedb: cfg.nodedb.clone(),
+            bootnodes,
+            nat,
+            trace: cfg.trace,
+            hash_check: if cfg.verify_packet_hashes {
+                crate::discv4::packet::HashCheck::Verify
+            } else {
+                crate::discv4::packet::HashCheck::Trust
+            },
+        }
+    }
+}
+
+/// The digest of a run: every slot's input digest (zeros for a slot without one), in slot order.
+fn run_digest(mut slots: Vec<(u32, Option<[u8; 32]>)>) -> [u8; 32] {
+    use tiny_keccak::{Hasher, Keccak};
+    slots.sort_by_key(|(slot, _)| *slot);
+    let mut k = Keccak::v256();
+    for (slot, d) in slots {
+        k.update(&slot.to_le_bytes());
+        k.update(&d.unwrap_or([0; 32]));
+    }
+    let mut out = [0u8; 32];
+    k.finalize(&mut out);
+    out
 }
 
 /// Work counters of a run, for the benchmark.

@@ -21,7 +21,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use super::actor::WindowOut;
 use super::actor::{Collector, PeerActor, RunWindow, TakeDigest, TakeSnapshot};
 use super::runner::{Outgoing, PeerRunner, SlotEvent};
-use super::{Input, Shared, Slot};
+use super::{Input, InputKind, Shared, Slot};
 use crate::observe::snapshot::Snapshot;
 use crate::sim::clock::SimTime;
 
@@ -144,7 +144,7 @@ impl LocalSlot {
     }
 }
 
-struct Driver {
+pub(super) struct Driver {
     shard: usize,
     shards: usize,
     /// The window length (the smallest link latency).
@@ -158,6 +158,8 @@ struct Driver {
     /// Events of the batch so far, and slot runs.
     events: Vec<(SimTime, u32, SlotEvent)>,
     runs: u64,
+    /// Packets sent, over the whole run (for the window benchmark).
+    pub(super) packets: u64,
     /// Buffers kept from window to window rather than allocated for each slot run.
     spare: Spare,
 }
@@ -190,6 +192,47 @@ impl Spare {
 }
 
 impl Driver {
+    /// The driver of shard `shard` of `shards`, its slots' actors started (call it inside the
+    /// shard's actix system).
+    pub(super) fn new(shard: usize, shards: usize, shared: Arc<Shared>, links: Links) -> Driver {
+        let mut slots = Vec::new();
+        let mut index = shard as u32;
+        while index < shared.peers {
+            let nat = shared.nat.get(index as usize).copied().unwrap_or(false);
+            let runner = PeerRunner::new(index, shared.clone(), nat);
+            slots.push(LocalSlot {
+                addr: PeerActor::new(runner).start(),
+                inbox: BinaryHeap::new(),
+                timer: None,
+            });
+            index += shards as u32;
+        }
+        Driver {
+            shard,
+            shards,
+            window: shared.network.latency.min_latency(),
+            slots,
+            wakes: BinaryHeap::new(),
+            collector: Arc::new(Collector::default()),
+            links,
+            outbox: (0..shards).map(|_| Vec::new()).collect(),
+            events: Vec::new(),
+            runs: 0,
+            packets: 0,
+            spare: Spare::default(),
+        }
+    }
+
+    /// Every local slot's input digest, by slot.
+    pub(super) async fn digests(&self) -> Vec<(u32, Option<[u8; 32]>)> {
+        let mut out = Vec::with_capacity(self.slots.len());
+        for (l, s) in self.slots.iter().enumerate() {
+            let d = s.addr.send(TakeDigest).await.expect("actor alive");
+            out.push((Slot::from_local(l, self.shard, self.shards).0, d));
+        }
+        out
+    }
+
     fn local(&self, slot: u32) -> usize {
         Slot(slot).local_in(self.shards)
     }
@@ -264,6 +307,11 @@ impl Driver {
             self.events
                 .extend(reply.events.into_iter().map(|(t, e)| (t, slot, e)));
             self.spare.keep_inputs(reply.spent);
+            self.packets += reply
+                .outgoing
+                .iter()
+                .filter(|o| matches!(o.input.kind, InputKind::Packet { .. }))
+                .count() as u64;
             for o in reply.outgoing.drain(..) {
                 debug_assert!(
                     o.input.at >= until,
@@ -282,7 +330,7 @@ impl Driver {
     }
 
     /// The earliest instant a local slot has work.
-    fn next_wake(&mut self) -> Option<SimTime> {
+    pub(super) fn next_wake(&mut self) -> Option<SimTime> {
         loop {
             match self.wakes.peek().copied() {
                 Some(Reverse((t, l))) if self.slots[l].wake() != Some(t) => {
@@ -326,7 +374,11 @@ impl Driver {
     }
 
     /// Delivers the coordinator's inputs and runs `batch`; `None` if another shard is gone.
-    async fn run(&mut self, batch: Batch, inputs: Vec<(u32, Input)>) -> Option<ShardReply> {
+    pub(super) async fn run(
+        &mut self,
+        batch: Batch,
+        inputs: Vec<(u32, Input)>,
+    ) -> Option<ShardReply> {
         for (slot, input) in inputs {
             self.deliver(slot, input);
         }
@@ -352,6 +404,18 @@ impl Driver {
     }
 }
 
+/// A shard's actix system. Its runtime has no I/O or timer drivers: the simulation has neither,
+/// and a scheduler turn that polls them costs more than delivering a message. Its callers run
+/// the driver inside `tokio::task::unconstrained`, so that tokio's cooperative budget never makes
+/// it yield.
+pub(super) fn system() -> actix_rt::SystemRunner {
+    actix_rt::System::with_tokio_rt(|| {
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .expect("a current-thread runtime")
+    })
+}
+
 /// The body of a shard thread.
 pub(crate) fn run_shard(
     shard: usize,
@@ -361,39 +425,9 @@ pub(crate) fn run_shard(
     mut cmds: UnboundedReceiver<ShardCmd>,
     replies: Sender<ShardReply>,
 ) {
-    // A runtime without I/O or timer drivers: the simulation has neither, and a scheduler turn
-    // that polls them costs more than delivering a message.
-    let system = actix_rt::System::with_tokio_rt(|| {
-        tokio::runtime::Builder::new_current_thread()
-            .build()
-            .expect("a current-thread runtime")
-    });
+    let system = system();
     system.block_on(tokio::task::unconstrained(async move {
-        let mut slots = Vec::new();
-        let mut index = shard as u32;
-        while index < shared.peers {
-            let nat = shared.nat.get(index as usize).copied().unwrap_or(false);
-            let runner = PeerRunner::new(index, shared.clone(), nat);
-            slots.push(LocalSlot {
-                addr: PeerActor::new(runner).start(),
-                inbox: BinaryHeap::new(),
-                timer: None,
-            });
-            index += shards as u32;
-        }
-        let mut driver = Driver {
-            shard,
-            shards,
-            window: shared.network.latency.min_latency(),
-            slots,
-            wakes: BinaryHeap::new(),
-            collector: Arc::new(Collector::default()),
-            links,
-            outbox: (0..shards).map(|_| Vec::new()).collect(),
-            events: Vec::new(),
-            runs: 0,
-            spare: Spare::default(),
-        };
+        let mut driver = Driver::new(shard, shards, shared, links);
         while let Some(cmd) = cmds.recv().await {
             let reply = match cmd {
                 ShardCmd::Run { batch, inputs } => match driver.run(batch, inputs).await {
@@ -412,14 +446,7 @@ pub(crate) fn run_shard(
                     }
                     ShardReply::Snapshot(snaps)
                 }
-                ShardCmd::Digests => {
-                    let mut out = Vec::with_capacity(driver.slots.len());
-                    for (l, s) in driver.slots.iter().enumerate() {
-                        let d = s.addr.send(TakeDigest).await.expect("actor alive");
-                        out.push(((l * shards + shard) as u32, d));
-                    }
-                    ShardReply::Digests(out)
-                }
+                ShardCmd::Digests => ShardReply::Digests(driver.digests().await),
                 ShardCmd::Stop => break,
             };
             if replies.send(reply).is_err() {

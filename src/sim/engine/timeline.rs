@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use super::config::{JoinSchedule, SimConfig};
-use super::input::Control;
+use super::input::{Control, Input, InputKind, Slot};
 use crate::sim::churn::DurationDist;
 use crate::sim::clock::SimTime;
 use crate::sim::rng::{stream, Purpose};
@@ -38,6 +38,16 @@ impl Timeline {
     pub(crate) fn next_seq(&mut self) -> u64 {
         self.seq += 1;
         self.seq
+    }
+
+    /// The input that hands `control` to its slot at `at`, numbered in the coordinator's count.
+    pub(crate) fn input(&mut self, at: SimTime, control: Control) -> Input {
+        Input {
+            at,
+            from: Slot::COORDINATOR,
+            seq: self.next_seq(),
+            kind: InputKind::Control(control),
+        }
     }
 
     /// When the next action is due.
