@@ -471,4 +471,18 @@ proptest::proptest! {
         want.truncate(max);
         proptest::prop_assert_eq!(c.into_nodes(), want);
     }
+
+    /// A bump is geth's remove-then-push-at-the-front, done as one rotation.
+    #[test]
+    fn move_to_front_is_remove_then_insert_at_front(len in 1usize..17, pick in 0usize..16, salt in 0u16..100) {
+        let i = pick % len;
+        let entries: Vec<Entry> = (0..len as u16).map(|k| Entry::fresh(node_at(250, k), None)).collect();
+        let entry = Entry::fresh(node_at(250, 1000 + salt), Some(t0()));
+        let mut want = entries.clone();
+        want.remove(i);
+        want.insert(0, entry.clone());
+        let mut got = entries;
+        move_to_front(&mut got, i, entry);
+        proptest::prop_assert_eq!(got, want);
+    }
 }

@@ -117,7 +117,8 @@ impl PeerRunner {
         msg: ConnMsg,
         out: &mut Vec<Outgoing>,
     ) {
-        self.sender.emit(now + delay, to, InputKind::Conn(msg), out);
+        self.sender
+            .emit(now + delay, to, InputKind::Conn(Box::new(msg)), out);
     }
 
     /// A connection message arrived from slot `from`.

@@ -105,9 +105,11 @@ pub(crate) enum InputKind {
         src: SocketAddr,
         bytes: Vec<u8>,
     },
-    Control(Control),
+    /// Boxed, as `Conn`: packets are nearly every input, and an inbox entry the size of the
+    /// largest variant would make every heap push and pop move twice the bytes.
+    Control(Box<Control>),
     /// A TCP/RLPx step of a dialer connection (only with `protocol.dialer`).
-    Conn(ConnMsg),
+    Conn(Box<ConnMsg>),
 }
 
 /// A connection, named by the slot that dialed it and that slot's own number for it.
@@ -155,6 +157,10 @@ pub(crate) struct Input {
     pub seq: u64,
     pub kind: InputKind,
 }
+
+// Every packet in flight sits in a slot's inbox heap as an `Input`, moved at each push and pop:
+// keep it small (the large, rare variants are boxed).
+const _: () = assert!(std::mem::size_of::<Input>() <= 80);
 
 impl Input {
     /// Where this input falls in its slot's order.

@@ -249,8 +249,8 @@ impl PeerRunner {
                 }
                 peer.handle_packet_arrived(now, input.at, src, &bytes);
             }
-            InputKind::Control(c) => self.on_control(now, c, out),
-            InputKind::Conn(msg) => self.on_conn(now, input.from.0, msg, out),
+            InputKind::Control(c) => self.on_control(now, *c, out),
+            InputKind::Conn(msg) => self.on_conn(now, input.from.0, *msg, out),
         }
         self.flush(now, out);
     }

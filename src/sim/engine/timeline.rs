@@ -46,7 +46,7 @@ impl Timeline {
             at,
             from: Slot::COORDINATOR,
             seq: self.next_seq(),
-            kind: InputKind::Control(control),
+            kind: InputKind::Control(Box::new(control)),
         }
     }
 
