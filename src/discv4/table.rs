@@ -127,6 +127,24 @@ impl TableConfig {
             ((d - self.bucket_min_distance - 1) as usize).min(self.n_buckets - 1)
         }
     }
+
+    /// The smallest log distance from self that [`TableConfig::bucket_for_distance`] files in
+    /// bucket `bi` (for a bucket that no distance reaches, one more than the largest distance).
+    ///
+    /// ```
+    /// use discsim::discv4::table::TableConfig;
+    /// let c = TableConfig::default();
+    /// assert_eq!(c.min_distance_of_bucket(0), 0);
+    /// assert_eq!(c.min_distance_of_bucket(1), 241);
+    /// assert_eq!(c.min_distance_of_bucket(16), 256);
+    /// ```
+    pub fn min_distance_of_bucket(&self, bi: usize) -> u32 {
+        if bi == 0 {
+            0
+        } else {
+            (self.bucket_min_distance + 1 + bi as u32).min(HASH_BITS + 1)
+        }
+    }
 }
 
 /// A table entry.
@@ -453,6 +471,17 @@ impl Table {
         self.closest_where(target, n, |e| e.liveness_checks > 0)
     }
 
+    /// geth offers every entry of every bucket, in bucket order, to a list sorted by distance
+    /// (table.go:522-533). The buckets are visited here nearest first instead, and the visit
+    /// stops at the first bucket whose entries are all farther than a full list's farthest:
+    /// the same list, usually from the target's own bucket alone (16 entries read, not ~140).
+    ///
+    /// Why it is the same: an entry at log distance `d` from self lies at `max(d, dt)` from a
+    /// target at `dt` when `d != dt`, and below `dt` when `d == dt`. So every entry of a bucket
+    /// other than the target's is at least `max(lowest d of the bucket, dt)` from the target (see
+    /// [`TableConfig::min_distance_of_bucket`]), and skipped entries could only have been
+    /// rejected. Entries at equal distance have equal hashes, hence share a bucket, whose entries
+    /// are offered in geth's order: ties keep geth's order whatever the order of the buckets.
     fn closest_where(
         &self,
         target: &NodeHash,
@@ -460,8 +489,23 @@ impl Table {
         keep: impl Fn(&Entry) -> bool,
     ) -> Vec<Node> {
         let mut c = Closest::new(*target, n);
-        for e in self.entries().filter(|e| keep(e)) {
-            c.offer(&e.node);
+        let dt = self.self_hash.log_distance(target);
+        let home = self.cfg.bucket_for_distance(dt);
+        // Nearest first: the target's bucket, those below it (all at exactly `dt`), then those
+        // above it in order (each at its own distances, all beyond `dt`).
+        let order = std::iter::once(home)
+            .chain(0..home)
+            .chain(home + 1..self.buckets.len());
+        for bi in order {
+            if let Some(far) = c.farthest_if_full() {
+                let nearest = self.cfg.min_distance_of_bucket(bi).max(dt);
+                if bi != home && nearest > target.log_distance(far.hash()) {
+                    break;
+                }
+            }
+            for e in self.buckets[bi].entries.iter().filter(|e| keep(e)) {
+                c.offer(&e.node);
+            }
         }
         c.into_nodes()
     }
@@ -582,6 +626,13 @@ impl Closest {
             self.entries.pop();
         }
         self.entries.insert(ix, *n);
+    }
+
+    /// Its farthest node once it holds `max`: an offer no closer than that one is rejected.
+    pub fn farthest_if_full(&self) -> Option<&Node> {
+        self.entries
+            .last()
+            .filter(|_| self.entries.len() == self.max)
     }
 
     /// The nodes, closest first.

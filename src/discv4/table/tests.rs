@@ -244,6 +244,41 @@ fn closest_matches_brute_force() {
     assert_eq!(got, all[..16].to_vec());
 }
 
+/// `closest` skips buckets by their lowest distance: it must be the lowest distance that lands
+/// in the bucket, for any layout of buckets.
+#[test]
+fn min_distance_of_bucket_is_where_the_bucket_starts() {
+    for (n_buckets, bucket_min_distance) in
+        [(17, 239), (8, 242), (3, 200), (1, 0), (257, 0), (20, 250)]
+    {
+        let c = TableConfig {
+            n_buckets,
+            bucket_min_distance,
+            ..TableConfig::default()
+        };
+        for d in 0..=HASH_BITS {
+            let b = c.bucket_for_distance(d);
+            assert!(
+                c.min_distance_of_bucket(b) <= d,
+                "{n_buckets}/{bucket_min_distance}: {d}"
+            );
+            if d > 0 && c.bucket_for_distance(d - 1) != b {
+                assert_eq!(
+                    c.min_distance_of_bucket(b),
+                    d,
+                    "{n_buckets}/{bucket_min_distance}"
+                );
+            }
+        }
+        for b in 0..n_buckets {
+            let lo = c.min_distance_of_bucket(b);
+            if lo > HASH_BITS {
+                assert!((0..=HASH_BITS).all(|d| c.bucket_for_distance(d) != b));
+            }
+        }
+    }
+}
+
 #[test]
 fn closest_list_is_bounded_and_sorted() {
     let target = NodeHash([0; 32]);
@@ -483,6 +518,73 @@ proptest::proptest! {
         want.insert(0, entry.clone());
         let mut got = entries;
         move_to_front(&mut got, i, entry);
+        proptest::prop_assert_eq!(got, want);
+    }
+
+    /// `closest` visits the buckets nearest first and stops early; it must give exactly what
+    /// geth's full scan gives (every entry in bucket order, stably sorted by distance, cut at
+    /// `n`): for targets at every distance from self, bucket layouts with ranged first and last
+    /// buckets, the liveness filter, and ties (nodes sharing a hash, which share a bucket).
+    #[test]
+    fn closest_is_geths_full_scan(
+        picks in proptest::collection::vec((0u32..=256, proptest::prelude::any::<[u8; 32]>(), 0usize..4), 0..120),
+        target_d in 0u32..=256,
+        target_bits in proptest::prelude::any::<[u8; 32]>(),
+        n in 0usize..20,
+        layout in 0usize..3,
+        checked: bool,
+    ) {
+        let cfg = match layout {
+            0 => TableConfig::default(),
+            // A ranged last bucket (distances 250 to 256) and a wide first one.
+            1 => TableConfig { n_buckets: 8, bucket_min_distance: 242, ..TableConfig::default() },
+            _ => TableConfig { n_buckets: 3, bucket_min_distance: 200, bucket_size: 40, ..TableConfig::default() },
+        };
+        let cfg = TableConfig { ip_limits: false, ..cfg };
+        let mut rng = ChaCha8Rng::seed_from_u64(5);
+        let me = Node::new("11.0.0.1".parse().unwrap(), 1, 1, NodeId::random(&mut rng));
+        // A hash at log distance `d` from `base`, its lower bits from `bits`.
+        let at = |base: &NodeHash, d: u32, bits: &[u8; 32]| {
+            let mut h = base.0;
+            for bit in 0..d {
+                let (byte, mask) = (31 - (bit / 8) as usize, 1u8 << (bit % 8));
+                let flip = if bit + 1 == d { true } else { bits[byte] & mask != 0 };
+                if flip {
+                    h[byte] ^= mask;
+                }
+            }
+            NodeHash(h)
+        };
+        let mut t = Table::new(&me, cfg);
+        let mut shared = Vec::new();
+        for (i, (d, bits, dup)) in picks.iter().enumerate() {
+            // Some nodes reuse an earlier node's hash under a new ID: a tie at any target.
+            let hash = match shared.get(*dup) {
+                Some(h) if i % 3 == 0 => *h,
+                _ => at(me.hash(), *d, bits),
+            };
+            shared.push(hash);
+            let mut id = [0u8; 64];
+            id[..8].copy_from_slice(&(i as u64 + 1).to_be_bytes());
+            let ip: IpAddr = format!("11.{}.{}.1", i / 256, i % 256).parse().unwrap();
+            t.add(Node::with_hash(ip, 1, 1, NodeId(id), hash), t0());
+            if i % 2 == 0 {
+                // Half the entries pass a revalidation (geth 2019's live check).
+                let bi = t.bucket_index(&hash);
+                if let Some(e) = t.bucket(bi).0.iter().find(|e| e.node.id == NodeId(id)).cloned() {
+                    t.revalidated(bi, &e, None);
+                }
+            }
+        }
+        let target = at(me.hash(), target_d, &target_bits);
+        let mut want: Vec<Node> = t
+            .entries()
+            .filter(|e| !checked || e.liveness_checks > 0)
+            .map(|e| e.node)
+            .collect();
+        want.sort_by(|a, b| target.cmp_distance(a.hash(), b.hash()));
+        want.truncate(n);
+        let got = if checked { t.closest_checked(&target, n) } else { t.closest(&target, n) };
         proptest::prop_assert_eq!(got, want);
     }
 }
