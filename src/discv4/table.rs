@@ -537,16 +537,21 @@ impl Table {
     }
 
     /// geth's `copyLiveNodes` selection: entries at least `min_time` in the table and, if
-    /// `checked` (geth 2019, table.go:388), that passed a revalidation.
-    pub fn live_nodes(&self, now: SimTime, min_time: Duration, checked: bool) -> Vec<Node> {
+    /// `checked` (geth 2019, table.go:388), that passed a revalidation. Borrowed, not collected:
+    /// every peer runs it every 30 s over its whole table.
+    pub fn live_nodes(
+        &self,
+        now: SimTime,
+        min_time: Duration,
+        checked: bool,
+    ) -> impl Iterator<Item = &Node> + '_ {
         self.entries()
-            .filter(|e| !checked || e.liveness_checks > 0)
-            .filter(|e| match e.added_at {
+            .filter(move |e| !checked || e.liveness_checks > 0)
+            .filter(move |e| match e.added_at {
                 None => true,
                 Some(t) => now.saturating_since(t) >= min_time,
             })
-            .map(|e| e.node)
-            .collect()
+            .map(|e| &e.node)
     }
 
     fn add_ip(&mut self, bi: usize, ip: IpAddr) -> bool {

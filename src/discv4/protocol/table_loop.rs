@@ -343,7 +343,7 @@ impl Peer {
             .table
             .live_nodes(now, self.cfg.seed_min_table_time, checked)
         {
-            self.db.update_node(&n);
+            self.db.update_node(n);
         }
     }
 
