@@ -148,7 +148,7 @@ impl TableConfig {
 }
 
 /// A table entry.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Entry {
     /// The node, with the hash that places it in a bucket.
     pub node: Node,
@@ -159,9 +159,31 @@ pub struct Entry {
     /// The ENR sequence number of the entry's record (geth 2019; 0 for a node known only from
     /// a packet).
     pub enr_seq: u64,
+    /// Not geth's: the node database's [records epoch](crate::discv4::nodedb::NodeDb::records_epoch)
+    /// at which `copyLiveNodes` last found this entry's record stored (0: never), so that it
+    /// can skip looking it up again (`NodeDb::update_node_remembered`). Not part of equality.
+    pub record_epoch: u64,
 }
 
+impl PartialEq for Entry {
+    fn eq(&self, o: &Entry) -> bool {
+        (self.node, self.added_at, self.liveness_checks, self.enr_seq)
+            == (o.node, o.added_at, o.liveness_checks, o.enr_seq)
+    }
+}
+impl Eq for Entry {}
+
 impl Entry {
+    /// In `copyLiveNodes`' selection: at least `min_time` in the table and, if `checked`,
+    /// revalidated.
+    fn is_live(&self, now: SimTime, min_time: Duration, checked: bool) -> bool {
+        (!checked || self.liveness_checks > 0)
+            && match self.added_at {
+                None => true,
+                Some(t) => now.saturating_since(t) >= min_time,
+            }
+    }
+
     /// A new entry object for `node` (what geth makes when it decodes a node from a packet).
     fn fresh(node: Node, added_at: Option<SimTime>) -> Entry {
         Entry {
@@ -169,6 +191,7 @@ impl Entry {
             added_at,
             liveness_checks: 0,
             enr_seq: 0,
+            record_epoch: 0,
         }
     }
 }
@@ -546,12 +569,26 @@ impl Table {
         checked: bool,
     ) -> impl Iterator<Item = &Node> + '_ {
         self.entries()
-            .filter(move |e| !checked || e.liveness_checks > 0)
-            .filter(move |e| match e.added_at {
-                None => true,
-                Some(t) => now.saturating_since(t) >= min_time,
-            })
+            .filter(move |e| e.is_live(now, min_time, checked))
             .map(|e| &e.node)
+    }
+
+    /// `copyLiveNodes` itself: `copy` gets each of [`Table::live_nodes`] with its entry's
+    /// `record_epoch` (the only part of an entry it may change).
+    pub fn copy_live_nodes(
+        &mut self,
+        now: SimTime,
+        min_time: Duration,
+        checked: bool,
+        mut copy: impl FnMut(&Node, &mut u64),
+    ) {
+        for b in &mut self.buckets {
+            for e in &mut b.entries {
+                if e.is_live(now, min_time, checked) {
+                    copy(&e.node, &mut e.record_epoch);
+                }
+            }
+        }
     }
 
     fn add_ip(&mut self, bi: usize, ip: IpAddr) -> bool {

@@ -118,6 +118,55 @@ fn rewriting_an_unchanged_record_writes_nothing_but_a_change_is_written() {
     assert_eq!(db.stats().unchanged_writes, 1);
 }
 
+/// `copyLiveNodes`' shortcut: a remembered epoch skips the lookup only while no record of the
+/// database has changed; any record written, planted, deleted or expired, or another database,
+/// makes the next call look again, so what it writes is what `update_node` would write.
+#[test]
+fn a_remembered_record_is_trusted_only_while_no_record_changes() {
+    let s = Storage::memory();
+    let mut db = open(&s);
+    let (a, b) = (node(1), node(2));
+    let (mut ea, mut eb) = (0, 0);
+    db.update_node_remembered(&a, &mut ea);
+    db.update_node_remembered(&b, &mut eb);
+    assert_eq!(db.record_count(), 2);
+    // Writing b changed the epoch after a remembered it: a looks once more, then trusts.
+    assert_ne!(ea, db.records_epoch());
+    assert_eq!(eb, db.records_epoch());
+    db.update_node_remembered(&a, &mut ea);
+    assert_eq!(ea, db.records_epoch());
+    let unchanged = db.stats().unchanged_writes;
+    db.update_node_remembered(&a, &mut ea);
+    db.update_node_remembered(&b, &mut eb);
+    assert_eq!(db.stats().unchanged_writes, unchanged + 2);
+    // Field writes change no record.
+    let epoch = db.records_epoch();
+    db.update_last_pong(&a.id, t0());
+    assert_eq!(db.records_epoch(), epoch);
+    // A delete: b's remembered epoch is stale and its record is written again.
+    db.delete_node(&b.id);
+    assert_ne!(db.records_epoch(), epoch);
+    db.update_node_remembered(&b, &mut eb);
+    assert_eq!(db.node(&b.id), Some(b));
+    // A planted record for a.
+    let epoch = db.records_epoch();
+    db.put_raw(&make_key(Some(&a.id), DISCOVER_ROOT), b"garbage");
+    assert_ne!(db.records_epoch(), epoch);
+    db.update_node_remembered(&a, &mut ea);
+    assert_eq!(db.node(&a.id), Some(a));
+    // Two days on, a's pong is too old: the expirer deletes it.
+    let epoch = db.records_epoch();
+    assert!(db.expire_nodes(t0() + 2 * DAY) >= 1);
+    assert_ne!(db.records_epoch(), epoch);
+    db.update_node_remembered(&a, &mut ea);
+    assert_eq!(db.node(&a.id), Some(a));
+    // A reopened database never matches an epoch remembered from before.
+    let before = db.records_epoch();
+    let s = db.close();
+    let db = open(&s);
+    assert_ne!(db.records_epoch(), before);
+}
+
 #[test]
 fn times_are_whole_seconds_and_missing_or_garbled_values_read_zero() {
     let mut db = open(&Storage::memory());

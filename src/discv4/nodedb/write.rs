@@ -53,6 +53,7 @@ impl NodeDb {
             f if f == DISCOVER_ROOT => {
                 self.records += k.record.is_none() as usize;
                 k.record = Some(RecordEndpoint::of_record(&id, value));
+                self.records_changed();
             }
             f if f == DISCOVER_PING => k.last_ping = int(),
             f if f == DISCOVER_PONG => k.last_pong = int(),

@@ -339,12 +339,11 @@ impl Peer {
     /// geth's `copyLiveNodes`: the only path that writes node records.
     pub(super) fn copy_live_nodes(&mut self, now: SimTime) {
         let checked = self.cfg.profile.rules().copy_needs_check();
-        for n in self
-            .table
-            .live_nodes(now, self.cfg.seed_min_table_time, checked)
-        {
-            self.db.update_node(n);
-        }
+        let db = &mut self.db;
+        self.table
+            .copy_live_nodes(now, self.cfg.seed_min_table_time, checked, |n, epoch| {
+                db.update_node_remembered(n, epoch)
+            });
     }
 
     /// A revalidation PONG came back announcing `seq` (EIP-868; 0 without). geth-2019 first
