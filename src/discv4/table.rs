@@ -161,7 +161,9 @@ pub struct Entry {
     pub enr_seq: u64,
     /// Not geth's: the node database's [records epoch](crate::discv4::nodedb::NodeDb::records_epoch)
     /// at which `copyLiveNodes` last found this entry's record stored (0: never), so that it
-    /// can skip looking it up again (`NodeDb::update_node_remembered`). Not part of equality.
+    /// can skip looking it up again (`NodeDb::update_node_remembered`). An entry's node never
+    /// changes (a bump stores a new entry), so the epoch vouches for this very endpoint. Not
+    /// part of equality.
     pub record_epoch: u64,
 }
 

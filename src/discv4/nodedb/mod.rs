@@ -297,9 +297,12 @@ impl NodeDb {
             return false;
         }
         let k = self.known.entry(IdHandle::intern(&node.id)).or_default();
-        self.records += k.record.is_none() as usize;
+        let replaced = k.record.is_some();
+        self.records += !replaced as usize;
         k.record = Some(Some(endpoint));
-        self.records_changed();
+        if replaced {
+            self.records_changed();
+        }
         true
     }
 
@@ -330,9 +333,10 @@ impl NodeDb {
         }
     }
 
-    /// A number that changes whenever any node record of this database is written, planted or
-    /// deleted, and that no other database (or earlier state of this one) ever had: while it
-    /// stays the same, every record stays as it was.
+    /// A number that changes whenever a node record of this database is overwritten (written or
+    /// planted over an existing one) or deleted, and that no other database (or earlier state of
+    /// this one) ever had: while it stays the same, every record stored stays as it was. A new
+    /// record leaves it alone: it changes no record stored before.
     pub fn records_epoch(&self) -> u64 {
         self.records_epoch
     }

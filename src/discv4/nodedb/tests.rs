@@ -118,9 +118,10 @@ fn rewriting_an_unchanged_record_writes_nothing_but_a_change_is_written() {
     assert_eq!(db.stats().unchanged_writes, 1);
 }
 
-/// `copyLiveNodes`' shortcut: a remembered epoch skips the lookup only while no record of the
-/// database has changed; any record written, planted, deleted or expired, or another database,
-/// makes the next call look again, so what it writes is what `update_node` would write.
+/// `copyLiveNodes`' shortcut: a remembered epoch skips the lookup only while no stored record
+/// of the database has changed; a record overwritten, planted over, deleted or expired, or
+/// another database, makes the next call look again, so what it writes is what `update_node`
+/// would write. A new record changes nothing stored before.
 #[test]
 fn a_remembered_record_is_trusted_only_while_no_record_changes() {
     let s = Storage::memory();
@@ -130,11 +131,18 @@ fn a_remembered_record_is_trusted_only_while_no_record_changes() {
     db.update_node_remembered(&a, &mut ea);
     db.update_node_remembered(&b, &mut eb);
     assert_eq!(db.record_count(), 2);
-    // Writing b changed the epoch after a remembered it: a looks once more, then trusts.
+    // b's new record left a's claim standing.
+    assert_eq!((ea, eb), (db.records_epoch(), db.records_epoch()));
+    // A moved endpoint overwrites a's record: every claim is stale, a's own included.
+    let mut moved = a;
+    moved.tcp = 1;
+    let mut em = 0; // another entry object, as a bumped or new one would be
+    db.update_node_remembered(&moved, &mut em);
+    assert_eq!(db.node(&a.id), Some(moved));
     assert_ne!(ea, db.records_epoch());
-    assert_eq!(eb, db.records_epoch());
     db.update_node_remembered(&a, &mut ea);
-    assert_eq!(ea, db.records_epoch());
+    assert_eq!(db.node(&a.id), Some(a));
+    db.update_node_remembered(&b, &mut eb);
     let unchanged = db.stats().unchanged_writes;
     db.update_node_remembered(&a, &mut ea);
     db.update_node_remembered(&b, &mut eb);

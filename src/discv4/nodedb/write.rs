@@ -51,9 +51,12 @@ impl NodeDb {
         let k = self.known.entry(IdHandle::intern(&id)).or_default();
         match field {
             f if f == DISCOVER_ROOT => {
-                self.records += k.record.is_none() as usize;
+                let replaced = k.record.is_some();
+                self.records += !replaced as usize;
                 k.record = Some(RecordEndpoint::of_record(&id, value));
-                self.records_changed();
+                if replaced {
+                    self.records_changed();
+                }
             }
             f if f == DISCOVER_PING => k.last_ping = int(),
             f if f == DISCOVER_PONG => k.last_pong = int(),
