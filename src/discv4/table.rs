@@ -371,7 +371,9 @@ impl Table {
     /// `bumpInBucket(b, last)`, table.go:329-345). Returns whether the node was there.
     pub fn revalidated(&mut self, bi: usize, last: &Entry, enr_seq: Option<u64>) -> bool {
         let b = &mut self.buckets[bi];
-        match b.entries.iter().position(|e| e.node.id == last.node.id) {
+        // From the back: the pinged entry was the last and usually still is (a bucket holds an
+        // ID once, so the first match is the only one).
+        match b.entries.iter().rposition(|e| e.node.id == last.node.id) {
             Some(i) => {
                 let mut e = last.clone();
                 e.liveness_checks += 1;
