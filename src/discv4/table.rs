@@ -564,8 +564,8 @@ impl Table {
     }
 
     /// geth's `copyLiveNodes` selection: entries at least `min_time` in the table and, if
-    /// `checked` (geth 2019, table.go:388), that passed a revalidation. Borrowed, not collected:
-    /// every peer runs it every 30 s over its whole table.
+    /// `checked` (geth 2019, table.go:388), that passed a revalidation. The copy itself is
+    /// [`Table::copy_live_nodes`].
     pub fn live_nodes(
         &self,
         now: SimTime,
@@ -577,8 +577,9 @@ impl Table {
             .map(|e| &e.node)
     }
 
-    /// `copyLiveNodes` itself: `copy` gets each of [`Table::live_nodes`] with its entry's
-    /// `record_epoch` (the only part of an entry it may change).
+    /// `copyLiveNodes` itself, which every peer runs every 30 s over its whole table: `copy` gets
+    /// each of [`Table::live_nodes`], in place, with its entry's `record_epoch` (the only part of
+    /// an entry it may change).
     pub fn copy_live_nodes(
         &mut self,
         now: SimTime,
