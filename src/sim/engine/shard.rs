@@ -42,20 +42,28 @@ impl Batch {
     /// The window after one that ended at `t`, given the earliest instant with work in any shard;
     /// `None` when the coordinator must act first.
     fn next(&self, t: SimTime, work: Option<SimTime>, window: Duration) -> Option<SimTime> {
-        let mut next = self.bound;
-        for w in [self.action, work].into_iter().flatten() {
-            next = next.min(w);
-        }
-        let t = t.max(next);
-        if t >= self.bound {
-            return None;
-        }
-        let until = (t + window).min(self.bound);
+        let until = window_until(t, earliest(self.action, work), self.bound, window)?;
         if self.action.is_some_and(|a| a < until) {
             return None;
         }
         Some(until)
     }
+}
+
+/// The end of the next window after an instant `t`: it starts at the first instant with work
+/// (not before `t`) and lasts `window`, cut at `bound`; `None` if it would start at or after
+/// `bound`.
+pub(super) fn window_until(
+    t: SimTime,
+    work: Option<SimTime>,
+    bound: SimTime,
+    window: Duration,
+) -> Option<SimTime> {
+    let start = t.max(work.map_or(bound, |w| w.min(bound)));
+    if start >= bound {
+        return None;
+    }
+    Some((start + window).min(bound))
 }
 
 pub(crate) enum ShardCmd {
@@ -125,7 +133,7 @@ impl Links {
     }
 }
 
-fn earliest(a: Option<SimTime>, b: Option<SimTime>) -> Option<SimTime> {
+pub(super) fn earliest(a: Option<SimTime>, b: Option<SimTime>) -> Option<SimTime> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
@@ -307,16 +315,12 @@ impl Driver {
             self.events
                 .extend(reply.events.into_iter().map(|(t, e)| (t, slot, e)));
             self.spare.keep_inputs(reply.spent);
-            self.packets += reply
-                .outgoing
-                .iter()
-                .filter(|o| matches!(o.input.kind, InputKind::Packet { .. }))
-                .count() as u64;
             for o in reply.outgoing.drain(..) {
                 debug_assert!(
                     o.input.at >= until,
                     "packet arrives inside the window it was sent in"
                 );
+                self.packets += matches!(o.input.kind, InputKind::Packet { .. }) as u64;
                 let s = Slot(o.to).shard_of(self.shards);
                 if s == self.shard {
                     self.deliver(o.to, o.input);

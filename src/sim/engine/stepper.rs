@@ -78,16 +78,11 @@ impl ShardStepper {
     /// Runs the next window: it starts at the first instant a peer has work or an action is due,
     /// and lasts the window length (or up to the end). `None` once nothing is left before the end.
     pub fn step(&mut self) -> Option<WindowWork> {
-        let work = [self.driver.next_wake(), self.timeline.next_at()]
-            .into_iter()
-            .flatten()
-            .min();
-        let t = self.t.max(work.unwrap_or(self.end));
-        if t >= self.end {
+        let work = shard::earliest(self.driver.next_wake(), self.timeline.next_at());
+        let Some(until) = shard::window_until(self.t, work, self.end, self.window) else {
             self.t = self.end;
             return None;
-        }
-        let until = (t + self.window).min(self.end);
+        };
         let mut inputs = Vec::new();
         while let Some((at, slot, control)) = self.timeline.pop_before(until) {
             inputs.push((slot, self.timeline.input(at, control)));
