@@ -296,13 +296,7 @@ impl NodeDb {
         if !self.put(&key, &blob) {
             return false;
         }
-        let k = self.known.entry(IdHandle::intern(&node.id)).or_default();
-        let replaced = k.record.is_some();
-        self.records += !replaced as usize;
-        k.record = Some(Some(endpoint));
-        if replaced {
-            self.records_changed();
-        }
+        self.set_record(IdHandle::intern(&node.id), Some(endpoint));
         true
     }
 

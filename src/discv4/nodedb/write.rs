@@ -47,21 +47,29 @@ impl NodeDb {
         let (Some(id), field) = split_key(key) else {
             return;
         };
+        let h = IdHandle::intern(&id);
+        if field == DISCOVER_ROOT {
+            return self.set_record(h, RecordEndpoint::of_record(&id, value));
+        }
         let int = || decode_int(value).unwrap_or(0);
-        let k = self.known.entry(IdHandle::intern(&id)).or_default();
+        let k = self.known.entry(h).or_default();
         match field {
-            f if f == DISCOVER_ROOT => {
-                let replaced = k.record.is_some();
-                self.records += !replaced as usize;
-                k.record = Some(RecordEndpoint::of_record(&id, value));
-                if replaced {
-                    self.records_changed();
-                }
-            }
             f if f == DISCOVER_PING => k.last_ping = int(),
             f if f == DISCOVER_PONG => k.last_pong = int(),
             f if f == DISCOVER_FIND_FAILS => k.find_fails = int(),
             _ => {}
+        }
+    }
+
+    /// Notes in the mirror that the record of `h` now encodes `record`, with the record count
+    /// and, if a record was there before, a new [records epoch](NodeDb::records_epoch).
+    pub(super) fn set_record(&mut self, h: IdHandle, record: Option<RecordEndpoint>) {
+        let k = self.known.entry(h).or_default();
+        let replaced = k.record.is_some();
+        k.record = Some(record);
+        self.records += !replaced as usize;
+        if replaced {
+            self.records_changed();
         }
     }
 
